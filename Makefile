@@ -1,0 +1,41 @@
+# latentlaw: `make demo` sets up and runs the main job, `make test` sets up and runs the tests.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PAPER := paper/01_trace_2x2,paper/02_det_2x2,paper/03_trace_3x3,paper/04_antisym_3x3,paper/05_trace_4x4,paper/06_field_tensor,paper/07_harmonic,paper/08_anharmonic,paper/09_sine,paper/10_exp_potential,paper/11_angular_momentum,paper/12_spacetime
+PRESET ?= trainer=fast
+
+.PHONY: setup demo test test-all reproduce bench ui
+
+setup: $(VENV)/.installed
+
+# torch first, pinned to the CPU wheel on local disk, so nothing else drags in a CUDA build.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e ".[test,bench]"
+	touch $@
+
+demo: setup
+	$(PY) train.py experiment=paper/07_harmonic trainer=fast
+	$(PY) explain.py experiment=paper/07_harmonic
+
+test: setup
+	$(PY) -m pytest -m "not slow"
+
+test-all: setup
+	$(PY) -m pytest
+
+# All 12 paper experiments: train, explain both ways, tabulate. PRESET= for the paper's sizes.
+reproduce: setup
+	$(PY) train.py -m experiment=$(PAPER) $(PRESET)
+	$(PY) explain.py -m experiment=$(PAPER)
+	$(PY) explain.py -m experiment=$(PAPER) explainer=direct_regression
+	$(PY) analyze.py
+
+bench: setup
+	for f in bench/*.py; do $(PY) $$f || exit 1; done
+
+ui: setup
+	MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false $(VENV)/bin/mlflow ui --backend-store-uri sqlite:///mlruns/mlflow.db --host 127.0.0.1 --workers 1

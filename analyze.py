@@ -1,0 +1,22 @@
+"""Tabulate which laws were recovered across runs, from MLflow alone: python analyze.py."""
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("LATENTLAW_ROOT", str(Path(__file__).resolve().parent))
+
+import hydra  # noqa: E402
+from omegaconf import DictConfig  # noqa: E402
+
+
+@hydra.main(version_base="1.3", config_path="conf", config_name="analyze")
+def main(cfg: DictConfig) -> float:
+    from latentlaw.tasks.analyze import analyze, to_markdown
+
+    table = analyze(cfg)
+    print(to_markdown(table))
+    return float((table["sg_recovered"] == True).sum())  # noqa: E712
+
+
+if __name__ == "__main__":
+    main()

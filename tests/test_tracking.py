@@ -1,0 +1,61 @@
+"""Runs always end in a final state; models come back from the run id alone."""
+
+from __future__ import annotations
+
+import mlflow
+import pytest
+import torch
+
+from latentlaw.models import SiameseNetwork
+from latentlaw.tracking import load_model, log_model, tracked_run
+from latentlaw.tracking.store import artifact_root_for, resolve_tracking_uri
+
+
+def test_uri_precedence(monkeypatch, tmp_path):
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:5000")
+    assert resolve_tracking_uri("sqlite:///x.db", tmp_path) == "sqlite:///x.db"
+    assert resolve_tracking_uri(None, tmp_path) == "http://127.0.0.1:5000"
+    monkeypatch.delenv("MLFLOW_TRACKING_URI")
+    assert resolve_tracking_uri(None, tmp_path) == f"sqlite:///{tmp_path.resolve()}/mlruns/mlflow.db"
+
+
+def test_artifacts_of_a_sqlite_store_live_beside_it(tmp_path):
+    assert artifact_root_for(f"sqlite:///{tmp_path}/mlflow.db") == (tmp_path / "artifacts").as_uri()
+    assert artifact_root_for("http://server:5000") is None
+
+
+@pytest.mark.parametrize("error, status", [(None, "FINISHED"), (RuntimeError("boom"), "FAILED"),
+                                           (KeyboardInterrupt(), "KILLED")])
+def test_run_status_is_final(mlflow_store, error, status):
+    with pytest.raises(type(error)) if error else _nothing():
+        with tracked_run("status-test") as run:
+            mlflow.log_metric("x", 1.0)
+            if error:
+                raise error
+    assert mlflow.get_run(run.info.run_id).info.status == status
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_model_round_trip_reproduces_latents_exactly(mlflow_store):
+    torch.manual_seed(1)
+    model = SiameseNetwork(in_features=3, hidden=[16, 16]).eval()
+    with tracked_run("model-test") as run:
+        log_model(model)
+    loaded = load_model(run.info.run_id)
+    x = torch.randn(50, 3)
+    assert torch.equal(model.encode(x), loaded.encode(x))
+    assert dict(loaded.hparams) == dict(model.hparams)
+
+
+def test_missing_model_is_a_clear_error(mlflow_store):
+    with tracked_run("no-model") as run:
+        pass
+    with pytest.raises(LookupError, match="no model artifact"):
+        load_model(run.info.run_id)
