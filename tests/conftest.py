@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("LATENTLAW_ROOT", str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false")
+# Embedding caches go to a per-session folder, never into the checkout.
+os.environ.setdefault("LATENTLAW_CACHE", tempfile.mkdtemp(prefix="latentlaw-cache-"))
 
 
 @pytest.fixture(scope="session")

@@ -87,7 +87,8 @@ def test_non_finite_triplets_are_refused(mlflow_store, tmp_path):
     arrays["negative"][7, 1] = np.nan
     np.savez(tmp_path / "t.npz", **arrays)
     with pytest.raises(DataError, match="non-finite"):
-        _run(["dataset=triplet_file", f"dataset.path={tmp_path / 't.npz'}", *SMALL])
+        _run(["dataset=triplet_file", f"dataset.path={tmp_path / 't.npz'}", *SMALL,
+              "dataset.n_train=200", "dataset.n_val=50", "dataset.n_test=50"])
 
 
 def test_a_crash_during_training_marks_the_run_failed(mlflow_store, monkeypatch):

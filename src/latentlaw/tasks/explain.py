@@ -13,6 +13,7 @@ import numpy as np
 import sympy
 from omegaconf import DictConfig
 
+from latentlaw.config import build
 from latentlaw.explain.base import Explainer, NeuronExplanation
 
 log = logging.getLogger(__name__)
@@ -57,11 +58,9 @@ def _explain_one(explainer: Explainer, searcher_cfg: DictConfig, model: Any, X: 
                  neuron: int, seed: int, checkpoint: str, threads: int) -> NeuronExplanation:
     """One neuron's search; top level so joblib workers can run it."""
     import torch
-    from hydra.utils import instantiate
 
     torch.set_num_threads(threads)
-    searcher = instantiate(searcher_cfg, objective=explainer.objective, random_state=seed + neuron,
-                           checkpoint_file=checkpoint, _convert_="all")
+    searcher = build(searcher_cfg, objective=explainer.objective, random_state=seed + neuron, checkpoint_file=checkpoint)
     return explainer.explain(model, X, variables, neuron, searcher)
 
 
@@ -75,7 +74,6 @@ def explain(cfg: DictConfig) -> dict[str, Any]:
     """Explain the configured neurons of a training run; returns a summary per neuron."""
     import mlflow
     import torch
-    from hydra.utils import instantiate
 
     from latentlaw.explain.gradients import layer_width
     from latentlaw.tasks.train import DATASET_ARTIFACT, HELDOUT_ARTIFACT
@@ -92,10 +90,10 @@ def explain(cfg: DictConfig) -> dict[str, Any]:
     variables: list[str] = list(record["variables"])
     truths: list[str] = list(record["ground_truth"])
 
-    explainer: Explainer = instantiate(cfg.explainer)
+    explainer: Explainer = build(cfg.explainer)
     neurons = resolve_neurons(cfg.neurons, layer_width(model, len(variables), explainer.layer))
     # Build one searcher now so a bad searcher config fails before any run is created.
-    instantiate(cfg.searcher, objective=explainer.objective, random_state=int(cfg.seed), _convert_="all")
+    build(cfg.searcher, objective=explainer.objective, random_state=int(cfg.seed))
     X_verify = X[explainer.n_samples:explainer.n_samples + VERIFY_ROWS]
     if len(X_verify) < 100:
         X_verify = X[:VERIFY_ROWS]

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 from omegaconf import DictConfig
 
+from latentlaw.config import build
 from latentlaw.data.base import DataError, TableDataset, TripletDataset
 
 log = logging.getLogger(__name__)
@@ -21,11 +22,9 @@ DATASET_ARTIFACT = "data/dataset.json"
 
 def build_dataset(cfg: DictConfig) -> TripletDataset | TableDataset:
     """Instantiate ``cfg.dataset`` with the run's seed; loaders raise DataError on bad input."""
-    from hydra.utils import instantiate
-
     if "_target_" not in cfg.dataset:
         raise DataError("the dataset config has no _target_; pick one with dataset=<name> (see conf/dataset/).")
-    dataset = instantiate(cfg.dataset, seed=cfg.seed, _convert_="all")
+    dataset = build(cfg.dataset, seed=cfg.seed)
     if not isinstance(dataset, (TripletDataset, TableDataset)):
         raise DataError(f"{cfg.dataset._target_} returned {type(dataset).__name__}, not a TripletDataset or TableDataset.")
     return dataset
@@ -33,7 +32,7 @@ def build_dataset(cfg: DictConfig) -> TripletDataset | TableDataset:
 
 def build_model(model_cfg: DictConfig, dataset: TripletDataset | TableDataset) -> Any:
     """Instantiate the model, inferring ``in_features`` and refusing a model/data mismatch."""
-    from hydra.utils import get_class, instantiate
+    from hydra.utils import get_class
 
     cls = get_class(model_cfg._target_)
     wanted = getattr(cls, "data_kind", None)
@@ -48,7 +47,7 @@ def build_model(model_cfg: DictConfig, dataset: TripletDataset | TableDataset) -
             f"model.in_features={declared} but dataset {dataset.name!r} has {dataset.n_features} inputs "
             f"{dataset.variables[:8]}{'...' if dataset.n_features > 8 else ''}; set model.in_features=null to infer it."
         )
-    return instantiate(model_cfg, in_features=dataset.n_features, _convert_="all")
+    return build(model_cfg, in_features=dataset.n_features)
 
 
 def dataset_record(dataset: TripletDataset | TableDataset) -> dict[str, Any]:
@@ -99,8 +98,6 @@ def train(cfg: DictConfig, experiment: str | None = None) -> dict[str, float]:
     import mlflow
     import pytorch_lightning as pl
     import torch
-    from hydra.utils import instantiate
-
     from latentlaw.data.datamodule import LatentDataModule
     from latentlaw.evaluation import invariant_agreement, latent_vs_truth_figure
     from latentlaw.tracking import configure_tracking, log_config, log_json, log_model, tracked_run
@@ -122,8 +119,8 @@ def train(cfg: DictConfig, experiment: str | None = None) -> dict[str, float]:
         log_json(dataset_record(dataset), DATASET_ARTIFACT)
         log_heldout(dataset, int(cfg.tracking.max_heldout_rows))
         datamodule = LatentDataModule(dataset, batch_size=int(cfg.loader.batch_size), seed=int(cfg.seed))
-        trainer: pl.Trainer = instantiate(cfg.trainer, callbacks=[MlflowEpochMetrics()], logger=False,
-                                          enable_checkpointing=False, _convert_="all")
+        trainer: pl.Trainer = build(cfg.trainer, callbacks=[MlflowEpochMetrics()], logger=False,
+                                    enable_checkpointing=False)
         fit_started = time.perf_counter()
         trainer.fit(model, datamodule=datamodule)
         fit_seconds = time.perf_counter() - fit_started
