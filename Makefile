@@ -15,6 +15,8 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q -e ".[test,bench]"
+	# The Optuna sweeper pins optuna<3, whose storage breaks on SQLAlchemy 2: install it beside optuna 5.
+	$(PY) -m pip install -q --no-deps hydra-optuna-sweeper==1.3.0
 	touch $@
 
 demo: setup

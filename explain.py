@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 os.environ.setdefault("LATENTLAW_ROOT", str(Path(__file__).resolve().parent))
+os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
 import hydra  # noqa: E402
 from omegaconf import DictConfig  # noqa: E402

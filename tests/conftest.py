@@ -11,6 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("LATENTLAW_ROOT", str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 os.environ.setdefault("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false")
 # Embedding caches go to a per-session folder, never into the checkout.
 os.environ.setdefault("LATENTLAW_CACHE", tempfile.mkdtemp(prefix="latentlaw-cache-"))

@@ -38,3 +38,16 @@ def test_unknown_dataset_is_named_with_the_choices(mlflow_store, tmp_path):
     proc = run_cli("train.py", ["dataset=no_such_data"], mlflow_store, tmp_path)
     assert proc.returncode != 0
     assert "no_such_data" in proc.stderr and "harmonic" in proc.stderr
+
+
+def test_optuna_search_runs_trials_and_reports_the_best(mlflow_store, tmp_path):
+    proc = run_cli("train.py", ["-m", "hparams_search=siamese_optuna", "experiment=paper/07_harmonic", *TINY,
+                                "hydra.sweeper.n_trials=2", f"hydra.sweeper.storage=sqlite:///{tmp_path}/optuna.db"],
+                   mlflow_store, tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.count("trained ") == 2
+    assert "Best value" in proc.stdout + proc.stderr
+    import optuna
+
+    study = optuna.load_study(study_name="siamese-harmonic", storage=f"sqlite:///{tmp_path}/optuna.db")
+    assert len(study.trials) == 2 and study.best_value == max(t.value for t in study.trials)

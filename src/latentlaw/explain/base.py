@@ -55,9 +55,11 @@ class Explainer:
         try:
             searcher.fit(X, variable_names=list(variables), **fit_kwargs)
         except KeyboardInterrupt:
-            interrupted = True
             if getattr(searcher, "pareto_front_", None) is None:
                 raise
+            interrupted = True
+        # The native engine catches Ctrl-C itself, keeps its front and says so in stop_reason_.
+        interrupted = interrupted or getattr(searcher, "stop_reason_", "") == "interrupted"
         front = searcher.pareto_front_.copy()
         index = int(searcher.best_index_)
         front["sympy"] = [self.to_neuron_units(sympy.sympify(e)) for e in front["sympy"]]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -33,9 +35,11 @@ def pareto_chart(front: pd.DataFrame, selected_index: int, title: str, truth: st
         ax.set_yticklabels([f"{c}: {lbl}" for c, lbl in zip(front["complexity"], _labels(front, use_latex))], fontsize=8)
         ax.set_xlabel("loss")
         ax.set_title(title + (f"\nground truth: {truth}" if truth else ""), fontsize=9)
-        fig.tight_layout()
         try:
-            fig.canvas.draw()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # tight_layout's notes on long labels
+                fig.tight_layout()
+                fig.canvas.draw()
             return fig
         except (ValueError, RuntimeError):
             plt.close(fig)

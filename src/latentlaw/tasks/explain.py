@@ -123,6 +123,9 @@ def explain(cfg: DictConfig) -> dict[str, Any]:
                     mlflow.log_artifact(path, artifact_path="checkpoints")
             raise
         summary = _log_results(results, truths, X_verify, variables, float(cfg.recovery_tolerance), run.info.run_id)
+        if any(r.interrupted for r in results) or len(results) < len(neurons):
+            print(report(summary))
+            raise KeyboardInterrupt("search interrupted: the fronts found so far are logged, the run is marked KILLED")
     return summary
 
 
@@ -131,7 +134,12 @@ def _run_searches(cfg: DictConfig, explainer: Explainer, model: Any, X: np.ndarr
     n_jobs = _n_jobs(cfg.get("n_jobs"), len(neurons))
     args = [(explainer, cfg.searcher, model, X, variables, j, int(cfg.seed), checkpoints[j], int(cfg.threads)) for j in neurons]
     if n_jobs == 1:
-        return [_explain_one(*a) for a in args]
+        results = []
+        for a in args:
+            results.append(_explain_one(*a))
+            if results[-1].interrupted:
+                break  # Ctrl-C: keep what was found, search no further neurons
+        return results
     from joblib import Parallel, delayed
 
     log.info("searching %d neurons with %d parallel workers", len(neurons), n_jobs)
