@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import pytorch_lightning as pl
 import torch
 import torch.nn.functional as F
 
-from latentlaw.models.mlp import adam_with_plateau, make_mlp
+from latentlaw.models.base import LatentModel
+from latentlaw.models.mlp import make_mlp
 
 
-class Autoencoder(pl.LightningModule):
+class Autoencoder(LatentModel):
     """Encoder in -> hidden -> latent, mirrored decoder, reconstruction MSE."""
 
     data_kind = "table"
@@ -49,16 +49,3 @@ class Autoencoder(pl.LightningModule):
         loss = F.mse_loss(self(x), x)
         self.log(f"{stage}_loss", loss, prog_bar=True, on_step=False, on_epoch=True, batch_size=len(x))
         return loss
-
-    def training_step(self, batch: tuple[torch.Tensor, ...], batch_idx: int) -> torch.Tensor:
-        return self._step(batch, "train")
-
-    def validation_step(self, batch: tuple[torch.Tensor, ...], batch_idx: int) -> None:
-        self._step(batch, "val")
-
-    def test_step(self, batch: tuple[torch.Tensor, ...], batch_idx: int) -> None:
-        self._step(batch, "test")
-
-    def configure_optimizers(self) -> dict:
-        h = self.hparams
-        return adam_with_plateau(self, h.lr, h.weight_decay, h.lr_factor, h.lr_patience)

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import pytorch_lightning as pl
 import torch
 import torch.nn.functional as F
 
-from latentlaw.models.mlp import adam_with_plateau, make_mlp
+from latentlaw.models.base import LatentModel
+from latentlaw.models.mlp import make_mlp
 
 
 def squared_distance(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return (a - b).pow(2).sum(dim=-1)
 
 
-class SiameseNetwork(pl.LightningModule):
+class SiameseNetwork(LatentModel):
     """One shared MLP f maps each triplet member to ``latent_size`` neurons.
 
     The loss max(0, |f(a)-f(p)|^2 - |f(a)-f(n)|^2 + margin) pulls transformed copies together
@@ -60,16 +60,3 @@ class SiameseNetwork(pl.LightningModule):
             accuracy = (d_pos < d_neg).float().mean()
             self.log(f"{stage}_triplet_accuracy", accuracy, on_epoch=True, batch_size=len(anchor))
         return loss
-
-    def training_step(self, batch: tuple[torch.Tensor, ...], batch_idx: int) -> torch.Tensor:
-        return self._step(batch, "train")
-
-    def validation_step(self, batch: tuple[torch.Tensor, ...], batch_idx: int) -> None:
-        self._step(batch, "val")
-
-    def test_step(self, batch: tuple[torch.Tensor, ...], batch_idx: int) -> None:
-        self._step(batch, "test")
-
-    def configure_optimizers(self) -> dict:
-        h = self.hparams
-        return adam_with_plateau(self, h.lr, h.weight_decay, h.lr_factor, h.lr_patience)
