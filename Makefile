@@ -21,7 +21,7 @@ $(VENV)/.installed: pyproject.toml
 
 demo: setup
 	$(PY) train.py experiment=paper/07_harmonic trainer=fast
-	$(PY) explain.py experiment=paper/07_harmonic
+	$(PY) explain.py train_run=paper/07_harmonic
 
 test: setup
 	$(PY) -m pytest -m "not slow"
@@ -32,8 +32,8 @@ test-all: setup
 # All 12 paper experiments: train, explain both ways, tabulate. PRESET= for the paper's sizes.
 reproduce: setup
 	$(PY) train.py -m experiment=$(PAPER) $(PRESET)
-	$(PY) explain.py -m experiment=$(PAPER)
-	$(PY) explain.py -m experiment=$(PAPER) explainer=direct_regression
+	$(PY) explain.py -m train_run=$(PAPER)
+	$(PY) explain.py -m train_run=$(PAPER) explainer=direct_regression
 	$(PY) analyze.py
 
 bench: setup

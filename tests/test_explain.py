@@ -74,9 +74,9 @@ def test_direct_regression_and_analyze_build_the_recovery_table(harmonic, explai
 def test_latest_of_an_experiment_is_found(harmonic):
     from latentlaw.tracking.lookup import get_training_run
 
-    assert get_training_run("latest", "test/harmonic").info.run_id == harmonic["run_id"]
+    assert get_training_run("test/harmonic").info.run_id == harmonic["run_id"]
     with pytest.raises(RunNotFound, match="no finished training run of experiment"):
-        get_training_run("latest", "test/never-trained")
+        get_training_run("test/never-trained")
 
 
 def test_unknown_run_id_is_refused(mlflow_store):

@@ -50,6 +50,8 @@ class Explainer:
         """Fit ``searcher`` (an unfitted SymbolicSearch) to this neuron on the first n_samples points."""
         X = np.asarray(X[: self.n_samples], dtype=np.float64)
         fit_kwargs = self.targets(model, X, neuron)
+        if "projector" in fit_kwargs and getattr(searcher, "backend", "native") != "native":
+            fit_kwargs.pop("projector")  # other engines compare full gradients
         started = time.perf_counter()
         interrupted = False
         try:

@@ -11,6 +11,7 @@ import torch
 
 from latentlaw.explain.base import Explainer
 from latentlaw.explain.gradients import neuron_values_and_gradients, normalize_rows
+from latentlaw.symbolic.dataset import tangent_projector
 
 
 class SymbolicGradientExplainer(Explainer):
@@ -24,4 +25,8 @@ class SymbolicGradientExplainer(Explainer):
                 f"neuron {neuron} has zero input gradient at every sample: it is constant (a dead "
                 "neuron); pick another neuron or retrain."
             )
-        return {"gradients": normalize_rows(grads)}
+        targets = {"gradients": normalize_rows(grads)}
+        projector = tangent_projector(X)
+        if projector is not None:  # inputs confined to a subspace: match gradients within it only
+            targets["projector"] = projector
+        return targets

@@ -42,15 +42,17 @@ def resolve_neurons(neurons: Any, width: int) -> list[int]:
 
 
 def verify(expression: sympy.Expr, front: Any, truths: list[str], X: np.ndarray, variables: list[str],
-           tolerance: float) -> Verdict:
-    """Compare by gradient alignment on held-out points, never by string form."""
+           tolerance: float, projector: np.ndarray | None) -> Verdict:
+    """Compare by gradient alignment on held-out points (within the inputs' tangent space), never
+    by string form."""
     from latentlaw.symbolic.verify import equivalent, gradient_alignment
 
     if not truths:
         return Verdict(None, None, None)
-    alignment = max(gradient_alignment(expression, t, X, variables) for t in truths)
-    recovered = any(equivalent(expression, t, X, variables, tol=tolerance) for t in truths)
-    contains = recovered or any(equivalent(e, t, X, variables, tol=tolerance) for e in front["sympy"] for t in truths)
+    alignment = max(gradient_alignment(expression, t, X, variables, projector) for t in truths)
+    recovered = alignment >= 1.0 - tolerance
+    contains = recovered or any(equivalent(e, t, X, variables, tolerance, projector)
+                                for e in front["sympy"] for t in truths)
     return Verdict(float(alignment), bool(recovered), bool(contains))
 
 
@@ -76,13 +78,14 @@ def explain(cfg: DictConfig) -> dict[str, Any]:
     import torch
 
     from latentlaw.explain.gradients import layer_width
+    from latentlaw.symbolic.dataset import tangent_projector
     from latentlaw.tasks.train import DATASET_ARTIFACT, HELDOUT_ARTIFACT
     from latentlaw.tracking import configure_tracking, load_model, log_config, tracked_run
     from latentlaw.tracking.lookup import get_training_run, load_json_artifact, load_npz_artifact
 
     torch.set_num_threads(int(cfg.threads))
     configure_tracking(cfg.tracking.uri, cfg.paths.root_dir, cfg.tracking.experiment_name)
-    parent = get_training_run(str(cfg.train_run), cfg.get("experiment"))
+    parent = get_training_run(str(cfg.train_run))
     parent_id = parent.info.run_id
     record = load_json_artifact(parent_id, DATASET_ARTIFACT)
     X = load_npz_artifact(parent_id, HELDOUT_ARTIFACT)["X"].astype(np.float64)
@@ -122,7 +125,11 @@ def explain(cfg: DictConfig) -> dict[str, Any]:
                 if Path(path).exists():
                     mlflow.log_artifact(path, artifact_path="checkpoints")
             raise
-        summary = _log_results(results, truths, X_verify, variables, float(cfg.recovery_tolerance), run.info.run_id)
+        projector = tangent_projector(X)
+        if projector is not None:
+            mlflow.set_tag("latentlaw.tangent_rank", str(int(round(np.trace(projector)))))
+        summary = _log_results(results, truths, X_verify, variables, float(cfg.recovery_tolerance), projector,
+                               run.info.run_id)
         if any(r.interrupted for r in results) or len(results) < len(neurons):
             print(report(summary))
             raise KeyboardInterrupt("search interrupted: the fronts found so far are logged, the run is marked KILLED")
@@ -159,7 +166,7 @@ def _front_table(result: NeuronExplanation) -> dict[str, list]:
 
 
 def _log_results(results: list[NeuronExplanation], truths: list[str], X_verify: np.ndarray, variables: list[str],
-                 tolerance: float, run_id: str) -> dict[str, Any]:
+                 tolerance: float, projector: np.ndarray | None, run_id: str) -> dict[str, Any]:
     import mlflow
 
     from latentlaw.explain.charts import pareto_chart
@@ -168,7 +175,7 @@ def _log_results(results: list[NeuronExplanation], truths: list[str], X_verify: 
     rows: list[dict[str, Any]] = []
     for res in results:
         j = res.neuron
-        verdict = verify(res.expression, res.front, truths, X_verify, variables, tolerance)
+        verdict = verify(res.expression, res.front, truths, X_verify, variables, tolerance, projector)
         selected = res.front.iloc[res.selected_index]
         mlflow.log_table(_front_table(res), f"fronts/neuron_{j}.json")
         fig = pareto_chart(res.front, res.selected_index, f"{res.explainer}, neuron {j}", " ; ".join(truths) or None)

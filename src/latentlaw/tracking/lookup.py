@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import mlflow
 import numpy as np
@@ -18,9 +19,14 @@ def _quote(value: str) -> str:
     return "'" + value.replace("'", "\\'") + "'"
 
 
-def get_training_run(train_run: str = "latest", experiment: str | None = None) -> Run:
-    """A FINISHED training run: by id, or the latest (optionally of one latentlaw experiment)."""
-    if train_run and train_run != "latest":
+RUN_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def get_training_run(train_run: str = "latest") -> Run:
+    """A FINISHED training run: a run id, "latest", or an experiment name (its latest run)."""
+    train_run = str(train_run or "latest")
+    experiment = None if train_run == "latest" else train_run
+    if RUN_ID.match(train_run):
         try:
             run = mlflow.get_run(train_run)
         except MlflowException as err:
