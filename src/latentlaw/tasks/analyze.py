@@ -96,13 +96,13 @@ def to_markdown(table: pd.DataFrame) -> str:
     cols = [("experiment", "experiment"), ("ground_truth", "ground truth"),
             ("symbolic_gradient", "symbolic gradient"), ("sg_recovered", "rec."), ("sg_alignment", "align."),
             ("sg_seconds", "s"), ("direct_regression", "direct regression"), ("dr_recovered", "rec."),
-            ("paper_sg_recovered", "paper SG"), ("paper_dr_recovered", "paper DR")]
+            ("dr_alignment", "align."), ("paper_sg_recovered", "paper SG"), ("paper_dr_recovered", "paper DR")]
     lines = ["| " + " | ".join(h for _, h in cols) + " |", "|" + "---|" * len(cols)]
     for _, r in table.iterrows():
         cells = []
         for c, _ in cols:
             v = r[c]
-            if c in ("sg_alignment",) and v is not None and pd.notna(v):
+            if c in ("sg_alignment", "dr_alignment") and v is not None and pd.notna(v):
                 v = f"{float(v):.5f}"
             elif c == "sg_seconds" and v is not None and pd.notna(v):
                 v = f"{float(v):.1f}"
