@@ -21,7 +21,7 @@ $(VENV)/.installed: pyproject.toml
 
 demo: setup
 	$(PY) train.py experiment=paper/07_harmonic trainer=fast
-	$(PY) explain.py train_run=paper/07_harmonic
+	$(PY) explain.py train_run=paper/07_harmonic searcher.timeout_in_seconds=30
 
 test: setup
 	$(PY) -m pytest -m "not slow"

@@ -25,3 +25,14 @@ def log_benchmark(name: str, metrics: dict[str, float], report: Path) -> None:
     with tracked_run(f"bench-{name}", tags):
         mlflow.log_metrics({k: float(v) for k, v in metrics.items()})
         mlflow.log_artifact(str(report))
+
+
+def publish(name: str, text: str, metrics: dict[str, float], log: bool = True) -> Path:
+    """Print a benchmark's markdown, write it to bench/results/<name>.md and (optionally) log it."""
+    print(text)
+    out = ROOT / "bench" / "results" / f"{name}.md"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text + "\n")
+    if log:
+        log_benchmark(name, metrics, out)
+    return out

@@ -67,17 +67,11 @@ def main() -> None:
     if "angular_momentum" in rows:
         lines.append(f"Kepler pairs dropped and redrawn (close approach < 0.02 or conservation check): "
                      f"{100 * kepler_drop_share(2 * n):.2f}%.")
-    text = "\n".join(lines)
-    print(text)
-    out = ROOT / "bench/results/data_generation.md"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text + "\n")
-    if not args.no_log:
-        from bench_log import log_benchmark
+    from bench_log import publish
 
-        metrics = {f"{name}_seconds": r["wall_s"] for name, r in rows.items()}
-        metrics.update(total_seconds=total_wall, total_cpu_seconds=total_cpu)
-        log_benchmark("data_generation", metrics, out)
+    metrics = {f"{name}_seconds": r["wall_s"] for name, r in rows.items()}
+    metrics.update(total_seconds=total_wall, total_cpu_seconds=total_cpu)
+    publish("data_generation", "\n".join(lines), metrics, log=not args.no_log)
 
 
 if __name__ == "__main__":

@@ -79,15 +79,9 @@ def main() -> None:
         label = f"{size} nodes" if isinstance(size, int) else size
         value_text = "-" if value != value else f"{value:,.0f}"
         lines.append(f"| {label} | {n} | {both:,.0f} | {value_text} | {ratio:.2f}x |")
-    text = "\n".join(lines)
-    print(text)
-    out = ROOT / "bench/results/symbolic_eval_speed.md"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text + "\n")
-    if not args.no_mlflow:
-        from bench_log import log_benchmark
+    from bench_log import publish
 
-        log_benchmark("symbolic_eval_speed", metrics, out)
+    publish("symbolic_eval_speed", "\n".join(lines), metrics, log=not args.no_mlflow)
 
 
 if __name__ == "__main__":

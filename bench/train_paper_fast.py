@@ -46,15 +46,10 @@ def main() -> None:
     lines += [f"| {n} | {s:.4f} | {a:.3f} | {f:.1f} | {t:.1f} |" for n, s, a, f, t in rows]
     passed = sum(s >= 0.9 for _, s, _, _, _ in rows)
     lines += ["", f"{passed}/{len(rows)} reach spearman_abs >= 0.9; total {sum(r[4] for r in rows):.0f} s."]
-    text = "\n".join(lines)
-    print(text)
-    out = ROOT / f"bench/results/train_paper_{args.preset}.md"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text + "\n")
-    from bench_log import log_benchmark
+    from bench_log import publish
 
-    log_benchmark(f"train_paper_{args.preset}", {f"spearman_abs.{n}": s for n, s, *_ in rows}
-                  | {f"total_seconds.{n}": t for n, *_, t in rows}, out)
+    publish(f"train_paper_{args.preset}", "\n".join(lines),
+            {f"spearman_abs.{n}": s for n, s, *_ in rows} | {f"total_seconds.{n}": t for n, *_, t in rows})
 
 
 if __name__ == "__main__":

@@ -49,14 +49,9 @@ def main() -> None:
     lines = [f"# Siamese MLP training speed ({args.triplets} triplets/epoch, {os.cpu_count()} cores)", "",
              "| torch threads | s / epoch | triplets / s | speed-up vs reference 1.9 s |", "|---|---|---|---|"]
     lines += [f"| {t} | {s:.2f} | {tps:,.0f} | {x:.2f}x |" for t, s, tps, x in rows]
-    text = "\n".join(lines)
-    print(text)
-    out = ROOT / "bench/results/train_speed.md"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text + "\n")
-    from bench_log import log_benchmark
+    from bench_log import publish
 
-    log_benchmark("train_speed", {f"seconds_per_epoch_threads{t}": s for t, s, _, _ in rows}, out)
+    publish("train_speed", "\n".join(lines), {f"seconds_per_epoch_threads{t}": s for t, s, _, _ in rows})
 
 
 if __name__ == "__main__":

@@ -5,7 +5,6 @@ from __future__ import annotations
 import mlflow
 import numpy as np
 import pytest
-import torch
 
 from conftest import compose
 from latentlaw.data.base import DataError
