@@ -31,7 +31,7 @@ def seconds_per_epoch(threads: int, n: int, epochs: int) -> float:
     data = make_invariant_dataset("harmonic", n_train=n, n_val=1000, n_test=1000, seed=0)
     model = SiameseNetwork(in_features=2, hidden=[256, 256])
     trainer = pl.Trainer(max_epochs=epochs, logger=False, enable_checkpointing=False, enable_progress_bar=False,
-                         enable_model_summary=False, limit_val_batches=0, num_sanity_val_steps=0, accelerator="cpu")
+                         enable_model_summary=False, limit_val_batches=1, num_sanity_val_steps=0, accelerator="cpu")
     started = time.perf_counter()
     trainer.fit(model, datamodule=LatentDataModule(data, batch_size=256))
     return (time.perf_counter() - started) / epochs
