@@ -1,0 +1,77 @@
+"""What every explainer shares: pick the points, fit the searcher, keep the front."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sympy
+import torch
+
+
+@dataclass
+class NeuronExplanation:
+    """One neuron's search result; ``expression`` is the automatically selected one."""
+
+    neuron: int
+    explainer: str
+    front: pd.DataFrame
+    selected_index: int
+    expression: sympy.Expr
+    seconds: float
+    settings: dict[str, Any] = field(default_factory=dict)
+    interrupted: bool = False
+
+
+class Explainer:
+    """Subclasses say what the searcher fits (``targets``) and how to read the result back."""
+
+    name = "explainer"
+    objective = "gradient"
+
+    def __init__(self, n_samples: int = 1000, layer: str | None = None) -> None:
+        if int(n_samples) < 10:
+            raise ValueError(f"explainer.n_samples must be >= 10 points, got {n_samples}.")
+        self.n_samples = int(n_samples)
+        self.layer = layer
+
+    def targets(self, model: torch.nn.Module, X: np.ndarray, neuron: int) -> dict[str, np.ndarray]:
+        raise NotImplementedError
+
+    def to_neuron_units(self, expression: sympy.Expr) -> sympy.Expr:
+        """Map the searcher's expression back to the neuron's own scale (identity by default)."""
+        return expression
+
+    def explain(self, model: torch.nn.Module, X: np.ndarray, variables: list[str], neuron: int,
+                searcher: Any) -> NeuronExplanation:
+        """Fit ``searcher`` (an unfitted SymbolicSearch) to this neuron on the first n_samples points."""
+        X = np.asarray(X[: self.n_samples], dtype=np.float64)
+        fit_kwargs = self.targets(model, X, neuron)
+        if "projector" in fit_kwargs and getattr(searcher, "backend", "native") != "native":
+            fit_kwargs.pop("projector")  # other engines compare full gradients
+        started = time.perf_counter()
+        interrupted = False
+        try:
+            searcher.fit(X, variable_names=list(variables), **fit_kwargs)
+        except KeyboardInterrupt:
+            if getattr(searcher, "pareto_front_", None) is None:
+                raise
+            interrupted = True
+        # The native engine catches Ctrl-C itself, keeps its front and says so in stop_reason_.
+        interrupted = interrupted or getattr(searcher, "stop_reason_", "") == "interrupted"
+        front = searcher.pareto_front_.copy()
+        index = int(searcher.best_index_)
+        front["sympy"] = [self.to_neuron_units(sympy.sympify(e)) for e in front["sympy"]]
+        return NeuronExplanation(
+            neuron=neuron,
+            explainer=self.name,
+            front=front,
+            selected_index=index,
+            expression=front["sympy"].iloc[index],
+            seconds=time.perf_counter() - started,
+            settings={k: v for k, v in searcher.get_params().items()} if hasattr(searcher, "get_params") else {},
+            interrupted=interrupted,
+        )

@@ -1,0 +1,32 @@
+"""Symbolic gradients: find T whose normalised input gradient matches the neuron's.
+
+Matching gradient directions rather than values makes T equal to the neuron up to an
+invertible reparametrisation, which is all a latent neuron can be identified up to.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from latentlaw.explain.base import Explainer
+from latentlaw.explain.gradients import neuron_values_and_gradients, normalize_rows
+from latentlaw.symbolic.dataset import tangent_projector
+
+
+class SymbolicGradientExplainer(Explainer):
+    name = "symbolic_gradient"
+    objective = "gradient"
+
+    def targets(self, model: torch.nn.Module, X: np.ndarray, neuron: int) -> dict[str, np.ndarray]:
+        _, grads = neuron_values_and_gradients(model, X, neuron, self.layer)
+        if not np.any(np.linalg.norm(grads, axis=1) > 1e-12):
+            raise ValueError(
+                f"neuron {neuron} has zero input gradient at every sample: it is constant (a dead "
+                "neuron); pick another neuron or retrain."
+            )
+        targets = {"gradients": normalize_rows(grads)}
+        projector = tangent_projector(X)
+        if projector is not None:  # inputs confined to a subspace: match gradients within it only
+            targets["projector"] = projector
+        return targets

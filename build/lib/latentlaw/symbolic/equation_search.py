@@ -1,0 +1,180 @@
+"""The search loop: populations evolving in turn, migration, hall of fame, budgets, checkpoints.
+
+Populations run one after another in this process (no threads), so a fixed seed reproduces the
+run exactly. Budgets: ``niterations``; ``early_stop_loss`` (the hall of fame reached it, plus
+``EARLY_STOP_GRACE`` iterations);
+``timeout_in_seconds`` (checked between population iterations: the only time-dependent
+decision). Ctrl-C ends the search cleanly: the front found so far is kept and checkpointed.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from latentlaw.symbolic.checkpoint import read_front, write_front
+from latentlaw.symbolic.context import SearchContext
+from latentlaw.symbolic.dataset import Dataset, variable_probabilities
+from latentlaw.symbolic.hall_of_fame import Entry, HallOfFame
+from latentlaw.symbolic.member import PopMember, new_member
+from latentlaw.symbolic.migration import migrate
+from latentlaw.symbolic.mutate import valid_terms
+from latentlaw.symbolic.objectives import OBJECTIVES
+from latentlaw.symbolic.operators import ALGEBRAIC
+from latentlaw.symbolic.options import Options
+from latentlaw.symbolic.parse import parse_expression
+from latentlaw.symbolic.polish import polish_front
+from latentlaw.symbolic.population import Population
+from latentlaw.symbolic.progress import Progress
+from latentlaw.symbolic.single_iteration import run_iteration
+from latentlaw.symbolic.strings import to_string
+
+AUTO_BATCH = 512  # batch_size=None: rows per batch when there are more than twice as many
+# Iterations still run once early_stop_loss is reached: a first exact hit can be a long
+# spelling (cos(1e-6 x) for x^2); a little more evolution finds the short one.
+EARLY_STOP_GRACE = 2
+
+
+@dataclass
+class SearchResult:
+    front: list[Entry]
+    evaluations: int
+    iterations: int
+    stop_reason: str  # "niterations" | "early_stop" | "timeout" | "interrupted"
+    seconds: float
+
+
+def operator_pools(options: Options) -> list[tuple]:
+    """The unary operators of each population: a third of them (at least one when there are two
+    or more) search with the algebraic operators only, so laws built from arithmetic and roots
+    are not crowded out by transcendental approximations (cos(x)-1.4 for -(1+x^2)); the others
+    use every operator. With no transcendental operator in use all populations are alike."""
+    algebraic = tuple(op for op in options.unary if op.name in ALGEBRAIC)
+    n = options.populations
+    n_algebraic = 0 if len(algebraic) == len(options.unary) or n < 2 else max(1, n // 3)
+    return [algebraic if p < n_algebraic else options.unary for p in range(n)]
+
+
+def batch_rows(n: int, options: Options) -> int:
+    if options.batch_size is not None:
+        return min(options.batch_size, n)
+    return n if n <= 2 * AUTO_BATCH else AUTO_BATCH
+
+
+def equation_search(data: Dataset, options: Options, *, random_state: int | None = None,
+                    checkpoint_file: str | None = None, resume_from: str | None = None,
+                    verbosity: int = 1) -> SearchResult:
+    rng = np.random.default_rng(random_state)
+    objective = OBJECTIVES[options.objective]
+    rows = batch_rows(data.n, options)
+    batching = rows < data.n
+    ctx = SearchContext(options=options, objective=objective, data=data, batch=data, rng=rng,
+                        variable_p=variable_probabilities(data))
+    if batching:
+        ctx.batch = data.take(np.sort(rng.choice(data.n, rows, replace=False)))
+    hof = HallOfFame()
+    progress = Progress(verbosity, options.niterations)
+    progress.say(f"{options.objective} search on {data.n} rows x {data.d} inputs"
+                 + (f" (batches of {rows})" if batching else "")
+                 + f", {options.populations} populations of {options.population_size}")
+    deadline = None if options.timeout_in_seconds is None else time.perf_counter() + options.timeout_in_seconds
+    written = -1
+    stop_reason = "niterations"
+    iteration = 0
+
+    def flush() -> None:
+        nonlocal written
+        if checkpoint_file is not None and hof.version != written and hof.entries:
+            write_front(checkpoint_file, [{"complexity": e.complexity, "loss": e.loss,
+                                           "equation": to_string(e.variant.expression, data.variable_names)}
+                                          for e in hof.front()])
+            written = hof.version
+
+    def best_text() -> str:
+        front = hof.front()
+        if not front:
+            return "no valid expression yet"
+        e = front[-1]
+        return f"best loss {e.loss:.3g} at complexity {e.complexity}: {to_string(e.variant.expression, data.variable_names)}"
+
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            populations = []
+            for pools in operator_pools(options):
+                ctx.unary = pools
+                populations.append(Population.random(ctx, options.population_size))
+            if resume_from is not None:
+                seeds = _seeds(resume_from, ctx)
+                progress.say(f"resuming from {resume_from}: {len(seeds)} seed expressions")
+                for pop in populations:
+                    ctx.unary = pop.unary
+                    usable = [s for s in seeds if ctx.uses_only_allowed(s.terms)]
+                    for i, seed in enumerate(usable[: len(pop.members)]):
+                        pop.members[i] = seed.with_birth(ctx.next_birth())
+                for seed in seeds:
+                    hof.consider(seed, ctx)
+            for pop in populations:
+                for m in pop.best_per_complexity():
+                    hof.consider(m, ctx)
+            grace = None
+            while iteration < options.niterations and stop_reason == "niterations":
+                if batching:
+                    ctx.batch = data.take(np.sort(rng.choice(data.n, rows, replace=False)))
+                for pop in populations:
+                    ctx.unary = pop.unary
+                    if batching:
+                        pop.rescore(ctx)
+                    run_iteration(pop, ctx)
+                    for m in pop.best_per_complexity():
+                        hof.consider(m, ctx)
+                    if deadline is not None and time.perf_counter() > deadline:
+                        stop_reason = "timeout"
+                        break
+                iteration += 1
+                if options.early_stop_loss is not None and hof.best_loss() <= options.early_stop_loss:
+                    grace = EARLY_STOP_GRACE if grace is None else grace - 1
+                    if grace <= 0:
+                        stop_reason = "early_stop"
+                ctx.frequencies *= 0.5  # adaptive parsimony looks at recent members only
+                ctx.frequencies += 0.5
+                pool = [m for pop in populations for m in pop.top(ctx, options.topn)]
+                hof_pool = hof.members(ctx)
+                for pop in populations:
+                    migrate(pop, pool, options.fraction_replaced, ctx)
+                    migrate(pop, hof_pool, options.fraction_replaced_hof, ctx)
+                flush()
+                progress.update(iteration, ctx.evaluations, best_text())
+            polish_front(hof, ctx)
+        except KeyboardInterrupt:
+            stop_reason = "interrupted"
+            progress.say("interrupted: keeping the front found so far")
+        finally:
+            flush()
+    progress.say(f"done ({stop_reason}) after {iteration} iterations, {ctx.evaluations:,} evaluations; {best_text()}")
+    return SearchResult(hof.front(), ctx.evaluations, iteration, stop_reason, progress.elapsed())
+
+
+def _seeds(path: str, ctx: SearchContext) -> list[PopMember]:
+    """Checkpointed equations as members (their terms; coefficients are re-solved)."""
+    frame = read_front(path)
+    names = ctx.data.variable_names
+    allowed = [op.name for op in (*ctx.options.binary, *ctx.options.unary)]
+    seeds = []
+    for text in frame["equation"].astype(str):
+        try:
+            tree = parse_expression(text, names, allowed)
+        except ValueError:
+            continue
+        if any(n.op is not None and ctx.options.operator(n.op.name) is None for n in tree.nodes()):
+            continue
+        terms = valid_terms([tree], ctx)
+        if terms is None:
+            continue
+        member = new_member(terms, ctx)
+        if member is not None:
+            seeds.append(member)
+    return seeds

@@ -1,0 +1,139 @@
+"""Choosing and applying one change to a member (SymbolicRegression.jl's ``Mutate``).
+
+A member is a tuple of terms, so besides the tree mutations there are term-level moves:
+add a random term, delete one, replace one. Every proposal is simplified, put in canonical form
+and checked against maxsize and the structural constraints; up to ``ATTEMPTS`` proposals are
+drawn before giving up (the caller then keeps a copy of the parent, as SymbolicRegression does).
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+from latentlaw.symbolic import mutation_functions as mf
+from latentlaw.symbolic.complexity import complexity
+from latentlaw.symbolic.constraints import satisfies
+from latentlaw.symbolic.context import SearchContext
+from latentlaw.symbolic.expression import Node
+from latentlaw.symbolic.member import PopMember, canonical_terms, members_key
+from latentlaw.symbolic.simplify import simplify_tree
+
+ATTEMPTS = 10
+
+
+def valid_terms(terms: Sequence[Node], ctx: SearchContext) -> tuple[Node, ...] | None:
+    """Canonical, simplified terms that can still fit in maxsize and meet the constraints."""
+    o = ctx.options
+    square = o.operator("square")
+    if square is not None and o.weights.of_operator("square") > o.weights.of_operator("*"):
+        square = None  # x*x is the cheaper spelling under these weights: keep it
+    canon = canonical_terms([simplify_tree(t, square) if t.key is None else t for t in terms], o)
+    if canon is None:
+        return None
+    join = o.weights.of_operator("+")
+    lower_bound = sum(complexity(t, o.weights) for t in canon) + join * (len(canon) - 1)
+    if lower_bound > o.maxsize:
+        return None
+    if not all(satisfies(t, o.constraints, o.nested_constraints, o.weights) for t in canon):
+        return None
+    return canon
+
+
+def _choose(weights: dict[str, float], ctx: SearchContext) -> str:
+    names = list(weights)
+    total = sum(weights.values())
+    pick = ctx.rng.random() * total
+    for name in names:
+        pick -= weights[name]
+        if pick < 0:
+            return name
+    return names[-1]
+
+
+def propose(member: PopMember, ctx: SearchContext) -> list[Node] | None:
+    """One raw proposal (before canonical form); None when the chosen move does not apply."""
+    o = ctx.options
+    terms = list(member.terms)
+    weights = dict(o.mutation_weights)
+    if not o.linear or len(terms) >= o.max_terms:
+        weights.pop("add_term")
+    if len(terms) < 2:
+        weights.pop("delete_term")
+        weights.pop("fold_terms")
+    move = _choose(weights, ctx)
+    k = int(ctx.rng.integers(len(terms)))
+    if move == "add_term":
+        return terms + [mf.random_tree(ctx, int(ctx.rng.integers(0, 3)))]
+    if move == "delete_term":
+        del terms[k]
+        return terms
+    if move == "fold_terms":
+        return fold_terms(member, ctx)
+    if move == "replace_term":
+        terms[k] = mf.random_tree(ctx, int(ctx.rng.integers(0, 3)))
+        return terms
+    changed = mf.TREE_MUTATIONS[move](terms[k], ctx)
+    if changed is None:
+        return None
+    terms[k] = changed
+    return terms
+
+
+def fold_terms(member: PopMember, ctx: SearchContext) -> list[Node] | None:
+    """Nest part of the sum: c1 t1 + c2 t2 (with the member's own coefficients) becomes one term
+    f(c1 t1 + c2 t2) under a random non-affine operator, e.g. x1^2 + x2^2 -> sqrt(x1^2 + x2^2).
+    This is how sums grow into the arguments of other functions."""
+    o = ctx.options
+    K = len(member.terms)
+    chosen = sorted(ctx.rng.choice(K, size=int(ctx.rng.integers(2, K + 1)), replace=False).tolist())
+    coefs = member.primary.coefs
+    plus, times = o.operator("+"), o.operator("*")
+    total = None
+    for k in chosen:
+        c = float(coefs[k])
+        part = member.terms[k] if c == 1.0 else Node.binary(times, Node.const(c), member.terms[k])
+        total = part if total is None else Node.binary(plus, total, part)
+    ops = [op for op in (*ctx.unary, *o.binary) if op.name not in ("+", "-", "neg")]
+    if not ops:
+        return None
+    op = ops[int(ctx.rng.integers(len(ops)))]
+    if op.arity == 1:
+        folded = Node.unary(op, total)
+    elif ctx.rng.random() < 0.5:
+        folded = Node.binary(op, total, mf.random_leaf(ctx))
+    else:
+        folded = Node.binary(op, mf.random_leaf(ctx), total)
+    return [t for k, t in enumerate(member.terms) if k not in chosen] + [folded]
+
+
+def mutate(member: PopMember, ctx: SearchContext) -> tuple[Node, ...] | None:
+    return _retry(lambda: propose(member, ctx), member, ctx)
+
+
+def crossover(a: PopMember, b: PopMember, ctx: SearchContext) -> tuple[Node, ...] | None:
+    """Half the time swap in one whole term of ``b``, else graft a subtree of one of b's terms."""
+    def propose_cross() -> list[Node]:
+        terms = list(a.terms)
+        k = int(ctx.rng.integers(len(terms)))
+        donor = b.terms[int(ctx.rng.integers(len(b.terms)))]
+        if ctx.rng.random() < 0.5:
+            if ctx.options.linear and len(terms) < ctx.options.max_terms and ctx.rng.random() < 0.5:
+                terms.append(donor)
+            else:
+                terms[k] = donor
+        else:
+            terms[k] = mf.crossover_trees(terms[k], donor, ctx)
+        return terms
+
+    return _retry(propose_cross, a, ctx)
+
+
+def _retry(make: Callable[[], list[Node] | None], parent: PopMember, ctx: SearchContext) -> tuple[Node, ...] | None:
+    for _ in range(ATTEMPTS):
+        raw = make()
+        if raw is None:
+            continue
+        terms = valid_terms(raw, ctx)
+        if terms is not None and members_key(terms) != parent.key:
+            return terms
+    return None

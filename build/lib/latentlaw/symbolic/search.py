@@ -1,0 +1,282 @@
+"""``SymbolicSearch``: the estimator users call (PySR's API, scikit-learn's conventions).
+
+The constructor only stores parameters; ``fit`` validates everything, runs a backend and keeps
+the Pareto front in ``pareto_front_`` (learned state ends in ``_``). ``index=None`` everywhere
+means the automatically selected row ``best_index_`` (see ``selection.py`` and README.md).
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+import sympy
+
+from latentlaw.symbolic import backends
+from latentlaw.symbolic.checkpoint import read_front
+from latentlaw.symbolic.dataset import check_variable_names, prepare
+from latentlaw.symbolic.export_latex import to_latex
+from latentlaw.symbolic.export_numpy import gradients as tree_gradients
+from latentlaw.symbolic.export_numpy import values as tree_values
+from latentlaw.symbolic.export_sympy import simplified, sympy_locals
+from latentlaw.symbolic.export_torch import to_torch
+from latentlaw.symbolic.expression import Node
+from latentlaw.symbolic.options import BINARY_OPERATORS, UNARY_OPERATORS, Options, build_options
+from latentlaw.symbolic.parse import parse_expression
+from latentlaw.symbolic.selection import floor_and_levels, scores, select
+from latentlaw.symbolic.verify import gradient_field
+
+# What every backend receives in ``settings`` (the backend contract, see backends/__init__.py).
+SETTINGS_KEYS = ("binary_operators", "unary_operators", "maxsize", "niterations", "populations", "population_size",
+                 "complexity_of_operators", "complexity_of_constants", "complexity_of_variables",
+                 "early_stop_loss", "batch_size")
+
+
+class SymbolicSearch:
+    """Find the simplest closed-form expression for a neuron (objective="gradient") or a target.
+
+    objective="gradient": ``fit(X, gradients=G)`` finds T(x) whose normalised gradient matches
+    the rows of G up to one global sign, so T equals the neuron up to an invertible
+    reparametrisation. objective="regression": ``fit(X, y)`` finds y = f(X) (least squares).
+
+    Operators, complexities, ``maxsize``, ``constraints`` and ``nested_constraints`` mean what
+    they mean in PySR. Budget: ``niterations`` x ``populations`` x ``ncycles_per_iteration``
+    children, stopped early by ``early_stop_loss`` or ``timeout_in_seconds``. ``batch_size``:
+    rows per evaluation batch (None: all rows up to 1024, else batches of 512); the front is
+    always scored on all rows. ``checkpoint_file``: CSV rewritten with the front during the
+    search; ``resume_from``: such a CSV whose equations seed the populations. Advanced
+    parameters (PySR names) default to the engine's tuned values when None.
+
+    Fitted attributes: ``pareto_front_`` (DataFrame: complexity, loss, score, equation, sympy,
+    latex; sorted by complexity; ``equations_`` is the same table), ``best_index_`` (the row
+    ``model_selection`` picks: "best" is the knee of the front, see selection.py and README.md;
+    "accuracy" the lowest loss; "score" PySR's highest score), ``fit_seconds_``,
+    ``n_evaluations_``, ``n_iterations_``, ``stop_reason_`` ("niterations", "early_stop",
+    "timeout" or "interrupted"), ``n_dropped_rows_`` (zero target gradients), ``backend_``,
+    ``variable_names_``, ``n_features_in_``.
+    """
+
+    def __init__(self, objective: str = "gradient", backend: str = "native",
+                 binary_operators: Sequence[str] = BINARY_OPERATORS, unary_operators: Sequence[str] = UNARY_OPERATORS,
+                 complexity_of_operators: dict[str, int] | None = None, complexity_of_constants: int = 1,
+                 complexity_of_variables: int = 1, maxsize: int = Options.maxsize,
+                 constraints: dict[str, Any] | None = None, nested_constraints: dict[str, dict[str, int]] | None = None,
+                 niterations: int = Options.niterations, populations: int = Options.populations,
+                 population_size: int = Options.population_size,
+                 ncycles_per_iteration: int = Options.ncycles_per_iteration, timeout_in_seconds: float | None = None,
+                 early_stop_loss: float | None = Options.early_stop_loss, batch_size: int | None = None,
+                 model_selection: str = "best",
+                 checkpoint_file: str | None = None, resume_from: str | None = None, verbosity: int = 1,
+                 random_state: int | None = None, *, parsimony: float | None = None,
+                 adaptive_parsimony_scaling: float | None = None, tournament_selection_n: int | None = None,
+                 tournament_selection_p: float | None = None, crossover_probability: float | None = None,
+                 optimizer_probability: float | None = None, optimizer_iterations: int | None = None,
+                 fraction_replaced: float | None = None, fraction_replaced_hof: float | None = None,
+                 topn: int | None = None, max_terms: int | None = None,
+                 mutation_weights: dict[str, float] | None = None) -> None:
+        self.objective = objective
+        self.backend = backend
+        self.binary_operators = binary_operators
+        self.unary_operators = unary_operators
+        self.complexity_of_operators = complexity_of_operators
+        self.complexity_of_constants = complexity_of_constants
+        self.complexity_of_variables = complexity_of_variables
+        self.maxsize = maxsize
+        self.constraints = constraints
+        self.nested_constraints = nested_constraints
+        self.niterations = niterations
+        self.populations = populations
+        self.population_size = population_size
+        self.ncycles_per_iteration = ncycles_per_iteration
+        self.timeout_in_seconds = timeout_in_seconds
+        self.early_stop_loss = early_stop_loss
+        self.batch_size = batch_size
+        self.model_selection = model_selection
+        self.checkpoint_file = checkpoint_file
+        self.resume_from = resume_from
+        self.verbosity = verbosity
+        self.random_state = random_state
+        self.parsimony = parsimony
+        self.adaptive_parsimony_scaling = adaptive_parsimony_scaling
+        self.tournament_selection_n = tournament_selection_n
+        self.tournament_selection_p = tournament_selection_p
+        self.crossover_probability = crossover_probability
+        self.optimizer_probability = optimizer_probability
+        self.optimizer_iterations = optimizer_iterations
+        self.fraction_replaced = fraction_replaced
+        self.fraction_replaced_hof = fraction_replaced_hof
+        self.topn = topn
+        self.max_terms = max_terms
+        self.mutation_weights = mutation_weights
+
+    # -- scikit-learn plumbing ----------------------------------------------------------------
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        return [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params: Any) -> SymbolicSearch:
+        for name, value in params.items():
+            if name not in self._param_names():
+                raise ValueError(f"unknown parameter {name!r} for SymbolicSearch; valid: {self._param_names()}.")
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        defaults = {p.name: p.default for p in inspect.signature(type(self).__init__).parameters.values()}
+
+        def same(a: Any, b: Any) -> bool:
+            sequence = (list, tuple)
+            return list(a) == list(b) if isinstance(a, sequence) and isinstance(b, sequence) else a == b
+
+        changed = [f"{k}={v!r}" for k, v in self.get_params().items() if not same(v, defaults.get(k))]
+        return f"SymbolicSearch({', '.join(changed)})"
+
+    # -- fitting ------------------------------------------------------------------------------
+    def fit(self, X: Any, y: Any = None, *, gradients: Any = None, variable_names: Sequence[str] | None = None,
+            weights: Any = None, projector: Any = None) -> SymbolicSearch:
+        """Search; returns self. ``gradients`` (n, d) for objective="gradient", ``y`` (n,) for "regression";
+        ``variable_names`` default to a DataFrame's columns, else x0, x1, ...; ``weights`` per row;
+        ``projector`` (d, d): compare gradients only in the inputs' tangent space
+        (``latentlaw.symbolic.dataset.tangent_projector``; native backend only)."""
+        params = self.get_params()
+        options = build_options(params)  # every parameter is checked before any work
+        if self.model_selection not in ("best", "accuracy", "score"):
+            raise ValueError(f"model_selection must be 'best', 'accuracy' or 'score', got {self.model_selection!r}.")
+        if projector is not None and self.backend != "native":
+            raise ValueError(f"projector is supported by the native backend only, not {self.backend!r}.")
+        module = backends.load(self.backend, self.objective)
+        if variable_names is None and hasattr(X, "columns"):  # a pandas DataFrame names its columns
+            variable_names = [str(c) for c in X.columns]
+        data, dropped = prepare(X, y, gradients, weights, objective=self.objective, variable_names=variable_names,
+                                projector=projector)
+        if self.resume_from is not None:
+            read_front(self.resume_from)  # fail now on a missing or malformed checkpoint
+        started = time.perf_counter()
+        settings = {k: params[k] for k in SETTINGS_KEYS}
+        if module.NAME == "native":
+            settings = {**params, "options": options, "dataset": data}
+        front = module.run(data.X, data.y, data.gradients, data.variable_names, objective=self.objective,
+                           settings=settings, random_state=self.random_state,
+                           timeout_in_seconds=self.timeout_in_seconds, verbosity=self.verbosity)
+        self.fit_seconds_ = time.perf_counter() - started
+        self.n_evaluations_ = int(front.attrs.get("n_evaluations", 0))
+        self.n_iterations_ = int(front.attrs.get("n_iterations", 0))
+        self.stop_reason_ = str(front.attrs.get("stop_reason", "finished"))
+        self.n_dropped_rows_ = dropped
+        self.backend_ = module.NAME
+        self.variable_names_ = list(data.variable_names)
+        self.n_features_in_ = data.d
+        y_var = None if data.y is None else float(np.var(data.y))
+        self._finish(front, y_var)
+        return self
+
+    def _finish(self, front: pd.DataFrame, y_variance: float | None) -> None:
+        """Score, select and decorate a backend's front (sorted by complexity)."""
+        if front is None or len(front) == 0:
+            raise RuntimeError("the search returned an empty front: no valid expression was found. Widen the "
+                               "operators, raise maxsize or the budget.")
+        front = front.sort_values("complexity", kind="stable").reset_index(drop=True)
+        floor, null, good = floor_and_levels(self.objective, y_variance)
+        trees = list(front["tree"]) if "tree" in front.columns else [None] * len(front)
+        table = pd.DataFrame({
+            "complexity": front["complexity"].astype(int),
+            "loss": front["loss"].astype(float),
+            "score": scores(front["complexity"], front["loss"], floor, null),
+            "equation": front["equation"].astype(str),
+            "sympy": [simplified(e) for e in front["sympy"]],
+        })
+        table["latex"] = [to_latex(e) for e in table["sympy"]]
+        self._trees: list[Node | None] = trees
+        self._callables: dict[int, Any] = {}
+        self.pareto_front_ = table
+        self.equations_ = table  # PySR's name for the same table
+        self.best_index_ = select(table["complexity"], table["loss"], self.model_selection, floor=floor,
+                                  null_loss=null, good_enough=good)
+
+    # -- reading results ----------------------------------------------------------------------
+    def _row(self, index: int | None) -> int:
+        if not hasattr(self, "pareto_front_"):
+            raise ValueError("this SymbolicSearch is not fitted yet: call fit(X, ...) first.")
+        if index is None:
+            return int(self.best_index_)
+        n = len(self.pareto_front_)
+        if not -n <= int(index) < n:
+            raise IndexError(f"index {index} is out of range for a front of {n} rows.")
+        return int(index) % n
+
+    def sympy(self, index: int | None = None) -> sympy.Expr:
+        """The expression as sympy (simplified); index=None: the selected one."""
+        row = self._row(index)
+        return self.pareto_front_["sympy"].iloc[row]
+
+    def latex(self, index: int | None = None) -> str:
+        row = self._row(index)
+        return self.pareto_front_["latex"].iloc[row]
+
+    def _check_X(self, X: Any) -> np.ndarray:
+        X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} columns; this search was fitted on {self.n_features_in_} "
+                             f"({self.variable_names_}).")
+        return X
+
+    def predict(self, X: Any, index: int | None = None) -> np.ndarray:
+        """Values of the expression at the rows of X (for the gradient objective: the law T(x),
+        defined up to an invertible reparametrisation)."""
+        row, X = self._row(index), self._check_X(X)
+        tree = self._trees[row]
+        if tree is not None:
+            return tree_values(tree, X)
+        if row not in self._callables:
+            symbols = [sympy.Symbol(n) for n in self.variable_names_]
+            self._callables[row] = sympy.lambdify(symbols, self.sympy(row), modules="numpy")
+        with np.errstate(all="ignore"):
+            out = self._callables[row](*X.T)
+        return np.broadcast_to(np.asarray(out, dtype=np.float64), (X.shape[0],)).copy()
+
+    def gradient(self, X: Any, index: int | None = None) -> np.ndarray:
+        """grad of the expression at the rows of X, shape (n, d)."""
+        row, X = self._row(index), self._check_X(X)
+        tree = self._trees[row]
+        if tree is not None:
+            return tree_gradients(tree, X)
+        return gradient_field(self.sympy(row), X, self.variable_names_)
+
+    def torch_module(self, index: int | None = None) -> Any:
+        """The expression as a torch.nn.Module (constants trainable); native backend only."""
+        row = self._row(index)
+        tree = self._trees[row]
+        if tree is None:
+            raise ValueError(f"torch export needs the native backend's trees (this front came from {self.backend_!r}); "
+                             "use sympy(index) with sympy's own printers instead.")
+        return to_torch(tree)
+
+    # -- loading ------------------------------------------------------------------------------
+    @classmethod
+    def from_file(cls, path: str | Path, variable_names: Sequence[str], *, objective: str = "gradient",
+                  **params: Any) -> SymbolicSearch:
+        """A fitted-looking search from a checkpoint CSV (its complexity, loss, equation columns)."""
+        frame = read_front(path)
+        names = check_variable_names(variable_names, len(variable_names))
+        trees = [parse_expression(e, names) for e in frame["equation"].astype(str)]
+        local = sympy_locals(names)
+        front = pd.DataFrame({
+            "complexity": frame["complexity"].astype(int),
+            "loss": frame["loss"].astype(float),
+            "equation": frame["equation"].astype(str),
+            "sympy": [sympy.sympify(e, locals=local) for e in frame["equation"].astype(str)],
+            "tree": trees,
+        })
+        search = cls(objective=objective, **params)
+        search.variable_names_ = names
+        search.n_features_in_ = len(names)
+        search.backend_ = "native"
+        search._finish(front, None)
+        return search

@@ -1,0 +1,98 @@
+"""Scoring the Pareto front and choosing one expression from it.
+
+``score`` is PySR's: the drop in log-loss per unit of complexity from the next simpler row.
+The ``"best"`` rule picks the law at the knee of the front:
+
+1. Losses below a numerical floor are equal (1e-10 for gradients, 1e-10 x var(y) for
+   regression); of equal-loss rows only the simplest counts.
+2. The first row's score is measured from a null model of complexity 0: loss 2 for gradients
+   (no alignment) and var(y) for regression (a constant).
+3. Candidates are rows accurate enough. When an exact fit exists (best loss <= 1e-8, relative to
+   var(y) for regression) that is PySR's 1.5 x best: every approximation loses to the exact law.
+   Otherwise the floor is noise (gradients of a trained network: 1e-3..1e-2) and longer
+   expressions fit the network's own artefacts, pushing the best loss below the law's, so
+   candidates have loss <= max(2 x best, min(good_enough, 10 x best)), ``good_enough`` being 0.03
+   for gradients (|mean cos| >= 0.985) and 0.01 x var(y) for regression. The 10x cap is a
+   compromise: approximations 30x above a noisy law exist (x^2 - 1.5 cos v for the anharmonic
+   oscillator), so a law 27x above artefact fits (the paper's 2x2 determinant) is not reachable.
+4. Among candidates prefer *plateau starts*: rows after which no more complex row improves the
+   loss at even half the row's own rate (``g_k <= s_k / 2``, ``g_k`` the steepest later rate).
+   Of those take the highest score; if there are none, the highest score among candidates.
+
+On exact data this returns the first row at the floor (the law, never a longer spelling); with
+noise the law's drop dwarfs what extra terms buy, so longer variants have low scores; a
+too-simple approximation is either not accurate enough or is followed by a steep drop, so it is
+not a plateau start.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+
+PYSR_TOLERANCE = 1.5
+NOISY_TOLERANCE = (2.0, 10.0)  # (always within, within when also good enough) x best
+EXACT_FACTOR = 100.0  # best loss within this factor of the floor: an exact fit exists
+PLATEAU = 0.5
+
+
+def floor_and_levels(objective: str, y_variance: float | None = None) -> tuple[float, float, float]:
+    """(floor, null loss, good-enough loss) for an objective; exact fits are below 100 x floor."""
+    if objective == "gradient":
+        return 1e-10, 2.0, 0.03
+    scale = y_variance if y_variance and y_variance > 0 else 1.0
+    return 1e-10 * scale, scale, 1e-2 * scale
+
+
+def scores(complexity: Sequence[float], loss: Sequence[float], floor: float = 0.0,
+           null_loss: float | None = None) -> np.ndarray:
+    """-d log(loss) / d complexity against the previous row (the first against the null model, or 0)."""
+    c = np.asarray(complexity, dtype=float)
+    l = np.maximum(np.asarray(loss, dtype=float), max(floor, 1e-300))
+    out = np.zeros(len(c))
+    for k in range(len(c)):
+        if k == 0:
+            if null_loss is not None and c[0] > 0 and null_loss > l[0]:
+                out[0] = math.log(null_loss / l[0]) / c[0]
+            continue
+        dc = c[k] - c[k - 1]
+        out[k] = max(math.log(l[k - 1] / l[k]), 0.0) / dc if dc > 0 else 0.0
+    return out
+
+
+def select(complexity: Sequence[float], loss: Sequence[float], rule: str = "best", *, floor: float = 0.0,
+           null_loss: float | None = None, good_enough: float = 0.0) -> int:
+    """Index of the chosen row of a front sorted by complexity ("best", "accuracy" or "score")."""
+    c = np.asarray(complexity, dtype=float)
+    l = np.asarray(loss, dtype=float)
+    if len(c) == 0:
+        raise ValueError("the Pareto front is empty: the search found no valid expression.")
+    finite = np.isfinite(l)
+    if not finite.any():
+        return 0
+    clipped = np.where(finite, np.maximum(l, floor), np.inf)
+    # of rows with equal (clipped) loss only the simplest counts
+    alive = np.array([finite[k] and not any(clipped[j] <= clipped[k] for j in range(k)) for k in range(len(c))])
+    if rule == "accuracy":
+        return int(np.flatnonzero(clipped == clipped[alive].min())[0])
+    idx = np.flatnonzero(alive)
+    s = scores(c[idx], clipped[idx], floor, null_loss)
+    if rule == "score":
+        return int(idx[int(np.argmax(s))])
+    if rule != "best":
+        raise ValueError(f"model_selection must be 'best', 'accuracy' or 'score', got {rule!r}.")
+    best = clipped[idx].min()
+    if best <= EXACT_FACTOR * floor:
+        limit = PYSR_TOLERANCE * best
+    else:
+        limit = max(NOISY_TOLERANCE[0] * best, min(good_enough, NOISY_TOLERANCE[1] * best))
+    candidates = [i for i in range(len(idx)) if clipped[idx[i]] <= limit]
+    later = np.zeros(len(idx))
+    for i in range(len(idx)):
+        rates = [math.log(clipped[idx[i]] / clipped[idx[j]]) / (c[idx[j]] - c[idx[i]]) for j in range(i + 1, len(idx))]
+        later[i] = max(rates, default=0.0)
+    plateau = [i for i in candidates if later[i] <= PLATEAU * s[i]]
+    pool = plateau or candidates
+    return int(idx[max(pool, key=lambda i: (s[i], -i))])

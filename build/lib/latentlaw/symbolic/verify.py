@@ -1,0 +1,74 @@
+"""Deciding whether a law was recovered, independent of spelling, constants or reshaping.
+
+Two expressions carry the same information when one is an invertible function of the other,
+i.e. when their gradients are parallel everywhere. ``gradient_alignment`` measures exactly that
+on sample points: |mean cos| between the two normalised gradient fields (one global sign is
+free, per-sample signs are not). ``equivalent`` is the verdict latentlaw uses.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import sympy
+
+from latentlaw.symbolic.export_sympy import as_sympy
+
+ZERO = 1e-12  # gradients shorter than this (relative to the median) carry no direction
+
+
+def gradient_field(expression: object, X: np.ndarray, variable_names: Sequence[str]) -> np.ndarray:
+    """grad of ``expression`` (sympy, string or tree) at the rows of X, shape (n, d); NaN where undefined."""
+    names = list(variable_names)
+    X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+    if X.shape[1] != len(names):
+        raise ValueError(f"X has {X.shape[1]} columns but {len(names)} variable names were given.")
+    expr = as_sympy(expression, names)
+    unknown = sorted(str(s) for s in expr.free_symbols if str(s) not in names)
+    if unknown:
+        raise ValueError(f"expression {expr} uses {unknown}, which are not among the variables {names}.")
+    # real symbols, so that d|x|/dx is sign(x) rather than an unevaluated derivative of re(x)
+    symbols = [sympy.Symbol(n, real=True) for n in names]
+    expr = expr.xreplace({s: symbols[names.index(str(s))] for s in expr.free_symbols})
+    out = np.zeros_like(X)
+    with np.errstate(all="ignore"):
+        for j, s in enumerate(symbols):
+            if s not in expr.free_symbols:
+                continue
+            fn = sympy.lambdify(symbols, sympy.diff(expr, s), modules="numpy")
+            out[:, j] = np.broadcast_to(np.asarray(fn(*X.T), dtype=np.float64), (X.shape[0],))
+    return out
+
+
+def alignment_of_fields(a: np.ndarray, b: np.ndarray) -> float:
+    """|mean cos| between gradient fields ``a`` and reference ``b``, over the rows where ``b`` has a
+    direction; rows where ``a`` is undefined or zero there count as unaligned (cos 0)."""
+    with np.errstate(all="ignore"):
+        na, nb = np.linalg.norm(a, axis=1), np.linalg.norm(b, axis=1)
+        usable = np.isfinite(nb) & (nb > 0)
+        if not usable.any():
+            return 0.0
+        usable &= nb > ZERO * np.median(nb[usable])
+        cos = np.einsum("ij,ij->i", a[usable], b[usable]) / (na[usable] * nb[usable])
+    cos = np.where(np.isfinite(cos), np.clip(cos, -1.0, 1.0), 0.0)
+    return float(abs(cos.mean()))
+
+
+def gradient_alignment(expr: object, reference: object, X: np.ndarray, variable_names: Sequence[str],
+                       projector: np.ndarray | None = None) -> float:
+    """|mean cos| between the normalised gradient fields of ``expr`` and ``reference`` on X (1 = same law).
+
+    With ``projector`` (the tangent space of X, ``dataset.tangent_projector``) only the parts of the
+    gradients along the directions X varies in are compared: on antisymmetric matrices A12*A21 and
+    -A12**2 are the same law, though their gradients differ across the subspace."""
+    a, b = gradient_field(expr, X, variable_names), gradient_field(reference, X, variable_names)
+    if projector is not None:
+        a, b = a @ projector, b @ projector
+    return alignment_of_fields(a, b)
+
+
+def equivalent(expr: object, reference: object, X: np.ndarray, variable_names: Sequence[str],
+               tol: float = 1e-3, projector: np.ndarray | None = None) -> bool:
+    """True when ``expr`` is the same law as ``reference`` up to an invertible reshaping, on X."""
+    return gradient_alignment(expr, reference, X, variable_names, projector) >= 1.0 - tol

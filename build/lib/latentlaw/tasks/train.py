@@ -1,0 +1,158 @@
+"""The training task: dataset + model from config, Lightning fit, everything into MLflow."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from omegaconf import DictConfig
+
+from latentlaw.config import build
+from latentlaw.data.base import DataError, TableDataset, TripletDataset
+
+log = logging.getLogger(__name__)
+
+HELDOUT_ARTIFACT = "data/heldout.npz"
+DATASET_ARTIFACT = "data/dataset.json"
+
+
+def build_dataset(cfg: DictConfig) -> TripletDataset | TableDataset:
+    """Instantiate ``cfg.dataset`` with the run's seed; loaders raise DataError on bad input."""
+    if "_target_" not in cfg.dataset:
+        raise DataError("the dataset config has no _target_; pick one with dataset=<name> (see conf/dataset/).")
+    dataset = build(cfg.dataset, seed=cfg.seed)
+    if not isinstance(dataset, (TripletDataset, TableDataset)):
+        raise DataError(f"{cfg.dataset._target_} returned {type(dataset).__name__}, not a TripletDataset or TableDataset.")
+    return dataset
+
+
+def build_model(model_cfg: DictConfig, dataset: TripletDataset | TableDataset) -> Any:
+    """Instantiate the model, inferring ``in_features`` and refusing a model/data mismatch."""
+    from hydra.utils import get_class
+
+    cls = get_class(model_cfg._target_)
+    wanted = getattr(cls, "data_kind", None)
+    if wanted is not None and wanted != dataset.kind:
+        hint = "model=siamese" if dataset.kind == "triplets" else "model=autoencoder"
+        raise ValueError(
+            f"{cls.__name__} trains on {wanted} data but dataset {dataset.name!r} is {dataset.kind}; use {hint}."
+        )
+    declared = model_cfg.get("in_features")
+    if declared is not None and int(declared) != dataset.n_features:
+        raise ValueError(
+            f"model.in_features={declared} but dataset {dataset.name!r} has {dataset.n_features} inputs "
+            f"{dataset.variables[:8]}{'...' if dataset.n_features > 8 else ''}; set model.in_features=null to infer it."
+        )
+    return build(model_cfg, in_features=dataset.n_features)
+
+
+def dataset_record(dataset: TripletDataset | TableDataset) -> dict[str, Any]:
+    return {
+        "name": dataset.name,
+        "kind": dataset.kind,
+        "variables": list(dataset.variables),
+        "ground_truth": list(dataset.ground_truth),
+        "description": dataset.description,
+        "synthetic": bool(dataset.synthetic),
+        "sizes": {split: int(len(getattr(dataset, split))) for split in ("train", "val", "test")},
+    }
+
+
+def log_heldout(dataset: TripletDataset | TableDataset, max_rows: int) -> None:
+    """Held-out inputs go into the run so explainers need nothing but the run id."""
+    import mlflow
+
+    X = dataset.heldout_inputs()[:max_rows]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / Path(HELDOUT_ARTIFACT).name
+        np.savez_compressed(path, X=X, variables=np.array(dataset.variables))
+        mlflow.log_artifact(str(path), artifact_path=str(Path(HELDOUT_ARTIFACT).parent))
+
+
+def run_tags(cfg: DictConfig, dataset: TripletDataset | TableDataset, model: Any, experiment: str | None) -> dict[str, str]:
+    from latentlaw.tracking.runs import git_commit
+
+    tags = {
+        "latentlaw.task": "train",
+        "latentlaw.experiment": experiment or "",
+        "latentlaw.dataset": dataset.name,
+        "latentlaw.data_kind": dataset.kind,
+        "latentlaw.model": type(model).__name__,
+        "latentlaw.latent_size": str(model.hparams.latent_size),
+        "latentlaw.seed": str(cfg.seed),
+        "latentlaw.synthetic": str(bool(dataset.synthetic)).lower(),
+        "latentlaw.ground_truth": " ; ".join(dataset.ground_truth),
+    }
+    commit = git_commit(cfg.paths.root_dir)
+    if commit:
+        tags["mlflow.source.git.commit"] = commit
+    return tags
+
+
+def train(cfg: DictConfig, experiment: str | None = None) -> dict[str, float]:
+    """Train one model as ``cfg`` says and return its metrics (incl. the optimised one)."""
+    import mlflow
+    import pytorch_lightning as pl
+    import torch
+    from latentlaw.data.datamodule import LatentDataModule
+    from latentlaw.evaluation import invariant_agreement, latent_vs_truth_figure
+    from latentlaw.tracking import configure_tracking, log_config, log_json, log_model, tracked_run
+    from latentlaw.tracking.callbacks import MlflowEpochMetrics
+    from latentlaw.tracking.runs import log_figure
+
+    torch.set_num_threads(int(cfg.threads))
+    pl.seed_everything(int(cfg.seed), workers=True, verbose=False)
+    started = time.perf_counter()
+    dataset = build_dataset(cfg)
+    data_seconds = time.perf_counter() - started
+    model = build_model(cfg.model, dataset)
+    configure_tracking(cfg.tracking.uri, cfg.paths.root_dir, cfg.tracking.experiment_name)
+
+    run_name = cfg.tracking.get("run_name") or f"{experiment or dataset.name}-{type(model).__name__}-seed{cfg.seed}"
+    with tracked_run(run_name, run_tags(cfg, dataset, model, experiment)) as run:
+        log.info("MLflow run %s (%s)", run.info.run_id, run_name)
+        log_config(cfg)
+        log_json(dataset_record(dataset), DATASET_ARTIFACT)
+        log_heldout(dataset, int(cfg.tracking.max_heldout_rows))
+        datamodule = LatentDataModule(dataset, batch_size=int(cfg.loader.batch_size), seed=int(cfg.seed))
+        trainer: pl.Trainer = build(cfg.trainer, callbacks=[MlflowEpochMetrics()], logger=False,
+                                    enable_checkpointing=False)
+        fit_started = time.perf_counter()
+        trainer.fit(model, datamodule=datamodule)
+        fit_seconds = time.perf_counter() - fit_started
+        if trainer.interrupted:
+            raise KeyboardInterrupt("training interrupted")
+        tested = trainer.test(model, datamodule=datamodule, verbose=False)[0]
+        n_seen = len(dataset.train) * max(int(trainer.current_epoch), 1)
+        metrics: dict[str, float] = {
+            **{k: float(v) for k, v in tested.items()},
+            "data_seconds": data_seconds,
+            "fit_seconds": fit_seconds,
+            "train_samples_per_second": n_seen / max(fit_seconds, 1e-9),
+            "epochs": float(trainer.current_epoch),
+        }
+        if isinstance(dataset, TripletDataset) and dataset.ground_truth:
+            agreement, detail = invariant_agreement(model, dataset)
+            metrics.update(agreement)
+            log_figure(latent_vs_truth_figure(dataset, detail), "plots/latent_vs_ground_truth.png")
+        mlflow.log_metrics(metrics)
+        log_model(model)
+        metrics["run_id"] = run.info.run_id  # type: ignore[assignment]
+    return metrics
+
+
+def optimized_metric(cfg: DictConfig, metrics: dict[str, float]) -> float:
+    """The number a sweep optimises: cfg.optimized_metric, else spearman_abs, else test_loss."""
+    name = cfg.get("optimized_metric") or ("spearman_abs" if "spearman_abs" in metrics else "test_loss")
+    if name not in metrics:
+        raise KeyError(f"optimized_metric {name!r} was not computed; available: {sorted(k for k in metrics if k != 'run_id')}.")
+    return float(metrics[name])
+
+
+def describe(metrics: dict[str, float]) -> str:
+    keys = [k for k in ("spearman_abs", "test_loss", "test_triplet_accuracy", "fit_seconds") if k in metrics]
+    return ", ".join(f"{k}={metrics[k]:.4g}" for k in keys)
