@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import mlflow
 import pytest
 import torch
@@ -27,20 +29,12 @@ def test_artifacts_of_a_sqlite_store_live_beside_it(tmp_path):
 @pytest.mark.parametrize("error, status", [(None, "FINISHED"), (RuntimeError("boom"), "FAILED"),
                                            (KeyboardInterrupt(), "KILLED")])
 def test_run_status_is_final(mlflow_store, error, status):
-    with pytest.raises(type(error)) if error else _nothing():
+    with pytest.raises(type(error)) if error else nullcontext():
         with tracked_run("status-test") as run:
             mlflow.log_metric("x", 1.0)
             if error:
                 raise error
     assert mlflow.get_run(run.info.run_id).info.status == status
-
-
-class _nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 def test_model_round_trip_reproduces_latents_exactly(mlflow_store):

@@ -24,6 +24,7 @@ import numpy as np
 
 from latentlaw.data import dynamics, matrices, relativity
 from latentlaw.data.base import DataError, TripletDataset, Triplets
+from latentlaw.data.truth import evaluate_expression, parse_expression
 
 Sampler = Callable[[int, np.random.Generator], Triplets]
 
@@ -41,19 +42,11 @@ class Invariant:
 
     def expressions(self) -> list:
         """The ground truth as sympy expressions over exactly ``variables``."""
-        import sympy
-
-        symbols = {v: sympy.Symbol(v) for v in self.variables}
-        return [sympy.parse_expr(g, local_dict=symbols) for g in self.ground_truth]
+        return [parse_expression(g, list(self.variables)) for g in self.ground_truth]
 
     def evaluate(self, x: np.ndarray) -> np.ndarray:
         """Ground-truth values at the rows of x (n, d), in float64: shape (n, len(ground_truth))."""
-        import sympy
-
-        x = np.asarray(x, dtype=np.float64)
-        fn = sympy.lambdify([sympy.Symbol(v) for v in self.variables], self.expressions(), "numpy")
-        values = fn(*x.T)
-        return np.stack([np.broadcast_to(np.asarray(v, dtype=np.float64), x.shape[:1]) for v in values], axis=1)
+        return np.stack([evaluate_expression(g, list(self.variables), x) for g in self.ground_truth], axis=1)
 
 
 _M2, _M3, _M4 = (tuple(matrices.matrix_names(d)) for d in (2, 3, 4))

@@ -72,6 +72,6 @@ class Explainer:
             selected_index=index,
             expression=front["sympy"].iloc[index],
             seconds=time.perf_counter() - started,
-            settings={k: v for k, v in searcher.get_params().items()} if hasattr(searcher, "get_params") else {},
+            settings=dict(searcher.get_params()) if hasattr(searcher, "get_params") else {},
             interrupted=interrupted,
         )

@@ -15,6 +15,9 @@ from typing import Callable
 import numpy as np
 import sympy
 
+from latentlaw.data.truth import evaluate_expression, parse_expression
+from latentlaw.symbolic.verify import gradient_field
+
 
 @dataclass(frozen=True)
 class Law:
@@ -87,15 +90,10 @@ def law_gradients(law: Law | str, X: np.ndarray, transform: str | None = None, n
     """Exact gradients of the law (or of ``TRANSFORMS[transform]`` of it) at X, each entry
     perturbed by ``noise`` x the row's norm x N(0, 1)."""
     law = LAWS[law] if isinstance(law, str) else law
-    symbols = [sympy.Symbol(v) for v in law.variables]
-    expr = sympy.sympify(law.expression, locals=dict(zip(law.variables, symbols)))
+    expr = parse_expression(law.expression, list(law.variables))
     if transform is not None:
         expr = TRANSFORMS[transform](expr)
-    G = np.zeros_like(X, dtype=np.float64)
-    with np.errstate(all="ignore"):
-        for j, s in enumerate(symbols):
-            fn = sympy.lambdify(symbols, sympy.diff(expr, s), modules="numpy")
-            G[:, j] = np.broadcast_to(np.asarray(fn(*X.T), dtype=np.float64), (X.shape[0],))
+    G = gradient_field(expr, X, law.variables)
     if noise:
         rng = rng or np.random.default_rng(0)
         G = G + noise * np.linalg.norm(G, axis=1, keepdims=True) * rng.normal(size=G.shape)
@@ -104,7 +102,4 @@ def law_gradients(law: Law | str, X: np.ndarray, transform: str | None = None, n
 
 def law_values(law: Law | str, X: np.ndarray) -> np.ndarray:
     law = LAWS[law] if isinstance(law, str) else law
-    symbols = [sympy.Symbol(v) for v in law.variables]
-    expr = sympy.sympify(law.expression, locals=dict(zip(law.variables, symbols)))
-    fn = sympy.lambdify(symbols, expr, modules="numpy")
-    return np.broadcast_to(np.asarray(fn(*X.T), dtype=np.float64), (X.shape[0],)).copy()
+    return evaluate_expression(law.expression, list(law.variables), X)
