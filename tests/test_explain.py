@@ -148,3 +148,10 @@ def test_ctrl_c_marks_the_explain_run_killed_and_keeps_the_front(harmonic, mlflo
     assert killed.info.status == "KILLED", out[-2000:]
     files = {a.path for a in mlflow.artifacts.list_artifacts(run_id=killed.info.run_id)}
     assert "fronts" in files or "checkpoints" in files
+
+
+def test_run_without_its_data_artifacts_is_refused(mlflow_store):
+    with tracked_run("no-data", {"latentlaw.task": "train"}) as run:
+        pass
+    with pytest.raises(LookupError, match="no artifact 'data/dataset.json'"):
+        explain(compose("explain", [f"train_run={run.info.run_id}"]))

@@ -51,11 +51,19 @@ def get_training_run(train_run: str = "latest") -> Run:
     return runs[0]
 
 
+def _download(run_id: str, path: str) -> str:
+    try:
+        return mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=path)
+    except (MlflowException, OSError) as err:
+        raise LookupError(f"run {run_id} has no artifact {path!r}; it was not made by train.py, or its "
+                          "artifacts were removed. Train again or pick another run.") from err
+
+
 def load_json_artifact(run_id: str, path: str) -> dict:
-    return json.loads(mlflow.artifacts.load_text(f"runs:/{run_id}/{path}"))
+    with open(_download(run_id, path), encoding="utf-8") as handle:
+        return json.load(handle)
 
 
 def load_npz_artifact(run_id: str, path: str) -> dict[str, np.ndarray]:
-    local = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=path)
-    with np.load(local, allow_pickle=False) as data:
+    with np.load(_download(run_id, path), allow_pickle=False) as data:
         return {k: data[k] for k in data.files}
