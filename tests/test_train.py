@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import mlflow
 import numpy as np
 import pytest
@@ -65,6 +67,14 @@ def test_same_seed_same_metrics_other_seed_differs(harmonic_run):
     assert again["spearman_abs"] == harmonic_run["spearman_abs"]
     other = _run(["experiment=paper/07_harmonic", *SMALL, "seed=1"])
     assert other["test_loss"] != harmonic_run["test_loss"]
+
+
+def test_lightning_noise_is_silenced(mlflow_store, caplog, recwarn):
+    caplog.set_level(logging.INFO)
+    _run(["experiment=paper/07_harmonic", *SMALL, "trainer.max_epochs=1"])
+    assert "GPU available" in caplog.text  # Lightning's useful lines still come through
+    assert "litlogger" not in caplog.text
+    assert not [w for w in recwarn if "LeafSpec" in str(w.message)]
 
 
 @pytest.mark.parametrize("overrides, error, match", [

@@ -96,9 +96,7 @@ def test_every_paper_law_three_seeds(law):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("law", [pytest.param("rational", marks=pytest.mark.xfail(
-    reason="x0*x1/(1 + x2^2) is found by some seeds only (bench/results/symbolic_recovery.md)", strict=False)),
-    "inverse_energy"])
+@pytest.mark.parametrize("law", ["rational", "inverse_energy"])
 def test_laws_that_are_not_sums_of_simple_terms(law):
     three_seeds(law)
 

@@ -35,7 +35,8 @@ def random_operator(ctx: SearchContext, arity: int | None = None) -> Operator:
 def random_op_node(ctx: SearchContext, child: Node | None = None) -> Node:
     """A random operator over ``child`` (or a fresh leaf) and, for a binary operator, a fresh
     operand: a leaf, or (when wrapping an existing subtree) half the time a one-operator tree,
-    so t -> t/(x^2 + c) or t*sin(x) is one step, not two with a useless stop in between."""
+    a third of those shifted by a small constant, so t -> t*sin(x) or t/(1 + x^2) is one step,
+    not two or three with useless stops in between (t/x^2 alone is far worse than t)."""
     op = random_operator(ctx)
     first = child if child is not None else random_leaf(ctx)
     if op.arity == 1:
@@ -43,6 +44,10 @@ def random_op_node(ctx: SearchContext, child: Node | None = None) -> Node:
     other = random_leaf(ctx)
     if child is not None and ctx.rng.random() < 0.5:
         other = append_node(other, ctx)
+        plus = ctx.options.operator("+")
+        if plus is not None and other.has_variables() and ctx.rng.random() < 1 / 3:
+            shift = Node.const(SMALL_CONSTANTS[int(ctx.rng.integers(len(SMALL_CONSTANTS)))])
+            other = Node.binary(plus, shift, other)
     if ctx.rng.random() < 0.5:
         return Node.binary(op, first, other)
     return Node.binary(op, other, first)

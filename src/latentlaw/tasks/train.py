@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,20 @@ log = logging.getLogger(__name__)
 
 HELDOUT_ARTIFACT = "data/heldout.npz"
 DATASET_ARTIFACT = "data/dataset.json"
+
+
+class _DropAdvert(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "litlogger" not in record.getMessage()
+
+
+def quiet_lightning() -> None:
+    """Silence two lines Lightning prints on every run that no user of ours can act on: an
+    advert for a cloud logger, and a deprecation inside Lightning's own use of torch's pytree."""
+    lightning_log = logging.getLogger("pytorch_lightning.utilities.rank_zero")
+    if not any(isinstance(f, _DropAdvert) for f in lightning_log.filters):
+        lightning_log.addFilter(_DropAdvert())
+    warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\).*", category=FutureWarning)
 
 
 def build_dataset(cfg: DictConfig) -> TripletDataset | TableDataset:
@@ -105,6 +120,7 @@ def train(cfg: DictConfig, experiment: str | None = None) -> dict[str, float]:
     from latentlaw.tracking.runs import log_figure
 
     torch.set_num_threads(int(cfg.threads))
+    quiet_lightning()
     pl.seed_everything(int(cfg.seed), workers=True, verbose=False)
     started = time.perf_counter()
     dataset = build_dataset(cfg)
