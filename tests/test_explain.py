@@ -43,6 +43,7 @@ def test_symbolic_gradients_recover_the_energy_and_log_it(harmonic, explained):
     assert tags["latentlaw.experiment"] == "test/harmonic" and tags["latentlaw.explainer"] == "symbolic_gradient"
     assert tags["recovered"] == "true" and tags["front_contains_truth"] == "true"
     assert metrics["ground_truth_alignment"] > 0.999
+    assert tags["exact_form"] == "true" and metrics["form_alignment"] >= metrics["ground_truth_alignment"]
     assert {"x", "v"} <= set(tags["equation"])
     artifacts = {a.path for a in mlflow.artifacts.list_artifacts(run_id=run.info.run_id)}
     assert {"fronts", "plots", "equations", "equations.json", "searcher_settings.json", "config.yaml"} <= artifacts
@@ -68,7 +69,7 @@ def test_direct_regression_and_analyze_build_the_recovery_table(harmonic, explai
     files = {a.path for a in mlflow.artifacts.list_artifacts(run_id=analysis.info.run_id)}
     assert {"recovery.md", "recovery.csv", "recovery.png"} <= files
     markdown = mlflow.artifacts.load_text(f"runs:/{analysis.info.run_id}/recovery.md")
-    assert "test/harmonic" in markdown and "symbolic gradients 1/1" in markdown
+    assert "test/harmonic" in markdown and "symbolic gradients 1/1 (1 in the exact form)" in markdown
 
 
 def test_latest_of_an_experiment_is_found(harmonic):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from latentlaw.data.invariants import make_invariant_dataset
@@ -50,3 +51,34 @@ def test_projector_is_refused_for_other_backends_and_bad_shapes(antisym):
     with pytest.raises(ValueError, match="native backend only"):
         SymbolicSearch(objective="gradient", backend="pysr", verbosity=0).fit(
             antisym, gradients=G, variable_names=NAMES, projector=tangent_projector(antisym))
+
+
+class _RecordingSearcher:
+    """Stands in for an engine without projection (PySR needs Julia): keeps what it was given."""
+
+    backend = "pysr"
+
+    def fit(self, X, variable_names=None, gradients=None, **kwargs):
+        self.given = dict(kwargs, gradients=gradients)
+        self.pareto_front_ = pd.DataFrame({"complexity": [1], "loss": [0.0], "equation": ["A12"],
+                                           "sympy": ["A12"], "score": [0.0]})
+        self.best_index_ = 0
+        return self
+
+
+def test_other_backends_get_the_targets_projected_onto_the_subspace(antisym, caplog):
+    import torch
+
+    from latentlaw.explain.symbolic_gradient import SymbolicGradientExplainer
+    from latentlaw.models.siamese import SiameseNetwork
+
+    torch.manual_seed(0)
+    model = SiameseNetwork(in_features=9, hidden=(16,))  # untrained: its gradient leaves the subspace
+    searcher = _RecordingSearcher()
+    SymbolicGradientExplainer(n_samples=200).explain(model, antisym, NAMES, 0, searcher)
+    G = searcher.given["gradients"]
+    P = tangent_projector(antisym)
+    assert "projector" not in searcher.given
+    np.testing.assert_allclose(np.linalg.norm(G, axis=1), 1.0)
+    np.testing.assert_allclose(G @ P, G, atol=1e-9)  # nothing left off the subspace
+    assert "pysr backend compares whole gradients" in caplog.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,6 +12,9 @@ import pandas as pd
 import sympy
 import torch
 
+from latentlaw.explain.gradients import normalize_rows
+
+log = logging.getLogger(__name__)
 
 @dataclass
 class NeuronExplanation:
@@ -50,8 +54,15 @@ class Explainer:
         """Fit ``searcher`` (an unfitted SymbolicSearch) to this neuron on the first n_samples points."""
         X = np.asarray(X[: self.n_samples], dtype=np.float64)
         fit_kwargs = self.targets(model, X, neuron)
-        if "projector" in fit_kwargs and getattr(searcher, "backend", "native") != "native":
-            fit_kwargs.pop("projector")  # other engines compare full gradients
+        backend = getattr(searcher, "backend", "native")
+        if "projector" in fit_kwargs and backend != "native":
+            # Other engines cannot project a candidate's gradient: give them at least the targets'
+            # tangent-space part, which drops the network's arbitrary off-subspace component.
+            projector = fit_kwargs.pop("projector")
+            fit_kwargs["gradients"] = normalize_rows(fit_kwargs["gradients"] @ projector)
+            log.warning("the inputs vary only in a subspace; the %s backend compares whole gradients, so it is "
+                        "given the targets projected onto that subspace and may still miss the law there "
+                        "(searcher=native projects the candidates too).", backend)
         started = time.perf_counter()
         interrupted = False
         try:

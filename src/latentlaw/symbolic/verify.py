@@ -16,6 +16,7 @@ import sympy
 from latentlaw.symbolic.export_sympy import as_sympy
 
 ZERO = 1e-12  # gradients shorter than this (relative to the median) carry no direction
+FORM_TOLERANCE = 1e-8  # 1 - form_alignment below this: the law's exact form (measured: approximations stay above 1e-7)
 
 
 def gradient_field(expression: object, X: np.ndarray, variable_names: Sequence[str]) -> np.ndarray:
@@ -72,3 +73,58 @@ def equivalent(expr: object, reference: object, X: np.ndarray, variable_names: S
                tol: float = 1e-3, projector: np.ndarray | None = None) -> bool:
     """True when ``expr`` is the same law as ``reference`` up to an invertible reshaping, on X."""
     return gradient_alignment(expr, reference, X, variable_names, projector) >= 1.0 - tol
+
+
+def form_alignment(expr: object, reference: object, X: np.ndarray, variable_names: Sequence[str],
+                   projector: np.ndarray | None = None, max_evaluations: int = 2000) -> float:
+    """The alignment of ``expr`` with ``reference`` after refitting every decimal constant of
+    ``expr`` to the reference's gradient field. The right law with imprecise constants
+    (``v**2 + 2.07*sin(x)`` for ``v**2/2 + sin(x)``) reaches 1 to rounding; an approximation by
+    another form (``0.32*v**2 - log(sin(cos(x)))`` for a quartic energy) stays below it, so
+    ``1 - form_alignment <= FORM_TOLERANCE`` says the form is the law's."""
+    from scipy.optimize import least_squares
+
+    names = list(variable_names)
+    X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+    start = gradient_alignment(expr, reference, X, names, projector)
+    symbols = [sympy.Symbol(n, real=True) for n in names]
+    parsed = as_sympy(expr, names)
+    parsed = parsed.xreplace({s: symbols[names.index(str(s))] for s in parsed.free_symbols})
+    constants = sorted(parsed.atoms(sympy.Float), key=float)
+    if not constants:
+        return start
+    params = sympy.symbols(f"c0:{len(constants)}", real=True)
+    template = parsed.xreplace(dict(zip(constants, params)))
+    partials = [(j, sympy.lambdify([*symbols, *params], sympy.diff(template, s), modules="numpy"))
+                for j, s in enumerate(symbols) if s in template.free_symbols]
+    P = np.eye(len(names)) if projector is None else projector
+    target = gradient_field(reference, X, names) @ P
+    norms = np.linalg.norm(target, axis=1)
+    rows = np.isfinite(norms) & (norms > ZERO * np.median(norms[np.isfinite(norms)]))
+    columns, unit_target = X[rows].T, target[rows] / norms[rows, None]
+
+    def field(c: np.ndarray) -> np.ndarray:
+        out = np.zeros((columns.shape[1], len(names)))
+        for j, fn in partials:
+            out[:, j] = np.broadcast_to(np.asarray(fn(*columns, *c), dtype=np.float64), (columns.shape[1],))
+        return out @ P
+
+    def residuals(c: np.ndarray) -> np.ndarray:
+        """Unit candidate gradients minus the (globally signed) unit targets: their squared sum is
+        2n(1 - alignment), and they change to first order in c, which a least-squares solver needs."""
+        with np.errstate(all="ignore"):
+            a = field(c)
+            a = a / np.linalg.norm(a, axis=1, keepdims=True)
+            a = np.where(np.isfinite(a), a, 0.0)
+            sign = 1.0 if np.einsum("ij,ij->", a, unit_target) >= 0 else -1.0
+            return (a - sign * unit_target).ravel()
+
+    c0 = np.array([float(c) for c in constants])
+    try:
+        fit = least_squares(residuals, c0, method="trf", x_scale="jac", max_nfev=max_evaluations,
+                            ftol=1e-15, xtol=1e-15, gtol=1e-15)
+    except (ValueError, FloatingPointError, np.linalg.LinAlgError):
+        return start
+    with np.errstate(all="ignore"):
+        refit = alignment_of_fields(field(fit.x), unit_target)
+    return max(start, refit)

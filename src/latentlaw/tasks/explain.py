@@ -28,6 +28,8 @@ class Verdict:
     alignment: float | None
     recovered: bool | None
     front_contains_truth: bool | None
+    form_alignment: float | None = None  # after refitting the expression's constants to the truth
+    exact_form: bool | None = None  # the law's exact form, not a close approximation of another
 
 
 def resolve_neurons(neurons: Any, width: int) -> list[int]:
@@ -45,7 +47,7 @@ def verify(expression: sympy.Expr, front: Any, truths: list[str], X: np.ndarray,
            tolerance: float, projector: np.ndarray | None) -> Verdict:
     """Compare by gradient alignment on held-out points (within the inputs' tangent space), never
     by string form."""
-    from latentlaw.symbolic.verify import alignment_of_fields, gradient_field
+    from latentlaw.symbolic.verify import FORM_TOLERANCE, alignment_of_fields, form_alignment, gradient_field
 
     if not truths:
         return Verdict(None, None, None)
@@ -59,7 +61,8 @@ def verify(expression: sympy.Expr, front: Any, truths: list[str], X: np.ndarray,
     alignment = best_alignment(expression)
     recovered = alignment >= 1.0 - tolerance
     contains = recovered or any(best_alignment(e) >= 1.0 - tolerance for e in front["sympy"])
-    return Verdict(float(alignment), bool(recovered), bool(contains))
+    form = max(form_alignment(expression, t, X, variables, projector) for t in truths)
+    return Verdict(float(alignment), bool(recovered), bool(contains), float(form), bool(form >= 1.0 - FORM_TOLERANCE))
 
 
 def _explain_one(explainer: Explainer, searcher_cfg: DictConfig, model: Any, X: np.ndarray, variables: list[str],
@@ -202,6 +205,8 @@ def _log_results(results: list[NeuronExplanation], truths: list[str], X_verify: 
             "ground_truth_alignment": verdict.alignment,
             "recovered": verdict.recovered,
             "front_contains_truth": verdict.front_contains_truth,
+            "form_alignment": verdict.form_alignment,
+            "exact_form": verdict.exact_form,
             "interrupted": res.interrupted,
         })
     first = rows[0]
@@ -213,8 +218,10 @@ def _log_results(results: list[NeuronExplanation], truths: list[str], X_verify: 
         best = max(rows, key=lambda r: r["ground_truth_alignment"])
         mlflow.set_tags({"recovered": str(any(r["recovered"] for r in rows)).lower(),
                          "front_contains_truth": str(any(r["front_contains_truth"] for r in rows)).lower(),
+                         "exact_form": str(any(r["exact_form"] for r in rows)).lower(),
                          "recovered_neuron": str(best["neuron"])})
-        mlflow.log_metric("ground_truth_alignment", float(best["ground_truth_alignment"]))
+        mlflow.log_metrics({"ground_truth_alignment": float(best["ground_truth_alignment"]),
+                            "form_alignment": float(max(r["form_alignment"] for r in rows))})
     return {"run_id": run_id, "neurons": rows, "ground_truth": truths, "tracking_uri": mlflow.get_tracking_uri()}
 
 
@@ -223,7 +230,8 @@ def report(summary: dict[str, Any]) -> str:
     lines = []
     for r in summary["neurons"]:
         verdict = "" if r["recovered"] is None else (
-            f"  -> {'RECOVERED' if r['recovered'] else 'not recovered'} (alignment {r['ground_truth_alignment']:.6f})")
+            f"  -> {'RECOVERED' if r['recovered'] else 'not recovered'} (alignment {r['ground_truth_alignment']:.6f}; "
+            f"{'the exact form' if r['exact_form'] else 'not the exact form'} with refitted constants)")
         lines.append(f"neuron {r['neuron']}: {r['equation']}   [complexity {r['complexity']}, loss {r['loss']:.3g}, "
                      f"{r['seconds']:.1f} s]{verdict}")
     if summary["ground_truth"]:
