@@ -32,10 +32,12 @@ def test_the_law_with_imprecise_constants_has_the_exact_form(law, found):
     ("anharmonic", "0.3236*v**2 - log(sin(cos(x)))"),
     ("rational", "0.490456*x0*x1*cos(x2) + x1*exp(cos(x2*1.86668))*x0 + x0*(0.470797 + exp(cos(x2)))*x1"),
     ("rational", "x0*x1*(2.213 - sqrt(x2**2))"),
+    # contains the law, but only once refitting removes a term the law does not have
+    ("harmonic", "0.05*v + exp(0.98*x**2 + v**2)"),
 ])
 def test_an_approximation_by_another_form_is_not_the_exact_form(law, approximation):
     X, names, truth = _points(law)
-    assert equivalent(approximation, truth, X, names, tol=1e-2)  # close enough to pass the loose verdict
+    assert equivalent(approximation, truth, X, names, tol=2e-2)  # close enough to pass the loose verdict
     assert form_alignment(approximation, truth, X, names) < 1.0 - 10 * FORM_TOLERANCE
 
 

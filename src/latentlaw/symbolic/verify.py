@@ -17,6 +17,7 @@ from latentlaw.symbolic.export_sympy import as_sympy
 
 ZERO = 1e-12  # gradients shorter than this (relative to the median) carry no direction
 FORM_TOLERANCE = 1e-8  # 1 - form_alignment below this: the law's exact form (measured: approximations stay above 1e-7)
+VANISHED = 1e-4  # a constant refitted to below this share of its found value has dropped out
 
 
 def gradient_field(expression: object, X: np.ndarray, variable_names: Sequence[str]) -> np.ndarray:
@@ -81,7 +82,9 @@ def form_alignment(expr: object, reference: object, X: np.ndarray, variable_name
     ``expr`` to the reference's gradient field. The right law with imprecise constants
     (``v**2 + 2.07*sin(x)`` for ``v**2/2 + sin(x)``) reaches 1 to rounding; an approximation by
     another form (``0.32*v**2 - log(sin(cos(x)))`` for a quartic energy) stays below it, so
-    ``1 - form_alignment <= FORM_TOLERANCE`` says the form is the law's."""
+    ``1 - form_alignment <= FORM_TOLERANCE`` says the form is the law's. A refit that only works by
+    driving a constant to zero (``0.05*A12 + exp(1.98*A11 + 2*A22)`` for the trace) is refused: the
+    expression has a part the law lacks, and the alignment as found is returned."""
     from scipy.optimize import least_squares
 
     names = list(variable_names)
@@ -125,6 +128,8 @@ def form_alignment(expr: object, reference: object, X: np.ndarray, variable_name
                             ftol=1e-15, xtol=1e-15, gtol=1e-15)
     except (ValueError, FloatingPointError, np.linalg.LinAlgError):
         return start
+    if np.any(np.abs(fit.x) <= VANISHED * np.abs(c0)):
+        return start  # a term or factor the law does not have: refitting removed it, so the form is not the law's
     with np.errstate(all="ignore"):
         refit = alignment_of_fields(field(fit.x), unit_target)
     return max(start, refit)
