@@ -49,6 +49,15 @@ def test_an_approximation_with_a_steep_entrance_is_not_chosen():
     assert choose(c, l) == 5
 
 
+def test_a_law_far_above_slow_artefact_fits_is_chosen():
+    # measured: trace of a 2x2 matrix from a network (fast preset); A11 + A22 at row 1, then 19
+    # artefact fits creeping 12x below it, out of reach of the 10x cap alone
+    c = [1, 3, 5, 7, 8, 9, 10, 11, 12, 13, 14, 15, 17, 18, 20, 21, 22, 24, 25, 27]
+    l = [0.5798, 1.01e-4, 8.3e-5, 8.0e-5, 6.3e-5, 5.4e-5, 4.2e-5, 3.6e-5, 3.6e-5, 3.1e-5, 2.3e-5, 1.9e-5,
+         1.8e-5, 1.8e-5, 1.7e-5, 1.5e-5, 1.3e-5, 1.2e-5, 1.1e-5, 8e-6]
+    assert choose(c, l) == 1
+
+
 def test_a_too_simple_approximation_is_not_chosen():
     # harmonic approximation of the anharmonic law (loss 0.05), then the law at the noise floor
     c = [2, 5, 11, 15]
