@@ -16,6 +16,7 @@ from latentlaw.explain.gradients import normalize_rows
 
 log = logging.getLogger(__name__)
 
+
 @dataclass
 class NeuronExplanation:
     """One neuron's search result; ``expression`` is the automatically selected one."""

@@ -83,8 +83,8 @@ def form_alignment(expr: object, reference: object, X: np.ndarray, variable_name
     (``v**2 + 2.07*sin(x)`` for ``v**2/2 + sin(x)``) reaches 1 to rounding; an approximation by
     another form (``0.32*v**2 - log(sin(cos(x)))`` for a quartic energy) stays below it, so
     ``1 - form_alignment <= FORM_TOLERANCE`` says the form is the law's. A refit that only works by
-    driving a constant to zero (``0.05*A12 + exp(1.98*A11 + 2*A22)`` for the trace) is refused: the
-    expression has a part the law lacks, and the alignment as found is returned."""
+    driving a coefficient to zero (``0.05*A12 + exp(1.98*A11 + 2*A22)`` for the trace) is refused:
+    the expression has a part the law lacks, and the alignment as found is returned."""
     from scipy.optimize import least_squares
 
     names = list(variable_names)
@@ -128,8 +128,11 @@ def form_alignment(expr: object, reference: object, X: np.ndarray, variable_name
                             ftol=1e-15, xtol=1e-15, gtol=1e-15)
     except (ValueError, FloatingPointError, np.linalg.LinAlgError):
         return start
-    if np.any(np.abs(fit.x) <= VANISHED * np.abs(c0)):
-        return start  # a term or factor the law does not have: refitting removed it, so the form is not the law's
+    # A coefficient refitted to zero removes a term or factor the law does not have; a shift may
+    # legitimately refit to zero (sin(x - 0.03) is the law's sin(x)).
+    coefficients = {a for m in parsed.atoms(sympy.Mul) for a in m.args if isinstance(a, sympy.Float)}
+    if any(abs(x) <= VANISHED * abs(c) and const in coefficients for x, c, const in zip(fit.x, c0, constants)):
+        return start
     with np.errstate(all="ignore"):
         refit = alignment_of_fields(field(fit.x), unit_target)
     return max(start, refit)

@@ -114,7 +114,7 @@ def to_markdown(table: pd.DataFrame) -> str:
             cells.append(_mark(v).replace("|", "\\|"))
         lines.append("| " + " | ".join(cells) + " |")
     n = len(table)
-    counts = {c: int((table[c] == True).sum()) for c in _COUNTED}  # noqa: E712
+    counts = verdict_counts(table)
     lines.append("")
     lines.append(f"Recovered: symbolic gradients {counts['sg_recovered']}/{n} ({counts['sg_exact_form']} in the exact "
                  f"form), direct regression {counts['dr_recovered']}/{n} ({counts['dr_exact_form']} in the exact form) "
@@ -124,7 +124,10 @@ def to_markdown(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-_COUNTED = ("sg_recovered", "sg_exact_form", "dr_recovered", "dr_exact_form")
+def verdict_counts(table: pd.DataFrame) -> dict[str, int]:
+    """How many experiments each verdict column says yes to (unknown counts as no)."""
+    columns = ("sg_recovered", "sg_exact_form", "dr_recovered", "dr_exact_form")
+    return {c: int((table[c] == True).sum()) for c in columns}  # noqa: E712
 
 
 def recovery_figure(table: pd.DataFrame):
@@ -171,11 +174,12 @@ def analyze(cfg: DictConfig) -> pd.DataFrame:
         mlflow.log_text(table.to_csv(index=False), "recovery.csv")
         mlflow.log_table(table.astype(str), "recovery.json")
         log_figure(recovery_figure(table), "recovery.png")
+        counts = verdict_counts(table)
         mlflow.log_metrics({
             "n_experiments": float(len(table)),
-            "recovered_symbolic_gradient": float((table["sg_recovered"] == True).sum()),  # noqa: E712
-            "recovered_direct_regression": float((table["dr_recovered"] == True).sum()),  # noqa: E712
-            "exact_form_symbolic_gradient": float((table["sg_exact_form"] == True).sum()),  # noqa: E712
-            "exact_form_direct_regression": float((table["dr_exact_form"] == True).sum()),  # noqa: E712
+            "recovered_symbolic_gradient": float(counts["sg_recovered"]),
+            "recovered_direct_regression": float(counts["dr_recovered"]),
+            "exact_form_symbolic_gradient": float(counts["sg_exact_form"]),
+            "exact_form_direct_regression": float(counts["dr_exact_form"]),
         })
     return table
