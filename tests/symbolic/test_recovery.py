@@ -63,6 +63,14 @@ def test_recovers_from_noisy_gradients_and_selects_the_law():
     assert search.pareto_front_["complexity"].iloc[search.best_index_] == 5  # not an overfitted variant
 
 
+def test_patience_ends_a_noisy_search_once_its_choice_settles():
+    # no exact fit exists under noise, so without patience this search runs to its timeout
+    alignment, _, search = recover("harmonic", noise=0.02, patience=5, timeout_in_seconds=BUDGET_S)
+    assert search.stop_reason_ == "patience" and search.n_iterations_ < search.niterations
+    assert alignment >= ALIGNED
+    assert search.pareto_front_["complexity"].iloc[search.best_index_] == 5
+
+
 def test_irrelevant_inputs_do_not_hide_the_law():
     alignment, seconds, _ = recover("angular_momentum", extra_inputs=50)
     assert alignment >= ALIGNED and seconds < BUDGET_S

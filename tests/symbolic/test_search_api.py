@@ -169,6 +169,8 @@ BAD_SETTINGS = [
     (dict(backend="julia"), "unknown backend 'julia'"),
     (dict(backend="operon"), "does not support objective 'gradient'"),
     (dict(resume_from="/nonexistent/front.csv"), "does not exist"),
+    (dict(patience=0), "patience must be an integer >= 1"),
+    (dict(backend="pysr", patience=5), "patience is supported by the native backend only"),
 ]
 
 

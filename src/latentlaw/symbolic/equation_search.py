@@ -2,7 +2,8 @@
 
 Populations run one after another in this process (no threads), so a fixed seed reproduces the
 run exactly. Budgets: ``niterations``; ``early_stop_loss`` (the hall of fame reached it, plus
-``EARLY_STOP_GRACE`` iterations);
+``EARLY_STOP_GRACE`` iterations); ``patience`` (the expression the "best" rule selects from the
+hall of fame has not changed for that many iterations);
 ``timeout_in_seconds`` (checked between population iterations: the only time-dependent
 decision). Ctrl-C ends the search cleanly: the front found so far is kept and checkpointed.
 """
@@ -29,6 +30,7 @@ from latentlaw.symbolic.parse import parse_expression
 from latentlaw.symbolic.polish import polish_front
 from latentlaw.symbolic.population import Population
 from latentlaw.symbolic.progress import Progress
+from latentlaw.symbolic.selection import floor_and_levels, select
 from latentlaw.symbolic.single_iteration import run_iteration
 from latentlaw.symbolic.strings import to_string
 
@@ -43,7 +45,7 @@ class SearchResult:
     front: list[Entry]
     evaluations: int
     iterations: int
-    stop_reason: str  # "niterations" | "early_stop" | "timeout" | "interrupted"
+    stop_reason: str  # "niterations" | "early_stop" | "patience" | "timeout" | "interrupted"
     seconds: float
 
 
@@ -121,6 +123,7 @@ def equation_search(data: Dataset, options: Options, *, random_state: int | None
                 for m in pop.best_per_complexity():
                     hof.consider(m, ctx)
             grace = None
+            settled = _Settling(options, data)
             while iteration < options.niterations and stop_reason == "niterations":
                 if batching:
                     ctx.batch = data.take(np.sort(rng.choice(data.n, rows, replace=False)))
@@ -139,6 +142,8 @@ def equation_search(data: Dataset, options: Options, *, random_state: int | None
                     grace = EARLY_STOP_GRACE if grace is None else grace - 1
                     if grace <= 0:
                         stop_reason = "early_stop"
+                if stop_reason == "niterations" and settled.update(hof, data.variable_names):
+                    stop_reason = "patience"
                 ctx.frequencies *= 0.5  # adaptive parsimony looks at recent members only
                 ctx.frequencies += 0.5
                 pool = [m for pop in populations for m in pop.top(ctx, options.topn)]
@@ -156,6 +161,30 @@ def equation_search(data: Dataset, options: Options, *, random_state: int | None
             flush()
     progress.say(f"done ({stop_reason}) after {iteration} iterations, {ctx.evaluations:,} evaluations; {best_text()}")
     return SearchResult(hof.front(), ctx.evaluations, iteration, stop_reason, progress.elapsed())
+
+
+class _Settling:
+    """Counts iterations over which the automatically selected expression stayed the same."""
+
+    def __init__(self, options: Options, data: Dataset) -> None:
+        self.patience = options.patience
+        y_variance = None if data.y is None else float(np.var(data.y))
+        self.levels = floor_and_levels(options.objective, y_variance)
+        self.choice: str | None = None
+        self.unchanged = 0
+
+    def update(self, hof: HallOfFame, names) -> bool:
+        """True once the choice has been the same for ``patience`` iterations."""
+        front = hof.front()
+        if self.patience is None or not front:
+            return False
+        floor, null, good = self.levels
+        k = select([e.complexity for e in front], [e.loss for e in front], "best", floor=floor, null_loss=null,
+                   good_enough=good)
+        choice = to_string(front[k].variant.expression, names)
+        self.unchanged = self.unchanged + 1 if choice == self.choice else 0
+        self.choice = choice
+        return self.unchanged >= self.patience
 
 
 def _seeds(path: str, ctx: SearchContext) -> list[PopMember]:

@@ -54,6 +54,7 @@ class Options:
     ncycles_per_iteration: int = 100
     timeout_in_seconds: float | None = None
     early_stop_loss: float | None = 1e-10
+    patience: int | None = None  # iterations the selected expression may stay unchanged before stopping
     batch_size: int | None = None
     tournament_selection_n: int = 8
     tournament_selection_p: float = 0.86
@@ -171,6 +172,7 @@ def build_options(params: Mapping[str, Any]) -> Options:
         ncycles_per_iteration=_positive_int("ncycles_per_iteration", get("ncycles_per_iteration")),
         timeout_in_seconds=None if timeout is None else float(timeout),
         early_stop_loss=None if early is None else float(early),
+        patience=None if p.get("patience") is None else _positive_int("patience", p.get("patience")),
         batch_size=None if batch is None else _positive_int("batch_size", batch, 2),
         tournament_selection_n=min(population_size, _positive_int("tournament_selection_n",
                                                                   get("tournament_selection_n"), 2)),

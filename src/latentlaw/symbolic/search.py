@@ -45,7 +45,10 @@ class SymbolicSearch:
 
     Operators, complexities, ``maxsize``, ``constraints`` and ``nested_constraints`` mean what
     they mean in PySR. Budget: ``niterations`` x ``populations`` x ``ncycles_per_iteration``
-    children, stopped early by ``early_stop_loss`` or ``timeout_in_seconds``. ``batch_size``:
+    children, stopped early by ``early_stop_loss``, ``timeout_in_seconds`` or ``patience`` (native
+    only: iterations the automatically selected expression may stay the same; on a network's
+    noisy gradients no loss is ever low enough to stop, and the choice settles long before the
+    timeout). ``batch_size``:
     rows per evaluation batch (None: all rows up to 1024, else batches of 512); the front is
     always scored on all rows. ``checkpoint_file``: CSV rewritten with the front during the
     search; ``resume_from``: such a CSV whose equations seed the populations. Advanced
@@ -56,7 +59,7 @@ class SymbolicSearch:
     ``model_selection`` picks: "best" is the knee of the front, see selection.py and README.md;
     "accuracy" the lowest loss; "score" PySR's highest score), ``fit_seconds_``,
     ``n_evaluations_``, ``n_iterations_``, ``stop_reason_`` ("niterations", "early_stop",
-    "timeout" or "interrupted"), ``n_dropped_rows_`` (zero target gradients), ``backend_``,
+    "patience", "timeout" or "interrupted"), ``n_dropped_rows_`` (zero target gradients), ``backend_``,
     ``variable_names_``, ``n_features_in_``.
     """
 
@@ -68,7 +71,8 @@ class SymbolicSearch:
                  niterations: int = Options.niterations, populations: int = Options.populations,
                  population_size: int = Options.population_size,
                  ncycles_per_iteration: int = Options.ncycles_per_iteration, timeout_in_seconds: float | None = None,
-                 early_stop_loss: float | None = Options.early_stop_loss, batch_size: int | None = None,
+                 early_stop_loss: float | None = Options.early_stop_loss, patience: int | None = None,
+                 batch_size: int | None = None,
                  model_selection: str = "best",
                  checkpoint_file: str | None = None, resume_from: str | None = None, verbosity: int = 1,
                  random_state: int | None = None, *, parsimony: float | None = None,
@@ -94,6 +98,7 @@ class SymbolicSearch:
         self.ncycles_per_iteration = ncycles_per_iteration
         self.timeout_in_seconds = timeout_in_seconds
         self.early_stop_loss = early_stop_loss
+        self.patience = patience
         self.batch_size = batch_size
         self.model_selection = model_selection
         self.checkpoint_file = checkpoint_file
@@ -151,6 +156,9 @@ class SymbolicSearch:
             raise ValueError(f"model_selection must be 'best', 'accuracy' or 'score', got {self.model_selection!r}.")
         if projector is not None and self.backend != "native":
             raise ValueError(f"projector is supported by the native backend only, not {self.backend!r}.")
+        if self.patience is not None and self.backend != "native":
+            raise ValueError(f"patience is supported by the native backend only, not {self.backend!r}; "
+                             "set patience=None and bound the search with timeout_in_seconds.")
         module = backends.load(self.backend, self.objective)
         if variable_names is None and hasattr(X, "columns"):  # a pandas DataFrame names its columns
             variable_names = [str(c) for c in X.columns]
