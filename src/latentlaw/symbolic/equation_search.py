@@ -142,7 +142,7 @@ def equation_search(data: Dataset, options: Options, *, random_state: int | None
                     grace = EARLY_STOP_GRACE if grace is None else grace - 1
                     if grace <= 0:
                         stop_reason = "early_stop"
-                if stop_reason == "niterations" and settled.update(hof, data.variable_names):
+                if stop_reason == "niterations" and settled.update(hof):
                     stop_reason = "patience"
                 ctx.frequencies *= 0.5  # adaptive parsimony looks at recent members only
                 ctx.frequencies += 0.5
@@ -168,20 +168,23 @@ class _Settling:
 
     def __init__(self, options: Options, data: Dataset) -> None:
         self.patience = options.patience
+        self.names = data.variable_names
         y_variance = None if data.y is None else float(np.var(data.y))
         self.levels = floor_and_levels(options.objective, y_variance)
         self.choice: str | None = None
         self.unchanged = 0
 
-    def update(self, hof: HallOfFame, names) -> bool:
+    def update(self, hof: HallOfFame) -> bool:
         """True once the choice has been the same for ``patience`` iterations."""
+        if self.patience is None:
+            return False
         front = hof.front()
-        if self.patience is None or not front:
+        if not front:
             return False
         floor, null, good = self.levels
         k = select([e.complexity for e in front], [e.loss for e in front], "best", floor=floor, null_loss=null,
                    good_enough=good)
-        choice = to_string(front[k].variant.expression, names)
+        choice = to_string(front[k].variant.expression, self.names)
         self.unchanged = self.unchanged + 1 if choice == self.choice else 0
         self.choice = choice
         return self.unchanged >= self.patience
