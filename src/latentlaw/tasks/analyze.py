@@ -7,6 +7,8 @@ from typing import Any
 import pandas as pd
 from omegaconf import DictConfig
 
+from latentlaw.tracking import record
+
 EXPLAINERS = ("symbolic_gradient", "direct_regression")
 
 # The paper's published verdicts (tables 1-3 and appendix F): symbolic gradients recovered all
@@ -26,32 +28,33 @@ def latest_explain_runs(experiments: list[str] | None) -> pd.DataFrame:
     """Newest finished explain run per (experiment, explainer)."""
     import mlflow
 
-    runs = mlflow.search_runs(filter_string="tags.`latentlaw.task` = 'explain' and attributes.status = 'FINISHED'",
+    runs = mlflow.search_runs(filter_string=record.search_filter({record.TASK: record.TASK_EXPLAIN})
+                              + " and attributes.status = 'FINISHED'",
                               order_by=["attributes.start_time DESC"], search_all_experiments=True)
     if runs.empty:
         return runs
     runs = runs.copy()
-    runs["key"] = runs["tags.latentlaw.experiment"].fillna("")
+    runs["key"] = runs[f"tags.{record.EXPERIMENT}"].fillna("")
     blank = runs["key"] == ""
-    runs.loc[blank, "key"] = "dataset/" + runs.loc[blank, "tags.latentlaw.dataset"].fillna("?")
+    runs.loc[blank, "key"] = "dataset/" + runs.loc[blank, f"tags.{record.DATASET}"].fillna("?")
     if experiments:
         runs = runs[runs["key"].isin(list(experiments))]
-    return runs.drop_duplicates(subset=["key", "tags.latentlaw.explainer"], keep="first")
+    return runs.drop_duplicates(subset=["key", f"tags.{record.EXPLAINER}"], keep="first")
 
 
 def _cell(runs: pd.DataFrame, key: str, explainer: str) -> dict[str, Any]:
-    row = runs[(runs["key"] == key) & (runs["tags.latentlaw.explainer"] == explainer)]
+    row = runs[(runs["key"] == key) & (runs[f"tags.{record.EXPLAINER}"] == explainer)]
     if row.empty:
         return {"expression": "", "recovered": None, "exact_form": None, "alignment": None, "seconds": None,
                 "run_id": ""}
     r = row.iloc[0]
-    recovered, exact = r.get("tags.recovered"), r.get("tags.exact_form")
+    recovered, exact = r.get(f"tags.{record.RECOVERED}"), r.get(f"tags.{record.EXACT_FORM}")
     return {
-        "expression": r.get("tags.equation") or "",
+        "expression": r.get(f"tags.{record.EQUATION}") or "",
         "recovered": None if recovered not in ("true", "false") else recovered == "true",
         "exact_form": None if exact not in ("true", "false") else exact == "true",  # older runs lack it
-        "alignment": r.get("metrics.ground_truth_alignment"),
-        "seconds": r.get("metrics.search_seconds"),
+        "alignment": r.get(f"metrics.{record.ALIGNMENT_METRIC}"),
+        "seconds": r.get(f"metrics.{record.SEARCH_SECONDS_METRIC}"),
         "run_id": r["run_id"],
     }
 
@@ -63,7 +66,7 @@ def recovery_table(experiments: list[str] | None = None) -> pd.DataFrame:
         return pd.DataFrame()
     rows = []
     for key in sorted(runs["key"].unique()):
-        truth = runs.loc[runs["key"] == key, "tags.latentlaw.ground_truth"].dropna()
+        truth = runs.loc[runs["key"] == key, f"tags.{record.GROUND_TRUTH}"].dropna()
         sg, dr = (_cell(runs, key, e) for e in EXPLAINERS)
         paper_sg, paper_dr = paper_verdicts(key)
         rows.append({
@@ -167,7 +170,7 @@ def analyze(cfg: DictConfig) -> pd.DataFrame:
         raise LookupError(f"no finished explain runs in {mlflow.get_tracking_uri()}"
                           + (f" for experiments {experiments}" if experiments else "")
                           + "; run train.py and explain.py first.")
-    with tracked_run("analysis-recovery", {"latentlaw.task": "analyze"}):
+    with tracked_run("analysis-recovery", {record.TASK: record.TASK_ANALYZE}):
         log_config(cfg)
         markdown = to_markdown(table)
         mlflow.log_text(markdown, "recovery.md")

@@ -15,6 +15,7 @@ from omegaconf import DictConfig
 
 from latentlaw.config import build
 from latentlaw.explain.base import Explainer, NeuronExplanation
+from latentlaw.tracking import record
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +89,6 @@ def explain(cfg: DictConfig) -> dict[str, Any]:
 
     from latentlaw.explain.gradients import layer_width
     from latentlaw.symbolic.dataset import tangent_projector
-    from latentlaw.tasks.train import DATASET_ARTIFACT, HELDOUT_ARTIFACT
     from latentlaw.tracking import configure_tracking, load_model, log_config, tracked_run
     from latentlaw.tracking.lookup import get_training_run, load_json_artifact, load_npz_artifact
 
@@ -96,11 +96,11 @@ def explain(cfg: DictConfig) -> dict[str, Any]:
     configure_tracking(cfg.tracking.uri, cfg.paths.root_dir, cfg.tracking.experiment_name)
     parent = get_training_run(str(cfg.train_run))
     parent_id = parent.info.run_id
-    record = load_json_artifact(parent_id, DATASET_ARTIFACT)
-    X = load_npz_artifact(parent_id, HELDOUT_ARTIFACT)["X"].astype(np.float64)
+    dataset_record = load_json_artifact(parent_id, record.DATASET_ARTIFACT)
+    X = load_npz_artifact(parent_id, record.HELDOUT_ARTIFACT)["X"].astype(np.float64)
     model = load_model(parent_id)
-    variables: list[str] = list(record["variables"])
-    truths: list[str] = list(record["ground_truth"])
+    variables: list[str] = list(dataset_record["variables"])
+    truths: list[str] = list(dataset_record["ground_truth"])
 
     explainer: Explainer = build(cfg.explainer)
     neurons = resolve_neurons(cfg.neurons, layer_width(model, len(variables), explainer.layer))
@@ -112,19 +112,19 @@ def explain(cfg: DictConfig) -> dict[str, Any]:
 
     mlflow.set_experiment(experiment_id=parent.info.experiment_id)
     tags = {
-        "latentlaw.task": "explain",
-        "latentlaw.explainer": explainer.name,
-        "latentlaw.train_run": parent_id,
-        "latentlaw.experiment": parent.data.tags.get("latentlaw.experiment", ""),
-        "latentlaw.dataset": record["name"],
-        "latentlaw.ground_truth": " ; ".join(truths),
-        "latentlaw.neurons": ",".join(map(str, neurons)),
+        record.TASK: record.TASK_EXPLAIN,
+        record.EXPLAINER: explainer.name,
+        record.TRAIN_RUN: parent_id,
+        record.EXPERIMENT: parent.data.tags.get(record.EXPERIMENT, ""),
+        record.DATASET: dataset_record["name"],
+        record.GROUND_TRUTH: record.TRUTH_SEPARATOR.join(truths),
+        record.NEURONS: ",".join(map(str, neurons)),
     }
     run_name = f"{explainer.name}-{parent.info.run_name}"
     with tracked_run(run_name, tags, parent_run_id=parent_id) as run, tempfile.TemporaryDirectory() as tmp:
         log_config(cfg)
         if not truths:
-            mlflow.set_tag("latentlaw.verification", "skipped: the dataset has no ground truth")
+            mlflow.set_tag(record.VERIFICATION, "skipped: the dataset has no ground truth")
             print("verification skipped: the dataset has no ground-truth expression")
         checkpoints = {j: str(Path(tmp) / f"front_neuron_{j}.csv") for j in neurons}
         try:
@@ -132,11 +132,11 @@ def explain(cfg: DictConfig) -> dict[str, Any]:
         except BaseException:
             for j, path in checkpoints.items():
                 if Path(path).exists():
-                    mlflow.log_artifact(path, artifact_path="checkpoints")
+                    mlflow.log_artifact(path, artifact_path=record.CHECKPOINTS_DIR)
             raise
         projector = tangent_projector(X)
         if projector is not None:
-            mlflow.set_tag("latentlaw.tangent_rank", str(int(round(np.trace(projector)))))
+            mlflow.set_tag(record.TANGENT_RANK, str(int(round(np.trace(projector)))))
         summary = _log_results(results, truths, X_verify, variables, float(cfg.recovery_tolerance), projector,
                                run.info.run_id)
         if any(r.interrupted for r in results) or len(results) < len(neurons):
@@ -186,15 +186,16 @@ def _log_results(results: list[NeuronExplanation], truths: list[str], X_verify: 
         j = res.neuron
         verdict = verify(res.expression, res.front, truths, X_verify, variables, tolerance, projector)
         selected = res.front.iloc[res.selected_index]
-        mlflow.log_table(_front_table(res), f"fronts/neuron_{j}.json")
+        mlflow.log_table(_front_table(res), record.front_table(j))
         fig = pareto_chart(res.front, res.selected_index, f"{res.explainer}, neuron {j}", " ; ".join(truths) or None)
-        log_figure(fig, f"plots/pareto_neuron_{j}.png")
-        mlflow.log_text(str(res.expression), f"equations/neuron_{j}.txt")
-        mlflow.log_text(sympy.srepr(res.expression), f"equations/neuron_{j}.srepr")
-        mlflow.log_text(sympy.latex(res.expression), f"equations/neuron_{j}.tex")
-        mlflow.set_tag(f"equation.neuron_{j}", str(res.expression)[:5000])
-        mlflow.log_metrics({f"search_seconds.neuron_{j}": res.seconds, f"loss.neuron_{j}": float(selected["loss"]),
-                            f"complexity.neuron_{j}": float(selected["complexity"])})
+        log_figure(fig, record.pareto_plot(j))
+        mlflow.log_text(str(res.expression), record.equation_file(j, "txt"))
+        mlflow.log_text(sympy.srepr(res.expression), record.equation_file(j, "srepr"))
+        mlflow.log_text(sympy.latex(res.expression), record.equation_file(j, "tex"))
+        mlflow.set_tag(record.neuron_equation_tag(j), str(res.expression)[:5000])
+        mlflow.log_metrics({record.neuron_metric(record.SEARCH_SECONDS_METRIC, j): res.seconds,
+                            record.neuron_metric("loss", j): float(selected["loss"]),
+                            record.neuron_metric("complexity", j): float(selected["complexity"])})
         rows.append({
             "neuron": j,
             "equation": str(res.expression),
@@ -210,18 +211,18 @@ def _log_results(results: list[NeuronExplanation], truths: list[str], X_verify: 
             "interrupted": res.interrupted,
         })
     first = rows[0]
-    mlflow.log_table({k: [r[k] for r in rows] for k in rows[0]}, "equations.json")
-    log_json(results[0].settings, "searcher_settings.json")
-    mlflow.set_tags({"equation": first["equation"][:5000], "equation_latex": first["latex"][:5000]})
-    mlflow.log_metric("search_seconds", float(sum(r["seconds"] for r in rows)))
+    mlflow.log_table({k: [r[k] for r in rows] for k in rows[0]}, record.EQUATIONS_TABLE)
+    log_json(results[0].settings, record.SEARCHER_SETTINGS)
+    mlflow.set_tags({record.EQUATION: first["equation"][:5000], record.EQUATION_LATEX: first["latex"][:5000]})
+    mlflow.log_metric(record.SEARCH_SECONDS_METRIC, float(sum(r["seconds"] for r in rows)))
     if truths:
         best = max(rows, key=lambda r: r["ground_truth_alignment"])
-        mlflow.set_tags({"recovered": str(any(r["recovered"] for r in rows)).lower(),
-                         "front_contains_truth": str(any(r["front_contains_truth"] for r in rows)).lower(),
-                         "exact_form": str(any(r["exact_form"] for r in rows)).lower(),
-                         "recovered_neuron": str(best["neuron"])})
-        mlflow.log_metrics({"ground_truth_alignment": float(best["ground_truth_alignment"]),
-                            "form_alignment": float(max(r["form_alignment"] for r in rows))})
+        mlflow.set_tags({record.RECOVERED: str(any(r["recovered"] for r in rows)).lower(),
+                         record.FRONT_CONTAINS_TRUTH: str(any(r["front_contains_truth"] for r in rows)).lower(),
+                         record.EXACT_FORM: str(any(r["exact_form"] for r in rows)).lower(),
+                         record.RECOVERED_NEURON: str(best["neuron"])})
+        mlflow.log_metrics({record.ALIGNMENT_METRIC: float(best["ground_truth_alignment"]),
+                            record.FORM_ALIGNMENT_METRIC: float(max(r["form_alignment"] for r in rows))})
     return {"run_id": run_id, "neurons": rows, "ground_truth": truths, "tracking_uri": mlflow.get_tracking_uri()}
 
 

@@ -17,8 +17,8 @@ from latentlaw.data.base import DataError, TableDataset, TripletDataset
 
 log = logging.getLogger(__name__)
 
-HELDOUT_ARTIFACT = "data/heldout.npz"
-DATASET_ARTIFACT = "data/dataset.json"
+from latentlaw.tracking import record
+from latentlaw.tracking.record import DATASET_ARTIFACT, HELDOUT_ARTIFACT  # noqa: F401  (re-exported)
 
 
 class _DropAdvert(logging.Filter):
@@ -92,15 +92,15 @@ def run_tags(cfg: DictConfig, dataset: TripletDataset | TableDataset, model: Any
     from latentlaw.tracking.runs import git_commit
 
     tags = {
-        "latentlaw.task": "train",
-        "latentlaw.experiment": experiment or "",
-        "latentlaw.dataset": dataset.name,
-        "latentlaw.data_kind": dataset.kind,
-        "latentlaw.model": type(model).__name__,
-        "latentlaw.latent_size": str(model.hparams.latent_size),
-        "latentlaw.seed": str(cfg.seed),
-        "latentlaw.synthetic": str(bool(dataset.synthetic)).lower(),
-        "latentlaw.ground_truth": " ; ".join(dataset.ground_truth),
+        record.TASK: record.TASK_TRAIN,
+        record.EXPERIMENT: experiment or "",
+        record.DATASET: dataset.name,
+        record.DATA_KIND: dataset.kind,
+        record.MODEL: type(model).__name__,
+        record.LATENT_SIZE: str(model.hparams.latent_size),
+        record.SEED: str(cfg.seed),
+        record.SYNTHETIC: str(bool(dataset.synthetic)).lower(),
+        record.GROUND_TRUTH: record.TRUTH_SEPARATOR.join(dataset.ground_truth),
     }
     commit = git_commit(cfg.paths.root_dir)
     if commit:
@@ -154,7 +154,7 @@ def train(cfg: DictConfig, experiment: str | None = None) -> dict[str, float]:
         if isinstance(dataset, TripletDataset) and dataset.ground_truth:
             agreement, detail = invariant_agreement(model, dataset)
             metrics.update(agreement)
-            log_figure(latent_vs_truth_figure(dataset, detail), "plots/latent_vs_ground_truth.png")
+            log_figure(latent_vs_truth_figure(dataset, detail), record.LATENT_PLOT)
         mlflow.log_metrics(metrics)
         log_model(model)
         metrics["run_id"] = run.info.run_id  # type: ignore[assignment]

@@ -10,13 +10,11 @@ import numpy as np
 from mlflow.entities import Run
 from mlflow.exceptions import MlflowException
 
+from latentlaw.tracking import record
+
 
 class RunNotFound(LookupError):
     """No usable run matched; the message says what was searched and what to do."""
-
-
-def _quote(value: str) -> str:
-    return "'" + value.replace("'", "\\'") + "'"
 
 
 RUN_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -35,13 +33,14 @@ def get_training_run(train_run: str = "latest") -> Run:
         if run.info.lifecycle_stage == "deleted":
             raise RunNotFound(f"run {train_run} is deleted; restore it (mlflow runs restore --run-id {train_run}) "
                               "or pick another run.")
-        if run.data.tags.get("latentlaw.task") != "train":
+        if run.data.tags.get(record.TASK) != record.TASK_TRAIN:
             raise RunNotFound(f"run {train_run} is not a latentlaw training run "
-                              f"(task={run.data.tags.get('latentlaw.task')!r}); pass a run made by train.py.")
+                              f"(task={run.data.tags.get(record.TASK)!r}); pass a run made by train.py.")
         return run
-    query = "tags.`latentlaw.task` = 'train' and attributes.status = 'FINISHED'"
+    wanted = {record.TASK: record.TASK_TRAIN}
     if experiment:
-        query += f" and tags.`latentlaw.experiment` = {_quote(experiment)}"
+        wanted[record.EXPERIMENT] = experiment
+    query = record.search_filter(wanted) + " and attributes.status = 'FINISHED'"
     runs = mlflow.search_runs(filter_string=query, order_by=["attributes.start_time DESC"], max_results=1,
                               output_format="list", search_all_experiments=True)
     if not runs:

@@ -10,7 +10,7 @@ import mlflow
 import torch
 from mlflow.exceptions import MlflowException
 
-MODEL_ARTIFACT = "model/model.pt"
+from latentlaw.tracking.record import MODEL_ARTIFACT, MODEL_CLASS
 
 
 def log_model(model: torch.nn.Module) -> None:
@@ -24,7 +24,7 @@ def log_model(model: torch.nn.Module) -> None:
         path = Path(tmp) / Path(MODEL_ARTIFACT).name
         torch.save(payload, path)
         mlflow.log_artifact(str(path), artifact_path=str(Path(MODEL_ARTIFACT).parent))
-    mlflow.set_tag("latentlaw.model_class", payload["class"])
+    mlflow.set_tag(MODEL_CLASS, payload["class"])
 
 
 def load_model(run_id: str) -> torch.nn.Module:

@@ -12,6 +12,8 @@ from typing import Any
 
 import mlflow
 
+from latentlaw.tracking.record import ERROR
+
 PARAM_VALUE_LIMIT = 500
 
 
@@ -30,11 +32,11 @@ def tracked_run(run_name: str | None = None, tags: Mapping[str, str] | None = No
     try:
         yield run
     except KeyboardInterrupt:
-        mlflow.set_tag("latentlaw.error", "interrupted")
+        mlflow.set_tag(ERROR, "interrupted")
         mlflow.end_run("KILLED")
         raise
     except BaseException as err:
-        mlflow.set_tag("latentlaw.error", f"{type(err).__name__}: {err}"[:5000])
+        mlflow.set_tag(ERROR, f"{type(err).__name__}: {err}"[:5000])
         mlflow.end_run("FAILED")
         raise
     else:
