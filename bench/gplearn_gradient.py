@@ -30,6 +30,7 @@ import numpy as np
 import sympy
 
 from latentlaw.symbolic import SymbolicSearch
+from latentlaw.symbolic.parse_sympy import parse_sympy
 from latentlaw.symbolic.verify import gradient_alignment
 
 RESULTS = Path(__file__).resolve().parent / "results" / "gplearn_gradient.md"
@@ -114,11 +115,11 @@ def gplearn_fitness(n: int, d: int):
 
 def gplearn_to_sympy(program: str, variables: tuple[str, ...]) -> sympy.Expr:
     """gplearn's prefix program as sympy (div read as plain division)."""
-    local = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
-             "div": lambda a, b: a / b, "sin": sympy.sin, "cos": sympy.cos, "square": lambda a: a**2,
-             "exp": sympy.exp}
-    local.update({f"X{i}": sympy.Symbol(v) for i, v in enumerate(variables)})
-    return sympy.sympify(program, locals=local)
+    functions = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+                 "div": lambda a, b: a / b}  # sin, cos, square, exp are parse_sympy's own
+    names = [f"X{i}" for i in range(len(variables))]
+    rename = {sympy.Symbol(n): sympy.Symbol(v) for n, v in zip(names, variables)}
+    return parse_sympy(program, names, functions=functions, what="gplearn program").xreplace(rename)
 
 
 def _protected_exp(a: np.ndarray) -> np.ndarray:
@@ -199,7 +200,7 @@ def main() -> None:
     for k, case in enumerate(CASES):
         rng = np.random.default_rng(100 + k)
         X, X_test = rng.uniform(-2, 2, (args.n, len(case.variables))), rng.uniform(-2, 2, (args.n, len(case.variables)))
-        truth = sympy.sympify(case.truth, locals={v: sympy.Symbol(v) for v in case.variables})
+        truth = parse_sympy(case.truth, case.variables, what="benchmark law")
         G = unit_gradients(truth, case.variables, X)
         native = [run_native(case, s, X, G, X_test, truth) for s in args.seeds]
         for s, r in zip(args.seeds, native):

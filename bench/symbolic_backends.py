@@ -23,6 +23,7 @@ import numpy as np
 import sympy
 
 from latentlaw.symbolic import SymbolicSearch
+from latentlaw.symbolic.parse_sympy import parse_sympy
 
 NAMES = [f"x{i}" for i in range(5)]
 TRUTH = "2.5*x0**2 + cos(x1) - x2"
@@ -97,7 +98,7 @@ def main() -> None:
     rng = np.random.default_rng(12345)
     X, X_test = rng.uniform(-2, 2, (500, 5)), rng.uniform(-2, 2, (2000, 5))
     y, y_test = law(X), law(X_test)
-    truth = sympy.sympify(TRUTH, locals={n: sympy.Symbol(n) for n in NAMES})
+    truth = parse_sympy(TRUTH, NAMES, what="benchmark law")
     rows = []
     for backend in args.backends:
         for seed in args.seeds:

@@ -13,6 +13,7 @@ from scipy import stats
 from latentlaw.data import dynamics, matrices, relativity
 from latentlaw.data.base import DataError, TripletDataset
 from latentlaw.data.invariants import INVARIANTS, get_invariant, list_invariants, make_invariant_dataset
+from latentlaw.symbolic.parse_sympy import parse_sympy
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMES = list_invariants()
@@ -78,7 +79,7 @@ def test_ground_truth_parses_over_exactly_the_named_variables(name):
     assert len(entry.ground_truth) == expected_count
     allowed = {sympy.Symbol(v) for v in entry.variables}
     for text in entry.ground_truth:
-        expr = sympy.sympify(text, locals={v: sympy.Symbol(v) for v in entry.variables})
+        expr = parse_sympy(text, entry.variables, what="ground truth")
         assert expr.free_symbols and expr.free_symbols <= allowed, text
 
 

@@ -12,6 +12,7 @@ import sympy
 pytest.importorskip("pyoperon")
 
 from latentlaw.symbolic.backends import operon  # noqa: E402
+from latentlaw.symbolic.parse_sympy import parse_sympy  # noqa: E402
 
 NAMES = ["a", "b", "c", "d", "e"]
 # A modest budget: ~1 s of CPU per fit on this machine.
@@ -65,7 +66,7 @@ def test_front_matches_the_contract(front):
     X, _ = law_data(20, seed=5)
     for expr, text in zip(front["sympy"], front["equation"]):
         assert isinstance(expr, sympy.Expr) and expr.free_symbols <= set(symbols)
-        parsed = sympy.sympify(text, locals=dict(zip(NAMES, symbols)))
+        parsed = parse_sympy(text, NAMES, what="front equation")
         values = [np.broadcast_to(sympy.lambdify(symbols, e)(*X.T), 20) for e in (parsed, expr)]
         np.testing.assert_allclose(*values, rtol=1e-9)
 

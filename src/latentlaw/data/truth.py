@@ -1,4 +1,8 @@
-"""Ground-truth expressions: parsed once with sympy, evaluated on arrays."""
+"""Ground-truth expressions: parsed once without running them, evaluated on arrays.
+
+A ground truth comes from configs, user files and other users' runs (data/dataset.json), so it is
+read by the restricted ``parse_sympy``, never by ``sympy.sympify`` (which would run Python in it).
+"""
 
 from __future__ import annotations
 
@@ -6,22 +10,20 @@ import numpy as np
 import sympy
 
 from latentlaw.data.base import DataError
+from latentlaw.symbolic.parse_sympy import ExpressionError, UnknownNameError, parse_sympy
 
 
 def parse_expression(expression: str, variables: list[str]) -> sympy.Expr:
     """Parse ``expression`` over exactly ``variables``; an unknown symbol is an error, not a new variable."""
-    symbols = {name: sympy.Symbol(name) for name in variables}
     try:
-        expr = sympy.sympify(expression, locals=symbols)
-    except (sympy.SympifyError, SyntaxError, TypeError) as err:
-        raise DataError(f"cannot parse ground-truth expression {expression!r}: {err}") from err
-    unknown = sorted(str(s) for s in expr.free_symbols if str(s) not in symbols)
-    if unknown:
+        return parse_sympy(expression, list(variables), what="ground-truth expression")
+    except UnknownNameError as err:
         raise DataError(
-            f"ground-truth expression {expression!r} uses {unknown}, which are not input variables "
-            f"{variables}; rename them or fix the variable list."
-        )
-    return expr
+            f"ground-truth expression {expression!r:.200} uses [{err.name!r}], which is not an input variable "
+            f"{list(variables)}; rename it or fix the variable list."
+        ) from None
+    except ExpressionError as err:
+        raise DataError(f"cannot use it as a ground truth: {err}") from None
 
 
 def evaluate_expression(expression: str, variables: list[str], X: np.ndarray) -> np.ndarray:

@@ -13,6 +13,7 @@ import sympy
 import torch
 
 from latentlaw.explain.gradients import normalize_rows
+from latentlaw.symbolic.export_sympy import as_sympy
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ class Explainer:
         interrupted = interrupted or getattr(searcher, "stop_reason_", "") == "interrupted"
         front = searcher.pareto_front_.copy()
         index = int(searcher.best_index_)
-        front["sympy"] = [self.to_neuron_units(sympy.sympify(e)) for e in front["sympy"]]
+        front["sympy"] = [self.to_neuron_units(as_sympy(e, variables)) for e in front["sympy"]]  # no text is run
         return NeuronExplanation(
             neuron=neuron,
             explainer=self.name,

@@ -7,7 +7,7 @@ from typing import Sequence
 import sympy
 
 from latentlaw.symbolic.expression import Node
-from latentlaw.symbolic.operators import UNARY
+from latentlaw.symbolic.parse_sympy import parse_sympy
 
 
 def constant_to_sympy(value: float) -> sympy.Expr:
@@ -27,23 +27,22 @@ def to_sympy(node: Node, variable_names: Sequence[str] | None = None) -> sympy.E
     return op.to_sympy(*(to_sympy(c, variable_names) for c in node.children()))
 
 
-def sympy_locals(variable_names: Sequence[str]) -> dict[str, object]:
-    """Names for ``sympy.sympify`` so our printed equations parse (square(x) -> x**2, ...)."""
-    local: dict[str, object] = {op.name: op.to_sympy for op in UNARY.values()}
-    local.update({name: sympy.Symbol(name) for name in variable_names})
-    return local
+def as_sympy(expression: object, variable_names: Sequence[str] | None) -> sympy.Expr:
+    """A sympy expression from a sympy expression, one of our trees, a number or a string.
 
-
-def as_sympy(expression: object, variable_names: Sequence[str]) -> sympy.Expr:
-    """A sympy expression from a sympy expression, one of our trees, or a string."""
+    Strings may come from files and other users' runs, so they go through the restricted
+    ``parse_sympy`` (our operator names square, cube, neg, inv and ``^`` included), never sympify.
+    ``variable_names=None`` accepts any plain name as a variable."""
     if isinstance(expression, Node):
         return to_sympy(expression, variable_names)
     if isinstance(expression, sympy.Basic):
         return expression
-    try:
-        return sympy.sympify(str(expression), locals=sympy_locals(variable_names))
-    except (sympy.SympifyError, SyntaxError, TypeError) as err:
-        raise ValueError(f"cannot read expression {expression!r}: {err}") from err
+    if isinstance(expression, (int, float)) and not isinstance(expression, bool):
+        return constant_to_sympy(expression)
+    if not isinstance(expression, str):
+        raise ValueError(f"cannot read expression {expression!r:.80}: expected a formula string, a sympy "
+                         f"expression or a tree, got {type(expression).__name__}")
+    return parse_sympy(expression, variable_names, what="expression")
 
 
 def simplified(expr: sympy.Expr) -> sympy.Expr:

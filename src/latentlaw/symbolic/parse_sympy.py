@@ -5,7 +5,10 @@ front files, PySR and Operon output are data. ``sympy.sympify`` evaluates Python
 ``__import__('os').system(...)`` runs), so it is never called on them. This parser reads the text
 with Python's ``ast`` module, which only parses, and builds the sympy expression from a whitelist:
 numbers, the known variables, ``+ - * / **`` (``^`` too, as Operon prints it), unary minus and a
-fixed table of functions. Anything else is refused with an error naming the string.
+fixed table of functions. Anything else is refused with an error naming the string, and so is
+text that would cost the reader more than a formula should: over ``MAX_LENGTH`` characters, nested
+deeper than ``MAX_DEPTH``, or a numeric power such as ``9**9**9`` whose value has more than
+``MAX_DIGITS`` digits.
 
 Written by hand because sympy's own ``parse_expr`` is ``eval`` underneath, and no library offers a
 whitelisting expression reader that returns sympy objects.
@@ -14,6 +17,7 @@ whitelisting expression reader that returns sympy objects.
 from __future__ import annotations
 
 import ast
+import inspect
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -24,9 +28,11 @@ MAX_LENGTH = 20_000  # characters; a front row or a law is far shorter
 MAX_DEPTH = 100  # nesting of operations
 MAX_EXPONENT = 100  # |numeric exponent|: 9**9**9 must not become a 370-million-digit integer
 MAX_INTEGER = 10**15  # larger integer literals become floats
+MAX_DIGITS = 400  # |log10| of a number computed from numbers (9**99**2 is refused; float64 ends at 308)
 
 # The functions an expression may call: our operator spellings, sympy's printed names, and the
-# usual math names. Each maps to a sympy callable and takes exactly one argument.
+# usual math names. Each maps to a sympy callable and takes exactly one argument; callers may add
+# their own (``functions=``), whose arity is read from their signature (gplearn's add(a, b)).
 FUNCTIONS: dict[str, Callable[[sympy.Expr], sympy.Expr]] = {
     "sin": sympy.sin, "cos": sympy.cos, "tan": sympy.tan,
     "asin": sympy.asin, "acos": sympy.acos, "atan": sympy.atan,
@@ -42,6 +48,15 @@ _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 class ExpressionError(ValueError):
     """An expression string that is not a plain formula; the message names the string."""
+
+
+class UnknownNameError(ExpressionError):
+    """A plain name that is neither a variable nor a constant; ``name`` lets callers word their own
+    error (a ground truth over the wrong variables is a data problem, not a syntax one)."""
+
+    def __init__(self, message: str, name: str) -> None:
+        super().__init__(message)
+        self.name = name
 
 
 def parse_sympy(text: object, variables: Sequence[str] | None = None, *,
@@ -68,7 +83,9 @@ def parse_sympy(text: object, variables: Sequence[str] | None = None, *,
     try:
         tree = ast.parse(source.replace("^", "**"), mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError) as err:
-        reason = getattr(err, "msg", None) or type(err).__name__
+        reason = getattr(err, "msg", None) or str(err) or type(err).__name__
+        if isinstance(err, (RecursionError, MemoryError)):
+            reason = "too deeply nested or too many terms for Python's parser"
         raise ExpressionError(f"cannot read {what} {shown!r}: {reason}; write a plain formula over the "
                               "variables with + - * / ** and functions such as sin, exp, log, sqrt") from None
     builder = _Builder(shown, what, None if variables is None else list(variables), {**FUNCTIONS, **(functions or {})})
@@ -86,6 +103,12 @@ class _Builder:
 
     def fail(self, reason: str) -> ExpressionError:
         return ExpressionError(f"refusing {self.what} {self.shown!r}: {reason}")
+
+    def check_size(self, value: sympy.Expr) -> sympy.Expr:
+        """Refuse a number computed from numbers whose magnitude has more than MAX_DIGITS digits."""
+        if value.is_number and _log10_size(value) > MAX_DIGITS:
+            raise self.fail(f"a number in it has more than {MAX_DIGITS} digits; no formula needs one")
+        return value
 
     def build(self, node: ast.AST, depth: int) -> sympy.Expr:
         if depth > MAX_DEPTH:
@@ -130,7 +153,7 @@ class _Builder:
                 factors_down.append(value)
         if kinds[0] is ast.Add:
             return sympy.Add(*terms)
-        return sympy.Mul(*factors_up) / sympy.Mul(*factors_down)
+        return self.check_size(sympy.Mul(*factors_up) / sympy.Mul(*factors_down))
 
     def number(self, value: object) -> sympy.Expr:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -152,7 +175,8 @@ class _Builder:
         if name in self.functions:
             raise self.fail(f"{name!r} is a function; call it, e.g. {name}(x)")
         known = self.variables if self.variables is not None else "plain names"
-        raise self.fail(f"unknown name {name!r}; the variables are {known}")
+        raise UnknownNameError(f"refusing {self.what} {self.shown!r}: unknown name {name!r}; "
+                               f"the variables are {known}", name)
 
     def power(self, base: sympy.Expr, exponent: sympy.Expr) -> sympy.Expr:
         if exponent.is_number:
@@ -162,6 +186,8 @@ class _Builder:
                 raise self.fail("the exponent is not a real number") from None
             if size > MAX_EXPONENT:
                 raise self.fail(f"exponent {float(exponent):.4g} is larger than {MAX_EXPONENT} in magnitude")
+            if base.is_number and size * _log10_size(base) > MAX_DIGITS:
+                raise self.fail(f"the power would have more than {MAX_DIGITS} digits; no formula needs one")
         return base**exponent
 
     def call(self, node: ast.Call, depth: int) -> sympy.Expr:
@@ -170,6 +196,39 @@ class _Builder:
         name = node.func.id
         if name not in self.functions:
             raise self.fail(f"unknown function {name!r}; allowed: {sorted(self.functions)}")
-        if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
-            raise self.fail(f"{name}() takes exactly one positional argument")
-        return self.functions[name](self.build(node.args[0], depth + 1))
+        function = self.functions[name]
+        arity = _arity(function)
+        if node.keywords or len(node.args) != arity or any(isinstance(a, ast.Starred) for a in node.args):
+            raise self.fail(f"{name}() takes exactly {arity} positional argument{'s' if arity > 1 else ''}")
+        return self.check_size(function(*(self.build(a, depth + 1) for a in node.args)))
+
+
+def _arity(function: Callable[..., sympy.Expr]) -> int:
+    """Positional parameters of a caller's function; sympy's classes (sin, exp, ...) take one."""
+    if isinstance(function, sympy.FunctionClass) or isinstance(function, type):
+        return 1
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return 1
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                  and p.default is p.empty]
+    return max(1, len(positional))
+
+
+def _log10_size(value: sympy.Expr) -> float:
+    """|log10 |value||: exact for integers and fractions (whose digits sympy would build), inf for
+    a value beyond float range, 0 for 0 and for values without a size (zoo, nan)."""
+    if isinstance(value, sympy.Rational):
+        if value == 0:
+            return 0.0
+        return abs(math.log10(abs(int(value.p))) - math.log10(int(value.q)))
+    try:
+        magnitude = abs(complex(value))
+    except (TypeError, ValueError):
+        return 0.0
+    except OverflowError:
+        return math.inf
+    if magnitude == 0 or math.isnan(magnitude):
+        return 0.0
+    return abs(math.log10(magnitude))

@@ -22,11 +22,12 @@ from latentlaw.symbolic.dataset import check_variable_names, prepare
 from latentlaw.symbolic.export_latex import to_latex
 from latentlaw.symbolic.export_numpy import gradients as tree_gradients
 from latentlaw.symbolic.export_numpy import values as tree_values
-from latentlaw.symbolic.export_sympy import simplified, sympy_locals
+from latentlaw.symbolic.export_sympy import simplified
 from latentlaw.symbolic.export_torch import to_torch
 from latentlaw.symbolic.expression import Node
 from latentlaw.symbolic.options import BINARY_OPERATORS, UNARY_OPERATORS, Options, build_options
 from latentlaw.symbolic.parse import parse_expression
+from latentlaw.symbolic.parse_sympy import parse_sympy
 from latentlaw.symbolic.selection import floor_and_levels, scores, select
 from latentlaw.symbolic.verify import gradient_field
 
@@ -164,8 +165,8 @@ class SymbolicSearch:
             variable_names = [str(c) for c in X.columns]
         data, dropped = prepare(X, y, gradients, weights, objective=self.objective, variable_names=variable_names,
                                 projector=projector)
-        if self.resume_from is not None:
-            read_front(self.resume_from)  # fail now on a missing or malformed checkpoint
+        if self.resume_from is not None:  # fail now on a missing or malformed checkpoint, or one with code in it
+            read_equations(self.resume_from, [*data.variable_names, *(f"x{j}" for j in range(data.d))])
         started = time.perf_counter()
         settings = {k: params[k] for k in SETTINGS_KEYS}
         if module.NAME == "native":
@@ -271,15 +272,14 @@ class SymbolicSearch:
     def from_file(cls, path: str | Path, variable_names: Sequence[str], *, objective: str = "gradient",
                   **params: Any) -> SymbolicSearch:
         """A fitted-looking search from a checkpoint CSV (its complexity, loss, equation columns)."""
-        frame = read_front(path)
         names = check_variable_names(variable_names, len(variable_names))
+        frame, expressions = read_equations(path, names)
         trees = [parse_expression(e, names) for e in frame["equation"].astype(str)]
-        local = sympy_locals(names)
         front = pd.DataFrame({
             "complexity": frame["complexity"].astype(int),
             "loss": frame["loss"].astype(float),
             "equation": frame["equation"].astype(str),
-            "sympy": [sympy.sympify(e, locals=local) for e in frame["equation"].astype(str)],
+            "sympy": expressions,
             "tree": trees,
         })
         search = cls(objective=objective, **params)
@@ -288,3 +288,13 @@ class SymbolicSearch:
         search.backend_ = "native"
         search._finish(front, None)
         return search
+
+
+def read_equations(path: str | Path, variable_names: Sequence[str]) -> tuple[pd.DataFrame, list[sympy.Expr]]:
+    """A checkpoint CSV and its equations as sympy, read by the restricted parser: such files are
+    passed between users and runs, so a row that is not a plain formula over ``variable_names``
+    is refused with an error naming the file and row, and nothing in it runs."""
+    frame = read_front(path)
+    expressions = [parse_sympy(text, list(variable_names), what=f"equation in row {i + 1} of {str(path)!r}")
+                   for i, text in enumerate(frame["equation"].astype(str))]
+    return frame, expressions

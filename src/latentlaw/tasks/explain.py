@@ -14,6 +14,7 @@ import sympy
 from omegaconf import DictConfig
 
 from latentlaw.config import build
+from latentlaw.data.truth import parse_expression
 from latentlaw.explain.base import Explainer, NeuronExplanation
 from latentlaw.tracking import record
 
@@ -97,10 +98,12 @@ def explain(cfg: DictConfig) -> dict[str, Any]:
     parent = get_training_run(str(cfg.train_run))
     parent_id = parent.info.run_id
     dataset_record = load_json_artifact(parent_id, record.DATASET_ARTIFACT)
-    X = load_npz_artifact(parent_id, record.HELDOUT_ARTIFACT)["X"].astype(np.float64)
-    model = load_model(parent_id)
     variables: list[str] = list(dataset_record["variables"])
     truths: list[str] = list(dataset_record["ground_truth"])
+    for truth in truths:  # text from a shared store: read by the restricted parser now, before any work
+        parse_expression(truth, variables)
+    X = load_npz_artifact(parent_id, record.HELDOUT_ARTIFACT)["X"].astype(np.float64)
+    model = load_model(parent_id)
 
     explainer: Explainer = build(cfg.explainer)
     neurons = resolve_neurons(cfg.neurons, layer_width(model, len(variables), explainer.layer))

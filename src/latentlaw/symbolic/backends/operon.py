@@ -26,6 +26,7 @@ import pandas as pd
 import sympy
 
 from latentlaw.symbolic.options import Options
+from latentlaw.symbolic.parse_sympy import ExpressionError, parse_sympy
 
 NAME = "operon"
 OBJECTIVES: tuple[str, ...] = ("regression",)
@@ -50,10 +51,11 @@ LOCAL_ITERATIONS = 10  # Levenberg-Marquardt steps per offspring; 0 would leave 
 MAX_DEPTH_FLOOR = 10
 TIDY_SLACK = 1e-5  # relative loss increase accepted for rounder constants
 
-# Names operon's infix formatter prints, as sympy callables (only the ones sympify lacks).
+# Names operon's infix formatter prints beyond parse_sympy's whitelist, as sympy callables: the
+# explicit extension of that whitelist for operon's output (which is parsed, never run).
 _INFIX_FUNCTIONS: dict[str, Any] = {
-    "abs": sympy.Abs, "cbrt": sympy.cbrt, "min": sympy.Min, "max": sympy.Max,
-    "floor": sympy.floor, "ceil": sympy.ceiling,
+    "cbrt": sympy.cbrt, "floor": sympy.floor, "ceil": sympy.ceiling,
+    "min": lambda a, b: sympy.Min(a, b), "max": lambda a, b: sympy.Max(a, b),
 }
 
 _warned: set[str] = set()
@@ -169,15 +171,17 @@ class _FrontReader:
     def __init__(self, variable_names: list[str], settings: dict[str, Any], X: np.ndarray, y: np.ndarray) -> None:
         self.symbols = [sympy.Symbol(name) for name in variable_names]
         # operon names the columns X1..Xd in its infix strings
-        self.local = {**_INFIX_FUNCTIONS, **{f"X{i + 1}": s for i, s in enumerate(self.symbols)}}
+        self.operon_names = [f"X{i + 1}" for i in range(len(variable_names))]
+        self.rename = {sympy.Symbol(name): s for name, s in zip(self.operon_names, self.symbols)}
         self.ops = {**dict.fromkeys(settings.get("binary_operators") or DEFAULTS["binary_operators"]),
                     **dict.fromkeys(settings.get("unary_operators") or ())}
         self.settings, self.X, self.y = settings, X, y
 
     def row(self, text: str) -> dict[str, Any] | None:
-        try:
-            raw = sympy.sympify(text, locals=self.local)  # sympify turns operon's ^ into **
-        except (sympy.SympifyError, SyntaxError, TypeError):
+        try:  # the restricted parser reads operon's ^ as **; a row it refuses is left out
+            raw = parse_sympy(text, self.operon_names, functions=_INFIX_FUNCTIONS,
+                              what="operon front row").xreplace(self.rename)
+        except ExpressionError:
             return None
         expr, loss = _tidy(raw, self.symbols, self.X, self.y)
         if not math.isfinite(loss):

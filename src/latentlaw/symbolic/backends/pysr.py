@@ -24,12 +24,15 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import sympy
+
+from latentlaw.symbolic.parse_sympy import ExpressionError, parse_sympy
 
 NAME = "pysr"
 OBJECTIVES: tuple[str, ...] = ("regression", "gradient")
@@ -208,12 +211,16 @@ def run(X: np.ndarray, y: np.ndarray | None, gradients: np.ndarray | None, varia
             raise RuntimeError(f"PySR child process failed with exit code {proc.returncode}:\n{tail}")
         front = json.loads((work / "front.json").read_text())
 
-    local = {name: sympy.Symbol(user) for name, user in zip(safe, variable_names)}
+    rename = {sympy.Symbol(name): sympy.Symbol(user) for name, user in zip(safe, variable_names)}
     rows = []
     for row in front:
         if row["loss"] is None or not np.isfinite(row["loss"]):
             continue
-        expr = sympy.sympify(row["sympy"], locals=local)
+        try:  # restricted parser: the child's output is text, and text is never run (see parse_sympy)
+            expr = parse_sympy(row["sympy"], safe, what="PySR front row").xreplace(rename)
+        except ExpressionError as err:
+            warnings.warn(f"{err}; this row is left out of the front", stacklevel=2)
+            continue
         rows.append({"complexity": int(row["complexity"]), "loss": float(row["loss"]),
                      "equation": str(expr), "sympy": expr})
     frame = pd.DataFrame(rows, columns=["complexity", "loss", "equation", "sympy"])
