@@ -300,7 +300,8 @@ def test_old_artifacts_naming_a_registered_class_path_still_load(mlflow_store, t
     x = torch.randn(5, 2)
     reference = SiameseNetwork(in_features=2, hidden=[4])
     reference.load_state_dict(payload["state_dict"])
-    assert torch.equal(loaded.encode(x), reference.eval().encode(x))  # same weights, same CPU: bit-equal
+    assert all(torch.equal(v, loaded.state_dict()[k]) for k, v in payload["state_dict"].items())
+    torch.testing.assert_close(loaded.encode(x), reference.eval().encode(x))  # float32 defaults: see test_tracking
 
 
 def test_saved_runs_record_the_registered_kind(mlflow_store):

@@ -58,7 +58,10 @@ def test_model_from_run_id_reproduces_the_logged_metric(harmonic_run):
     assert X.shape == (500, 2)
     z = latents(load_model(run_id), X)[:, 0]
     truth = evaluate_expression(record["ground_truth"][0], record["variables"], X)
-    assert abs(spearmanr(z, truth).statistic) == pytest.approx(harmonic_run["spearman_abs"], abs=1e-12)
+    # Same weights and rows, but float32 latents from another BLAS kernel may swap two near-tied
+    # values; one adjacent swap moves Spearman's rho by 12 / (n (n^2 - 1)) = 1e-7 at n = 500. 1e-6
+    # allows a few such swaps; another model would be off by far more.
+    assert abs(spearmanr(z, truth).statistic) == pytest.approx(harmonic_run["spearman_abs"], abs=1e-6)
 
 
 def test_same_seed_same_metrics_other_seed_differs(harmonic_run):

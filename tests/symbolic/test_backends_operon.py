@@ -125,7 +125,9 @@ def test_symbolic_search_runs_operon_end_to_end():
     search = SymbolicSearch(objective="regression", backend="operon", random_state=0, verbosity=0,
                             **{**SETTINGS, "niterations": 60}).fit(X, y, variable_names=NAMES)
     assert search.backend_ == "operon" and search.stop_reason_ == "early_stop"
-    np.testing.assert_allclose(search.predict(X), y, atol=1e-6)
+    # What early_stop promises (float64 MSE <= early_stop_loss = 1e-10), not a per-point bound that
+    # holds only where the tidied constants came out exact: operon fits in float32 with CPU-specific SIMD.
+    assert np.mean((search.predict(X) - y) ** 2) <= 1e-10
 
 
 def test_searcher_config_builds_an_operon_search():
