@@ -276,6 +276,7 @@ def test_pickled_payload_in_model_file_is_not_unpickled(mlflow_store, tmp_path, 
     (dict(hparams={**_payload()["hparams"], "hidden": "44"}), "hidden='44' is not of type"),
     (dict(hparams={**_payload()["hparams"], "activation": "swishy"}), "cannot be built"),
     (dict(hparams={**_payload()["hparams"], "hidden": [10**6, 10**6]}), "the weights do not fit"),
+    (dict(hparams={**_payload()["hparams"], "in_features": 10**12, "hidden": [10**12]}), "cannot be built"),
     (dict(state_dict={"encoder.0.weight": "not a tensor"}), "state_dict must map parameter names to tensors"),
     (dict(hparams="in_features=2"), "hparams must be a dict"),
 ])

@@ -98,16 +98,19 @@ def model_from_payload(payload: Mapping[str, Any], where: str) -> torch.nn.Modul
     try:
         with torch.device("meta"):  # shapes only, no memory: hparams cannot make the reader allocate more
             skeleton = cls(**hparams)  # than the weights in the file already take
-    except (ValueError, TypeError) as err:
-        raise ModelArtifactError(f"{where}: {cls.__name__}{hparams} cannot be built: {err}") from None
+    except (ValueError, TypeError, RuntimeError, OverflowError) as err:  # RuntimeError: sizes overflow int64
+        raise ModelArtifactError(f"{where}: {cls.__name__}({_short(hparams)}) cannot be built: {str(err)[:300]}") from None
     expected = {k: tuple(v.shape) for k, v in skeleton.state_dict().items()}
     given = {k: tuple(v.shape) for k, v in state.items()}
     if expected != given:
         wrong = sorted(k for k in expected.keys() | given.keys() if expected.get(k) != given.get(k))
-        shown = ", ".join(f"{k}: expected {expected.get(k)}, file has {given.get(k)}" for k in wrong[:5])
-        raise ModelArtifactError(f"{where}: the weights do not fit {cls.__name__}{hparams} ({shown}).")
+        shown = ", ".join(f"{k[:60]}: expected {expected.get(k)}, file has {given.get(k)}" for k in wrong[:5])
+        raise ModelArtifactError(f"{where}: the weights do not fit {cls.__name__}({_short(hparams)}) ({shown}).")
     model = cls(**hparams)
-    model.load_state_dict(dict(state))
+    try:
+        model.load_state_dict(dict(state))
+    except RuntimeError as err:  # e.g. meta or sparse tensors in the file
+        raise ModelArtifactError(f"{where}: the weights cannot be loaded: {str(err)[:300]}") from None
     return model.eval()
 
 
@@ -183,11 +186,11 @@ def _matches(value: object, hint: Any) -> bool:
 
 def _plain(value: Any) -> Any:
     """Config containers (omegaconf's ListConfig/DictConfig) as lists and dicts; tuples stay tuples."""
-    if isinstance(value, (str, bytes, tuple, list)) or not isinstance(value, (Mapping, Sequence)):
-        return [_plain(v) for v in value] if isinstance(value, list) else value
     if isinstance(value, Mapping):
         return {k: _plain(v) for k, v in value.items()}
-    return [_plain(v) for v in value]
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _type_name(hint: Any) -> str:
