@@ -148,6 +148,17 @@ def test_operon_output_is_parsed_not_run(marker):
     assert reader.row("(X1 ^ 2.0)")["loss"] < 1e-20  # the spelling operon prints still reads
 
 
+def test_pysr_output_is_parsed_not_run(marker):
+    from latentlaw.symbolic.backends import pysr
+
+    rows = [{"complexity": 1, "loss": 0.5, "sympy": "x0"}]
+    rows += [{"complexity": 3 + i, "loss": 0.1, "sympy": text} for i, text in enumerate(code_payloads(marker))]
+    with pytest.warns(UserWarning, match="refusing PySR front row") as caught:
+        front = pysr.read_front_rows(rows, ["x0", "x1"], NAMES)
+    assert len(caught) == len(code_payloads(marker))  # one warning, quoting the row, per refused row
+    assert front["sympy"].tolist() == [sympy.Symbol("x")]
+
+
 def _triplet_file(tmp_path: Path, kind: str) -> Path:
     rng = np.random.default_rng(0)
     anchor = rng.normal(size=(40, 2))

@@ -210,13 +210,20 @@ def run(X: np.ndarray, y: np.ndarray | None, gradients: np.ndarray | None, varia
             tail = (proc.stderr or "")[-3000:] if quiet else "(see the output above)"
             raise RuntimeError(f"PySR child process failed with exit code {proc.returncode}:\n{tail}")
         front = json.loads((work / "front.json").read_text())
+    return read_front_rows(front, safe, variable_names)
 
+
+def read_front_rows(front: list[dict[str, Any]], safe: list[str], variable_names: list[str]) -> pd.DataFrame:
+    """The child's front.json rows as the backend-contract DataFrame, over the user's names.
+
+    Each row's sympy text goes through the restricted parser (text is never run); a row it refuses
+    is left out with a warning quoting it, as are rows with a non-finite loss."""
     rename = {sympy.Symbol(name): sympy.Symbol(user) for name, user in zip(safe, variable_names)}
     rows = []
     for row in front:
         if row["loss"] is None or not np.isfinite(row["loss"]):
             continue
-        try:  # restricted parser: the child's output is text, and text is never run (see parse_sympy)
+        try:
             expr = parse_sympy(row["sympy"], safe, what="PySR front row").xreplace(rename)
         except ExpressionError as err:
             warnings.warn(f"{err}; this row is left out of the front", stacklevel=2)
