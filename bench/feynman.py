@@ -260,13 +260,13 @@ def run_job(job: Job, settings: Settings, context: Any) -> dict[str, Any]:
         else:
             row["status"] = "killed" if row["status"] != "scoring" else "killed while scoring"
             row["note"] = f"no result within the hard limit of {hard:.0f} s"
-    except EOFError:  # the child died without a word
-        row["note"] = f"child exited with code {process.exitcode}"
+    except EOFError:  # the child died without a word (a segfault, the kernel's OOM killer)
+        row["status"] = "crashed" if row["status"] != "scoring" else "crashed while scoring"
     process.join(5)
     if process.is_alive():
         process.kill()
         process.join()
-    if row["status"] == "crashed" and process.exitcode not in (None, 0):
+    if row["status"].startswith("crashed"):
         row["note"] = f"child exited with code {process.exitcode}"
     return row
 

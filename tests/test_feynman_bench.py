@@ -4,6 +4,7 @@ runner; and (slow) a quick subset end to end."""
 from __future__ import annotations
 
 import csv
+import os
 import sys
 import time
 from pathlib import Path
@@ -147,6 +148,10 @@ def _hang(*args, **kwargs):
     time.sleep(600)
 
 
+def _crash(*args, **kwargs):
+    os._exit(3)  # as a segfault would: no word to the parent
+
+
 def test_a_failing_or_hanging_engine_costs_one_row(equations, monkeypatch):
     eq = next(e for e in equations if e.name == "I.12.1")
     settings = feynman.Settings(budget=0.5, n=50, check_limit=0.1)
@@ -154,6 +159,9 @@ def test_a_failing_or_hanging_engine_costs_one_row(equations, monkeypatch):
     monkeypatch.setattr(feynman, "fit", _raise)  # the forked child inherits the patch
     row = feynman.run_job(feynman.Job(eq, "native", "regression", 0), settings, context)
     assert row["status"] == "error" and "engine exploded" in row["note"]
+    monkeypatch.setattr(feynman, "fit", _crash)
+    row = feynman.run_job(feynman.Job(eq, "native", "gradient", 0), settings, context)
+    assert row["status"] == "crashed" and "code 3" in row["note"]
     monkeypatch.setattr(feynman, "fit", _hang)
     monkeypatch.setattr(feynman, "STARTUP_SLACK", 1.0)
     row = feynman.run_job(feynman.Job(eq, "native", "regression", 0), settings, context)
