@@ -17,7 +17,7 @@ gplearn its best program. Scores (bench/feynman_scoring.py): exact by SRBench's 
 (for gradients: functional dependence), exact by the numeric rule, R^2 > 0.999 (gradient:
 |mean cos| > 0.999), whether any Pareto-front member is numerically exact, seconds to the law.
 
-    .venv/bin/python bench/feynman.py                       # all 100 equations, 60 s each (~13 h)
+    .venv/bin/python bench/feynman.py                       # all 100 equations, 60 s each (about 14 h)
     .venv/bin/python bench/feynman.py --subset 12 --budget 20 --engines native operon
     .venv/bin/python bench/feynman.py --subset I.12.1 II.3.24 --modes gradient --seeds 0 1
 
