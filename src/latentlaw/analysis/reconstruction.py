@@ -70,7 +70,7 @@ def select_runs(cfg: DictConfig) -> tuple[list[str], pd.DataFrame]:
                             f"training finishes: train again, e.g. {SWEEP_EXAMPLE.format(dataset=datasets[0])}.")
     runs["latent_size"] = runs["latent_size"].astype(int)
     for dataset in datasets:
-        sizes = sorted(runs.loc[runs["dataset"] == dataset, "latent_size"].unique())
+        sizes = sorted(int(s) for s in runs.loc[runs["dataset"] == dataset, "latent_size"].unique())
         if len(sizes) < 2:
             raise AnalysisError(f"the runs of {dataset!r} have a single latent size {sizes}; a law of the latent size "
                                 f"needs a sweep over sizes, e.g. {SWEEP_EXAMPLE.format(dataset=dataset)}.")
@@ -112,16 +112,33 @@ def r2_score(y: np.ndarray, prediction: np.ndarray) -> float:
     return float(sklearn_r2(y, prediction))
 
 
-def leave_one_size_out(runs: pd.DataFrame, names: list[str], search: dict[str, Any], seed: int) -> tuple[float, np.ndarray]:
-    """R^2 of every run's error predicted by a law searched without its latent size."""
+def defined_prediction(law: Any, X: np.ndarray) -> tuple[np.ndarray, bool]:
+    """The selected law's prediction at X; where it is undefined there (e.g. log of a negative
+    number at an unseen size), the most accurate front row that is defined, and True."""
+    prediction = law.predict(X)
+    if np.all(np.isfinite(prediction)):
+        return prediction, False
+    for index in np.argsort(law.pareto_front_["loss"].to_numpy()):
+        candidate = law.predict(X, index=int(index))
+        if np.all(np.isfinite(candidate)):
+            return candidate, True
+    return prediction, True
+
+
+def leave_one_size_out(runs: pd.DataFrame, names: list[str], search: dict[str, Any],
+                       seed: int) -> tuple[float, np.ndarray, int]:
+    """R^2 of every run's error predicted by a law searched without its latent size (and how many
+    sizes needed a front row other than the selected one to be defined)."""
     X, _ = law_inputs(runs, len(names) > 1)
     y = runs["test_loss"].to_numpy(dtype=np.float64)
     held = np.full(len(y), np.nan)
+    fallbacks = 0
     for size in sorted(runs["latent_size"].unique()):
         out = (runs["latent_size"] == size).to_numpy()
         law = search_law(X[~out], y[~out], names, search, seed)
-        held[out] = law.predict(X[out])
-    return r2_score(y, held), held
+        held[out], fell_back = defined_prediction(law, X[out])
+        fallbacks += int(fell_back)
+    return r2_score(y, held), held, fallbacks
 
 
 def fit_law(runs: pd.DataFrame, datasets: list[str], search: dict[str, Any], seed: int,
@@ -134,7 +151,7 @@ def fit_law(runs: pd.DataFrame, datasets: list[str], search: dict[str, Any], see
     y = runs["test_loss"].to_numpy(dtype=np.float64)
     law = search_law(X, y, names, search, seed)
     fitted = law.predict(X)
-    r2_holdout, held = leave_one_size_out(runs, names, search, seed)
+    r2_holdout, held, fallbacks = leave_one_size_out(runs, names, search, seed)
     curve = per_size_means(runs)
     knees = {d: knee_latent_size(part["latent_size"], part["mean_error"], knee_share)
              for d, part in curve.groupby("dataset")}
@@ -152,6 +169,7 @@ def fit_law(runs: pd.DataFrame, datasets: list[str], search: dict[str, Any], see
         "variables": names,
         "r2_holdout": r2_holdout,
         "r2_train": r2_score(y, fitted),
+        "holdout_fallbacks": fallbacks,
         "knee_latent_size": knees[datasets[0]] if len(datasets) == 1 else knees,
         "knee_share": knee_share,
         "datasets": datasets,
