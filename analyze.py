@@ -16,6 +16,8 @@ def main(cfg: DictConfig) -> float:
 
     report = run_report(cfg)
     print(report.text)
+    if report.run_id:
+        print(f"analysis run {report.run_id} (browse it with `make ui`)")
     return report.value
 
 

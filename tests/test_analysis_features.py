@@ -51,16 +51,19 @@ def masked_autoencoder(X: np.ndarray, seed: int):
     first, last = model.encoder[0], model.encoder[-1]
     optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
     x = torch.as_tensor(X)
-    for _ in range(60):
+
+    def constrain() -> None:
         with torch.no_grad():
             first.weight[:, noise] = 0.0
+            last.weight[3], last.bias[3] = 2 * last.weight[0], last.bias[0] + 1
+            last.weight[4], last.bias[4] = 0.0, 0.5
+
+    for _ in range(250):
+        constrain()
         optimizer.zero_grad()
         torch.mean((model(x) - x) ** 2).backward()
         optimizer.step()
-    with torch.no_grad():
-        first.weight[:, noise] = 0.0
-        last.weight[3], last.bias[3] = 2 * last.weight[0], last.bias[0] + 1
-        last.weight[4], last.bias[4] = 0.0, 0.5
+    constrain()
     return model.eval()
 
 
@@ -127,24 +130,25 @@ def test_dead_and_copied_latents():
 
 
 def test_feature_table_weights_latents_and_combines_seeds():
-    # two latents over features a, b, c; latent 1 carries 3x the reconstruction of latent 0
-    saliency = np.array([[0.8, 0.2, 0.0], [0.0, 0.9, 0.1]])
-    share = np.array([[1.0, 0.0, 0.0], [np.nan] * 3])  # latent 1 unexplained: judged by saliency alone
-    used = np.array([[True, False, False], [False, False, False]])
-    latents = pd.DataFrame({"dead": [False, False]})
-    run = RunFeatures("0", saliency, used, share, np.array([0.25, 0.75]), latents)
-    table = feature_table(run, ["a", "b", "c"], saliency_threshold=0.2)
+    # two latents over features a, b, c, e; latent 1 carries 3x the reconstruction of latent 0
+    saliency = np.array([[0.7, 0.2, 0.0, 0.1], [0.0, 0.8, 0.1, 0.1]])
+    share = np.array([[0.9, 0.0, 0.0, 0.1], [np.nan] * 4])  # latent 1 unexplained: judged by saliency alone
+    used = np.array([[True, False, False, True], [False] * 4])
+    r2 = np.array([1.0, 0.8, 0.9, 0.05])  # e is not reconstructed
+    run = RunFeatures("0", saliency, used, share, np.array([0.25, 0.75]), pd.DataFrame({"dead": [False, False]}), r2)
+    table = feature_table(run, ["a", "b", "c", "e"], saliency_threshold=0.2, reconstruction_threshold=0.1)
     expected_saliency = 0.25 * saliency[0] + 0.75 * saliency[1]
     assert np.allclose(table["saliency"], expected_saliency)
-    assert np.allclose(table["importance"], 0.25 * 0.5 * (saliency[0] + share[0]) + 0.75 * saliency[1])
-    assert table["equations_using"].tolist() == [1, 0, 0]
-    # c: in no equation and saliency 0.075 < 0.2 x 0.725 (b's); b is salient, a is in an equation
-    assert table["redundant"].tolist() == [False, False, True]
-    other = table.assign(redundant=[False, False, False], importance=table["importance"] + [0.0, 0.1, 0.0])
+    assert np.allclose(table["importance"], np.clip(r2, 0, 1) * (0.25 * 0.5 * (saliency[0] + share[0])
+                                                                + 0.75 * saliency[1]))
+    assert table["equations_using"].tolist() == [1, 0, 0, 1]
+    # c: in no equation and saliency 0.075 < 0.2 x 0.65 (b's); e: thrown away though an equation uses it
+    assert table["redundant"].tolist() == [False, False, True, True]
+    other = table.assign(redundant=[False, False, False, True], importance=table["importance"] + [0, 0.3, 0, 0])
     combined = combine_seeds([table, other])
     assert list(combined.columns[:5]) == ["feature", "importance", "saliency", "equations_using", "redundant"]
-    assert combined["feature"].tolist() == ["b", "a", "c"]  # most important first
-    assert combined.set_index("feature")["redundant_seeds"].to_dict() == {"a": 0.0, "b": 0.0, "c": 0.5}
+    assert combined["feature"].tolist() == ["b", "a", "c", "e"]  # most important first
+    assert combined.set_index("feature")["redundant_seeds"].to_dict() == {"a": 0.0, "b": 0.0, "c": 0.5, "e": 1.0}
     assert combined.set_index("feature")["equations_using"]["a"] == 2
 
 
@@ -166,8 +170,8 @@ def toy_store(mlflow_store) -> dict[str, list[str]]:
     torch.set_num_threads(1)
     runs = []
     for seed in (0, 1):
-        X = known_table(400, seed)
-        train_run = log_train_run("toy_features", seed, NAMES, X, masked_autoencoder(X, seed))
+        model = masked_autoencoder(known_table(400, seed), seed)
+        train_run = log_train_run("toy_features", seed, NAMES, known_table(300, 10 + seed), model)
         log_explain_run(train_run, EQUATIONS)
         runs.append(train_run)
     return {"train": runs}
@@ -183,6 +187,10 @@ def test_features_report_finds_the_noise_columns(toy_store):
     assert set(csv["feature"].head(len(INFORMATIVE))) == set(INFORMATIVE)
     # the encoder never sees a noise column and no equation uses one: both shares are exactly 0
     assert (table.set_index("feature").loc[NOISE, ["saliency", "importance"]] == 0).all().all()
+    # reconstructed from latents blind to them, noise columns keep none of their held-out variance
+    # (R^2 <= 0 up to sampling: 300 rows, so a few hundredths either way)
+    assert (table.set_index("feature").loc[NOISE, "reconstruction_r2"] < 0.05).all()
+    assert (table.set_index("feature").loc[INFORMATIVE, "reconstruction_r2"] > 0.2).all(), table
     # equations of latents 0 and 3 (a copy, not dead) use x10, in both seeds
     assert table.set_index("feature").loc["x10", "equations_using"] == 2 * 2
     latents = report.extra["latents"]

@@ -9,10 +9,19 @@ equation per latent) three latent x feature tables are built on held-out rows:
 * ``saliency``: the network's own mean |dz_i/dx_j|, normalised to sum 1 per latent.
 
 Latents are weighted by how much they matter for reconstruction: the rise in reconstruction MSE
-when the latent is replaced by its mean. A feature's importance is the weighted mean of its
-saliency and equation share; it is redundant when no equation uses it and its weighted saliency is
-below ``saliency_threshold`` of the most salient feature's. Seeds vote on redundancy; the share of
-seeds that call a feature redundant says how stable the call is.
+when the latent is replaced by its mean. Per feature, ``reconstruction_r2`` says whether the
+autoencoder keeps it at all: the share of its held-out variance the reconstruction recovers.
+
+A feature's importance is the weighted mean of its saliency and equation share, times its
+reconstruction R^2 (clipped to [0, 1]): what drives the latents counts only as far as the
+autoencoder keeps it. An encoder trained for a few epochs still reads pure-noise columns (measured:
+their saliency only ~3x below the informative ones'), but it never reconstructs them.
+
+A feature is redundant when the autoencoder throws it away (reconstruction R^2 below
+``reconstruction_threshold``; an equation term in such a feature fits the network's noise), or
+when no equation uses it and its weighted saliency is below ``saliency_threshold`` of the most
+salient feature's (the latents do not need it, e.g. a copy of another column). Seeds vote; the
+share of seeds that call a feature redundant says how stable the call is.
 """
 
 from __future__ import annotations
@@ -62,6 +71,7 @@ class RunFeatures:
     equation_share: np.ndarray  # (k, d), rows sum to 1; NaN rows for latents without an equation
     weight: np.ndarray  # (k,), sums to 1
     latents: pd.DataFrame  # one row per latent
+    reconstruction_r2: np.ndarray  # (d,) share of each feature's variance the reconstruction recovers
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -161,20 +171,25 @@ def normalize_shares(M: np.ndarray) -> np.ndarray:
     return np.where(totals > 0, M / np.where(totals > 0, totals, 1.0), 0.0)
 
 
-def reconstruction_weights(model: Any, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-    """Latent codes Z, each latent's rise in reconstruction MSE when set to its mean, and the MSE itself."""
+def reconstruction_weights(model: Any, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
+    """Latent codes Z, each latent's rise in reconstruction MSE when set to its mean, the MSE itself,
+    and each feature's reconstruction R^2 (0 for a column constant on these rows: it carries nothing)."""
     import torch
 
     with torch.no_grad():
         x = torch.as_tensor(X, dtype=torch.float32)
         z = model.encode(x)
-        base = float(torch.mean((model.decode(z) - x) ** 2))
+        reconstruction = model.decode(z)
+        base = float(torch.mean((reconstruction - x) ** 2))
         rises = []
         for i in range(z.shape[1]):
             flat = z.clone()
             flat[:, i] = z[:, i].mean()
             rises.append(float(torch.mean((model.decode(flat) - x) ** 2)) - base)
-    return z.double().numpy(), np.array(rises), base
+    residual = ((reconstruction.double().numpy() - X) ** 2).mean(axis=0)
+    variance = X.var(axis=0)
+    r2 = np.where(variance > 0, 1.0 - residual / np.where(variance > 0, variance, 1.0), 0.0)
+    return z.double().numpy(), np.array(rises), base, r2
 
 
 def dead_and_copies(Z: np.ndarray, dead_tolerance: float, copy_correlation: float) -> tuple[np.ndarray, list[int | None]]:
@@ -257,7 +272,7 @@ def equation_matrices(equations: dict[int, sympy.Expr], X: np.ndarray, variables
 def run_features(run: RunInput, dead_tolerance: float, copy_correlation: float) -> RunFeatures:
     """Every latent x feature table and per-latent fact of one run."""
     X = run.X
-    Z, rises, base = reconstruction_weights(run.model, X)
+    Z, rises, base, r2 = reconstruction_weights(run.model, X)
     k = Z.shape[1]
     saliency = network_saliency(run.model, X, k)
     in_equation, share = equation_matrices(run.equations, X, run.variables, k)
@@ -275,27 +290,32 @@ def run_features(run: RunInput, dead_tolerance: float, copy_correlation: float) 
             "n_inputs": int(in_equation[i].sum()), "equation": run.equation_text.get(i, ""),
             "r2": run.r2.get(i, float("nan")), "reconstruction_mse": base,
         })
-    return RunFeatures(run.seed, saliency, in_equation, share, weight, pd.DataFrame(rows))
+    return RunFeatures(run.seed, saliency, in_equation, share, weight, pd.DataFrame(rows), r2)
 
 
-def feature_table(features: RunFeatures, variables: list[str], saliency_threshold: float) -> pd.DataFrame:
-    """Per feature of one run: importance, saliency, equation share, equations using it, redundant."""
+def feature_table(features: RunFeatures, variables: list[str], saliency_threshold: float,
+                  reconstruction_threshold: float) -> pd.DataFrame:
+    """Per feature of one run: importance, saliency, equation share, equations using it, reconstruction
+    R^2, redundant."""
     w = features.weight
     explained = ~np.isnan(features.equation_share).any(axis=1)
     live = (features.latents["dead"] == False).to_numpy()  # noqa: E712
     # A latent without an equation is judged by the network alone.
     share = np.where(explained[:, None], features.equation_share, features.saliency)
     saliency = w @ features.saliency
-    importance = w @ (0.5 * (features.saliency + share))
+    kept = np.clip(features.reconstruction_r2, 0.0, 1.0)
+    importance = kept * (w @ (0.5 * (features.saliency + share)))
     using = features.in_equation[explained & live].sum(axis=0)
     relative = saliency / saliency.max() if saliency.max() > 0 else np.zeros_like(saliency)
+    thrown_away = features.reconstruction_r2 < reconstruction_threshold
     return pd.DataFrame({
         "feature": variables,
         "importance": importance,
         "saliency": saliency,
         "equation_share": w @ np.where(explained[:, None], features.equation_share, 0.0),
         "equations_using": using.astype(int),
-        "redundant": (using == 0) & (relative < saliency_threshold),
+        "reconstruction_r2": features.reconstruction_r2,
+        "redundant": thrown_away | ((using == 0) & (relative < saliency_threshold)),
     })
 
 
@@ -312,6 +332,7 @@ def combine_seeds(tables: list[pd.DataFrame]) -> pd.DataFrame:
         "saliency": grouped["saliency"].mean(),
         "equations_using": grouped["equations_using"].sum().astype(int),
         "redundant_seeds": grouped["redundant"].mean(),
+        "reconstruction_r2": grouped["reconstruction_r2"].mean(),
         "equation_share": grouped["equation_share"].mean(),
     }).reset_index()
     table.insert(4, "redundant", table["redundant_seeds"] >= 0.5)
@@ -331,20 +352,22 @@ def long_table(dataset: str, features: RunFeatures, variables: list[str]) -> pd.
 
 # --- reporting ----------------------------------------------------------------------------------
 def summary_text(dataset: str, table: pd.DataFrame, latents: pd.DataFrame, seeds: list[str], threshold: float,
-                 top: int = 10) -> str:
+                 r2_threshold: float, top: int = 10) -> str:
     from latentlaw.analysis.published import claims_for
 
     lines = [f"features of {dataset}: {len(table)} features, {len(seeds)} seed(s) {seeds}",
-             "", "| feature | importance | saliency | equations | redundant |", "|---|---|---|---|---|"]
+             "", "| feature | importance | saliency | equations | reconstructed R^2 | redundant |",
+             "|---|---|---|---|---|---|"]
     for _, r in table.head(top).iterrows():
         lines.append(f"| {r['feature']} | {r['importance']:.4f} | {r['saliency']:.4f} | {r['equations_using']} | "
-                     f"{'yes' if r['redundant'] else 'no'} |")
+                     f"{r['reconstruction_r2']:.3f} | {'yes' if r['redundant'] else 'no'} |")
     if len(table) > top:
-        lines.append(f"| ... {len(table) - top} more in {record.FEATURE_IMPORTANCE} | | | | |")
+        lines.append(f"| ... {len(table) - top} more in {record.FEATURE_IMPORTANCE} | | | | | |")
     redundant = table[table["redundant"]]
     unused = int((table["equations_using"] == 0).sum())
-    lines += ["", f"in no equation: {unused}/{len(table)}; redundant (in no equation and saliency < "
-              f"{threshold:g} x the top feature's): {len(redundant)}/{len(table)}"]
+    lines += ["", f"in no equation: {unused}/{len(table)}; not reconstructed (R^2 < {r2_threshold:g}): "
+              f"{int((table['reconstruction_r2'] < r2_threshold).sum())}/{len(table)}; redundant (not reconstructed, "
+              f"or in no equation with saliency < {threshold:g} x the top feature's): {len(redundant)}/{len(table)}"]
     if len(redundant):
         stable = int((redundant["redundant_seeds"] == 1.0).sum())
         lines.append(f"redundant: {', '.join(redundant['feature'].head(30))}"
@@ -371,9 +394,11 @@ def run(cfg: DictConfig) -> Report:
     from latentlaw.tracking.runs import log_figure
 
     settings = cfg.analysis
-    threshold = float(settings.saliency_threshold)
+    threshold, r2_threshold = float(settings.saliency_threshold), float(settings.reconstruction_threshold)
     if not 0 < threshold < 1:
         raise AnalysisError(f"analysis.saliency_threshold must be in (0, 1), got {threshold}.")
+    if not r2_threshold < 1:
+        raise AnalysisError(f"analysis.reconstruction_threshold must be below 1 (an R^2), got {r2_threshold}.")
     configure_tracking(cfg.tracking.uri, cfg.paths.root_dir, cfg.tracking.experiment_name)
     dataset, runs, explained = select_runs(cfg)
     inputs = [load_run(row, explained[row["run_id"]], int(settings.n_rows)) for _, row in runs.iterrows()]
@@ -386,11 +411,11 @@ def run(cfg: DictConfig) -> Report:
         log.warning("only one seed (%s) of %s is explained: redundancy cannot be checked for stability; train and "
                     "explain more, e.g. %s", seeds[0], dataset, TRAIN_EXAMPLE)
     per_run = [run_features(r, float(settings.dead_tolerance), float(settings.copy_correlation)) for r in inputs]
-    per_seed = [feature_table(f, variables, threshold) for f in per_run]
+    per_seed = [feature_table(f, variables, threshold, r2_threshold) for f in per_run]
     table = combine_seeds(per_seed)
     latents = pd.concat([f.latents for f in per_run], ignore_index=True)
     pairs = pd.concat([long_table(dataset, f, variables) for f in per_run], ignore_index=True)
-    text = summary_text(dataset, table, latents, seeds, threshold)
+    text = summary_text(dataset, table, latents, seeds, threshold, r2_threshold)
 
     tags = {record.TASK: record.TASK_ANALYZE, record.ANALYSIS: "features", record.DATASET: dataset}
     with tracked_run(f"analysis-features-{dataset}", tags) as active:
@@ -404,6 +429,7 @@ def run(cfg: DictConfig) -> Report:
             "n_features": float(len(table)), "n_seeds": float(len(seeds)),
             "n_redundant": float(table["redundant"].sum()),
             "n_unused_by_equations": float((table["equations_using"] == 0).sum()),
+            "n_not_reconstructed": float((table["reconstruction_r2"] < r2_threshold).sum()),
             "n_dead_latents": float(latents["dead"].sum()),
             "n_copied_latents": float((latents["copy_of"] != "").sum()),
         })
