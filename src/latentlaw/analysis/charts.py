@@ -18,7 +18,7 @@ def _pyplot() -> Any:
 
 
 def _label_size(n: int) -> float:
-    return 7.0 if n <= 60 else 5.0 if n <= 150 else 3.5
+    return 7.0 if n <= 60 else 5.0
 
 
 def feature_heatmap(features: Any, variables: list[str], order: list[str], title: str) -> Any:
@@ -31,7 +31,7 @@ def feature_heatmap(features: Any, variables: list[str], order: list[str], title
     share = features.equation_share[:, index]
     used = features.in_equation[:, index]
     k, d = saliency.shape
-    width = min(3.0 + (0.14 if d <= 100 else 0.085) * d, 40.0)
+    width = min(3.0 + 0.13 * d, 60.0)  # ~0.13 in (15 px at 120 dpi) per labelled column
     fig, axes = plt.subplots(2, 1, figsize=(width, 1.6 + 0.5 * k), sharex=True)
     labels = [f"z{i} ({w:.0%})" for i, w in enumerate(features.weight)]
     for ax, matrix, name in ((axes[0], saliency, "network saliency |dz/dx| (share per latent)"),
