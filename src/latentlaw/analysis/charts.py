@@ -64,7 +64,7 @@ def importance_chart(table: pd.DataFrame, dataset: str, top_k: int) -> Any:
     ax.invert_yaxis()
     more = f" (top {n} of {len(table)})" if n < len(table) else ""
     ax.set_title(f"feature importance, {dataset}{more}; red: redundant", fontsize=9)
-    ax.set_xlabel("share of what the latents carry", fontsize=8)
+    ax.set_xlabel("importance: share of what the latents carry x reconstruction R^2", fontsize=8)
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     return fig
