@@ -54,6 +54,21 @@ def test_reconstruction_law_from_a_sweep(mlflow_store):
     assert "leave-one-size-out R^2" in report.text
 
 
+def test_one_law_across_datasets_uses_the_compression_ratio(mlflow_store):
+    for name, width in (("toy_narrow", 8), ("toy_wide", 32)):
+        for size in (1, 2, 4):
+            log_train_run(name, 0, [f"c{i}" for i in range(width)], latent_size=size,
+                          test_loss=float(np.exp(-4.0 * size / width)))
+    report = run_report(compose("analyze", ["analysis=reconstruction", "analysis.dataset=[toy_narrow,toy_wide]", *FAST]))
+    law = report.data
+    assert law["variables"] == ["d", "ratio", "n_features"] and law["n_features"] == {"toy_narrow": 8, "toy_wide": 32}
+    runs = report.extra["runs"]
+    assert np.allclose(runs["ratio"], runs["latent_size"] / runs["n_features"])
+    # per-latent cuts are 1 - exp(-4/width): 39% on 8 columns, 12% on 32, so both knees sit at size 1
+    assert law["knee_latent_size"] == {"toy_narrow": 1, "toy_wide": 1}
+    assert set(law["grid"]) == {"toy_narrow", "toy_wide"}
+
+
 def test_bad_sweeps_are_refused_before_an_analysis_run_exists(mlflow_store):
     log_train_run("toy_one_size", 0, ["a", "b"], latent_size=2, test_loss=0.1)
     log_train_run("toy_one_size", 1, ["a", "b"], latent_size=2, test_loss=0.12)

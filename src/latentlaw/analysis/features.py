@@ -356,7 +356,9 @@ def summary_text(dataset: str, table: pd.DataFrame, latents: pd.DataFrame, seeds
                  r2_threshold: float, top: int = 10) -> str:
     from latentlaw.analysis.published import claims_for
 
-    lines = [f"features of {dataset}: {len(table)} features, {len(seeds)} seed(s) {seeds}",
+    lines = [f"features of {dataset}: {len(table)} features, {len(seeds)} seed(s) {seeds}"
+             + ("; one seed: how stable the redundant calls are is unknown (train more seeds)" if len(seeds) == 1
+                else ""),
              "", "| feature | importance | saliency | equations | reconstructed R^2 | redundant |",
              "|---|---|---|---|---|---|"]
     for _, r in table.head(top).iterrows():
