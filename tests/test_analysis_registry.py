@@ -25,3 +25,14 @@ def test_an_unknown_report_is_refused_with_the_choices():
     cfg = compose("analyze", ["analysis.name=attractors"])
     with pytest.raises(AnalysisError, match=r"unknown analysis 'attractors'; choose one of \['features'"):
         run_report(cfg)
+
+
+def test_published_claims_are_shown_for_the_data_they_were_made_on():
+    from latentlaw.analysis.published import claims_for, paper_verdicts
+
+    assert any("17 of 54" in c.value for c in claims_for("covertype"))
+    assert claims_for("covertype_synthetic") == []  # a stand-in, not the published data
+    assert all(c.dataset == "text" for c in claims_for("imdb")) and claims_for("imdb")
+    assert paper_verdicts("paper/07_harmonic") == (True, True)
+    assert paper_verdicts("paper/08_anharmonic") == (True, False)
+    assert paper_verdicts("test/harmonic") == (None, None)
