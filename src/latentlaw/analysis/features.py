@@ -130,14 +130,15 @@ def select_runs(cfg: DictConfig) -> tuple[str, pd.DataFrame, dict[str, str]]:
     """(dataset, one train run per seed, train run -> explain run), or an AnalysisError saying what to run."""
     settings = cfg.analysis
     runs = autoencoder_runs()
-    (dataset,) = choose_datasets(runs, cfg.analysis.get("dataset"), "features")
+    (dataset,) = choose_datasets(runs, settings.get("dataset"), "features")
     runs = runs[runs["dataset"] == dataset]
     explained = newest_explain_runs(list(runs["run_id"]), settings.get("explainer"))
+    newest = str(runs["run_id"].iloc[0])
     runs = runs[runs["run_id"].isin(list(explained))]
     if runs.empty:
         raise AnalysisError(f"none of the autoencoder runs of {dataset!r} has a finished explain run"
                             + (f" by explainer {settings.explainer!r}" if settings.get("explainer") else "")
-                            + "; explain them first, e.g. python explain.py train_run=<run id> (one per run), "
+                            + f"; explain them first, e.g. python explain.py train_run={newest} (one call per run), "
                             "then python analyze.py analysis=features.")
     sizes = sorted(int(s) for s in runs["latent_size"].dropna().unique())
     wanted = settings.get("latent_size")
