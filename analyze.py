@@ -1,4 +1,4 @@
-"""Tabulate which laws were recovered across runs, from MLflow alone: python analyze.py."""
+"""Reports across runs, from MLflow alone: python analyze.py [analysis=recovery|features|reconstruction]."""
 
 import os
 from pathlib import Path
@@ -12,11 +12,13 @@ from omegaconf import DictConfig  # noqa: E402
 
 @hydra.main(version_base="1.3", config_path="conf", config_name="analyze")
 def main(cfg: DictConfig) -> float:
-    from latentlaw.tasks.analyze import analyze, to_markdown
+    from latentlaw.analysis import run_report
 
-    table = analyze(cfg)
-    print(to_markdown(table))
-    return float((table["sg_recovered"] == True).sum())  # noqa: E712
+    report = run_report(cfg)
+    print(report.text)
+    if report.run_id:
+        print(f"analysis run {report.run_id} (browse it with `make ui`)")
+    return report.value
 
 
 if __name__ == "__main__":

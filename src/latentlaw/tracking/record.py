@@ -56,6 +56,27 @@ EQUATIONS_TABLE = "equations.json"  # one row per neuron
 SEARCHER_SETTINGS = "searcher_settings.json"
 CHECKPOINTS_DIR = "checkpoints"
 
+# --- analysis reports (analyze.py analysis=<report>) -------------------------------------------
+ANALYSIS = "latentlaw.analysis"  # which report an analysis run holds: recovery, features, ...
+ANALYSED_RUNS = "latentlaw.analysed_runs"  # comma-separated training run ids a report read
+TEST_LOSS_METRIC = "test_loss"  # a training run's held-out loss (the autoencoder's reconstruction MSE)
+
+RECOVERY_MARKDOWN = "recovery.md"
+RECOVERY_CSV = "recovery.csv"
+RECOVERY_TABLE = "recovery.json"
+RECOVERY_PLOT = "recovery.png"
+
+FEATURE_IMPORTANCE = "features/importance.csv"  # feature, importance, saliency, equations_using, redundant
+FEATURE_IMPORTANCE_TABLE = "features/importance.json"
+LATENT_FEATURE_TABLE = "features/latent_feature.json"  # one row per (dataset, seed, latent, feature)
+LATENT_TABLE = "features/latents.json"  # one row per (dataset, seed, latent): weight, dead, structure
+FEATURE_IMPORTANCE_PLOT = "features/importance.png"
+FEATURES_SUMMARY = "features/summary.md"
+
+RECONSTRUCTION_LAW = "reconstruction/law.json"  # equation, r2_holdout, knee_latent_size, ...
+RECONSTRUCTION_RUNS = "reconstruction/runs.json"  # the runs the law was fitted to
+RECONSTRUCTION_PLOT = "reconstruction/law.png"
+
 
 def neuron_equation_tag(neuron: int) -> str:
     return f"equation.neuron_{neuron}"
@@ -90,3 +111,8 @@ def search_filter(tags: dict[str, str]) -> str:
         quoted = "'" + str(value).replace("'", "\\'") + "'"
         clauses.append(f"tags.`{name}` = {quoted}")
     return " and ".join(clauses)
+
+
+def feature_heatmap(seed: str) -> str:
+    """The latent x feature heatmap of one seed's run in a features analysis."""
+    return f"features/heatmap_seed_{seed}.png"
