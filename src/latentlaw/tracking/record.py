@@ -90,3 +90,27 @@ def search_filter(tags: dict[str, str]) -> str:
         quoted = "'" + str(value).replace("'", "\\'") + "'"
         clauses.append(f"tags.`{name}` = {quoted}")
     return " and ".join(clauses)
+
+
+# --- Optuna studies (hydra/sweeper=latentlaw_optuna, tracking.study) --------------------------
+TASK_STUDY = "study"  # the parent run of an Optuna search; its trials are nested training runs
+STUDY_NAME = "latentlaw.study.name"
+STUDY_STORAGE = "latentlaw.study.storage"  # "" for an in-memory study
+STUDY_DIRECTION = "latentlaw.study.direction"  # "minimize" / "maximize"
+STUDY_METRIC = "latentlaw.study.metric"  # the optimised metric's name ("" = the task's default)
+BEST_TRIAL_RUN = "latentlaw.study.best_run"  # run id of the best finished trial so far
+TRIAL_NUMBER = "latentlaw.trial.number"
+TRIAL_STATE = "latentlaw.trial.state"  # TRIAL_COMPLETE, TRIAL_PRUNED or TRIAL_FAILED
+PRUNED_AT_EPOCH = "latentlaw.trial.pruned_at_epoch"
+TRIAL_COMPLETE = "complete"
+TRIAL_PRUNED = "pruned"
+TRIAL_FAILED = "failed"
+
+BEST_VALUE_METRIC = "best_value"  # on the study run, step = trial number
+TRIAL_VALUE_METRIC = "trial_value"
+N_PRUNED_METRIC = "n_pruned"
+BEST_PARAMS_ARTIFACT = "best_params.json"
+STUDY_TRIALS_TABLE = "trials.json"
+STUDY_HISTORY_PLOT = "plots/optimization_history.png"
+STUDY_IMPORTANCE_PLOT = "plots/param_importances.png"
+BEST_PARAM_PREFIX = "best."  # study-run params: best.model.lr, ...
