@@ -48,11 +48,12 @@ ConfigStore.instance().store(group="hydra/sweeper", name="latentlaw_optuna", nod
 def search_space(arguments: List[str]) -> Tuple[Dict[str, Any], List[str]]:
     """Hydra overrides -> (Optuna distributions by key, fixed overrides as given).
 
-    ``choice(a, b)`` is categorical, ``interval(lo, hi)`` uniform (``tag(log, interval(...))`` log),
+    ``choice(a, b)`` is categorical, ``interval(lo, hi)`` uniform (``tag(log, interval(...))`` log;
+    ``int(interval(...))`` integer),
     ``range(lo, hi, step)`` integer (float bounds: a stepped float); anything else is fixed.
     """
     from hydra.core.override_parser.overrides_parser import OverridesParser
-    from hydra.core.override_parser.types import Transformer
+    from hydra.core.override_parser.types import Glob, Transformer
     from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 
     distributions: Dict[str, Any] = {}
@@ -62,6 +63,9 @@ def search_space(arguments: List[str]) -> Tuple[Dict[str, Any], List[str]]:
             fixed.append(override.input_line)
             continue
         key, value = override.get_key_element(), override.value()
+        if isinstance(value, Glob):
+            raise ValueError(f"hydra.sweeper.params: {override.input_line!r}: glob() needs the config groups; "
+                             "list the options with choice(...) instead.")
         if override.is_choice_sweep() or (override.is_range_sweep() and value.shuffle):
             distributions[key] = CategoricalDistribution(list(override.sweep_iterator(transformer=Transformer.encode)))
         elif override.is_range_sweep():

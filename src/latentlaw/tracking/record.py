@@ -114,3 +114,13 @@ STUDY_TRIALS_TABLE = "trials.json"
 STUDY_HISTORY_PLOT = "plots/optimization_history.png"
 STUDY_IMPORTANCE_PLOT = "plots/param_importances.png"
 BEST_PARAM_PREFIX = "best."  # study-run params: best.model.lr, ...
+
+# --- what the MLflow UI shows (tracking.ui) ---------------------------------------------------
+NOTE_TAG = "mlflow.note.content"  # a run's description, rendered as markdown on its page
+EXPERIMENT_KIND_TAG = "mlflow.experimentKind"  # read by MLflow's UI to choose GenAI or model views
+EXPERIMENT_KIND_TRAINING = "custom_model_development"
+
+
+def equation_model(neuron: int) -> str:
+    """Name of the pyfunc model of neuron <j>'s selected equation (runs:/<run id>/<name>)."""
+    return f"equation_neuron_{neuron}"
