@@ -92,3 +92,22 @@ def test_browse_hint_is_a_command_and_a_page_in_the_model_view(mlflow_store):
     assert "workflowType=machine_learning" in hint
     assert browse_hint("http://mlflow.example:5000/", "7").splitlines() == [
         "then open http://mlflow.example:5000/#/experiments/7?workflowType=machine_learning"]
+
+
+def test_pareto_labels_stay_readable_with_hundreds_of_inputs():
+    import matplotlib.pyplot as plt
+    import sympy
+
+    from latentlaw.explain.charts import MAX_LABEL, pareto_chart
+
+    names = [f"e{i}" for i in range(384)]  # an embedding's 384 inputs
+    exprs = [sympy.Add(*[sympy.Float(0.1 * (k + 1)) * sympy.Symbol(n) for n in names[: 3 + 60 * k]])
+             for k in range(5)]
+    front = pd.DataFrame({"complexity": [3 + 60 * k for k in range(5)], "loss": [1.0 / (k + 1) for k in range(5)],
+                          "equation": [str(e) for e in exprs], "sympy": exprs})
+    fig = pareto_chart(front, 2, "autoencoder, neuron 0")
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    plt.close(fig)
+    assert len(labels) == 5
+    assert all(len(label) <= MAX_LABEL + len("183: ") for label in labels)
+    assert any(label.endswith("\u2026") for label in labels)  # long ones are visibly cut
