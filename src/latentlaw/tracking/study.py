@@ -100,21 +100,23 @@ def trial_callbacks() -> list[Any]:
 # --- the study's parent run -------------------------------------------------------------------
 
 def history_figure(study: Any) -> Any:
-    """Each trial's value by number (pruned trials hollow) and the best so far."""
+    """Each complete trial's value by number, the best so far, and pruned trials as crosses at
+    the bottom (their last reported value is the pruning metric, not the objective)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
     from optuna.trial import TrialState
 
     fig, ax = plt.subplots(figsize=(7, 4))
     done = [t for t in study.trials if t.state == TrialState.COMPLETE]
-    pruned = [t for t in study.trials if t.state == TrialState.PRUNED and t.intermediate_values]
+    pruned = [t.number for t in study.trials if t.state == TrialState.PRUNED]
     ax.plot([t.number for t in done], [t.value for t in done], "o", color="tab:blue", label="complete")
     if pruned:
-        last = [t.intermediate_values[max(t.intermediate_values)] for t in pruned]
-        ax.plot([t.number for t in pruned], last, "o", mfc="none", color="tab:gray",
-                label="pruned (last reported value)")
+        ax.plot(pruned, [0.03] * len(pruned), "x", color="tab:gray", transform=ax.get_xaxis_transform(),
+                label="pruned")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if done:
         better = min if study.direction.name == "MINIMIZE" else max
         best, running = [], None
