@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import mlflow
 import numpy as np
 import pandas as pd
@@ -47,7 +49,7 @@ def test_explain_description_and_the_equation_as_a_pyfunc_model(mlflow_store):
                    "recovered": True, "exact_form": True}
     with tracked_run("explain-ui") as run:
         summary = {"run_id": run.info.run_id, "neurons": [summary_row], "ground_truth": ["v**2/2 + sin(x)"]}
-        describe_explain(summary, ["x", "v"])
+        describe_explain(summary, ["x", "v"], np.array([[0.1, 0.2], [0.3, 0.4]]))
     note = mlflow.get_run(run.info.run_id).data.tags[record.NOTE_TAG]
     assert "`v**2 + 2.07*sin(x)`" in note and "`v**2/2 + sin(x)`" in note
     assert "**recovered**" in note and "0.999920" in note and "the exact form" in note
@@ -61,14 +63,18 @@ def test_explain_description_and_the_equation_as_a_pyfunc_model(mlflow_store):
         model.predict(pd.DataFrame(X, columns=["x", "w"]))
 
 
-def test_a_logged_equation_is_parsed_never_run(mlflow_store, tmp_path):
-    from latentlaw.symbolic.parse_sympy import ExpressionError
-    from latentlaw.tracking.ui import log_equation_model
+def test_a_logged_equation_is_parsed_never_run(tmp_path):
+    import json
+    from types import SimpleNamespace
 
-    with tracked_run("evil-equation") as run:
-        log_equation_model("__import__('os').system('touch " + str(tmp_path / "ran") + "')", ["x"], "equation_evil")
+    from latentlaw.symbolic.parse_sympy import ExpressionError
+    from latentlaw.tracking.ui import EquationModel
+
+    spec = tmp_path / "equation.json"
+    spec.write_text(json.dumps({"equation": f"__import__('os').system('touch {tmp_path / 'ran'}')",
+                                "variables": ["x"]}))
     with pytest.raises(ExpressionError):
-        mlflow.pyfunc.load_model(f"runs:/{run.info.run_id}/equation_evil")
+        EquationModel().load_context(SimpleNamespace(artifacts={"equation": str(spec)}))
     assert not (tmp_path / "ran").exists()
 
 
@@ -88,6 +94,7 @@ def test_browse_hint_is_a_command_and_a_page_in_the_model_view(mlflow_store):
         pass
     hint = browse_hint("sqlite:////tmp/some/mlflow.db", run_id=run.info.run_id, port=5001)
     assert "mlflow ui --backend-store-uri sqlite:////tmp/some/mlflow.db --host 127.0.0.1 --port 5001" in hint
+    assert f"{sys.executable.rsplit('/', 1)[0]}/mlflow ui" in hint  # works without an activated venv
     assert f"http://127.0.0.1:5001/#/experiments/{run.info.experiment_id}/runs/{run.info.run_id}" in hint
     assert "workflowType=machine_learning" in hint
     assert browse_hint("http://mlflow.example:5000/", "7").splitlines() == [

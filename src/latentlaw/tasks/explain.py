@@ -141,7 +141,7 @@ def explain(cfg: DictConfig) -> dict[str, Any]:
             mlflow.set_tag(record.TANGENT_RANK, str(int(round(np.trace(projector)))))
         summary = _log_results(results, truths, X_verify, variables, float(cfg.recovery_tolerance), projector,
                                run.info.run_id)
-        describe_explain(summary, variables)  # UI: the run's description; each equation as a pyfunc model
+        describe_explain(summary, variables, X_verify)  # UI: the run's description; each equation as a pyfunc model
         if any(r.interrupted for r in results) or len(results) < len(neurons):
             print(report(summary))
             raise KeyboardInterrupt("search interrupted: the fronts found so far are logged, the run is marked KILLED")

@@ -8,6 +8,7 @@ run page, so the equation, the verdict and the dataset are read there instead of
 from __future__ import annotations
 
 import re
+import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -69,10 +70,13 @@ def browse_hint(tracking_uri: str, experiment_id: str | None = None, run_id: str
         base, start = tracking_uri.rstrip("/"), None
     else:
         base = f"http://127.0.0.1:{port}"
-        venv_mlflow = Path(__file__).resolve().parents[3] / ".venv" / "bin" / "mlflow"
-        exe = str(venv_mlflow) if venv_mlflow.exists() else "mlflow"
+        beside = Path(sys.executable).parent / "mlflow"  # this interpreter's venv, active or not
+        exe = str(beside) if beside.exists() else "mlflow"
         start = (f"MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false {exe} ui --backend-store-uri {tracking_uri} "
-                 f"--host 127.0.0.1 --port {port} --workers 1   (or: make ui PORT={port})")
+                 f"--host 127.0.0.1 --port {port} --workers 1")
+        repo_store = Path(__file__).resolve().parents[3] / "mlruns" / "mlflow.db"
+        if tracking_uri == f"sqlite:///{repo_store}" and (repo_store.parents[1] / "Makefile").exists():
+            start += f"   (or: make ui PORT={port})"
     page = f"{base}/#/experiments/{experiment_id}/runs/{run_id}" if experiment_id and run_id else \
         f"{base}/#/experiments/{experiment_id}" if experiment_id else f"{base}/"
     lines = [f"browse it: {start}"] if start else []
@@ -119,8 +123,9 @@ def _verdict(row: Mapping[str, Any]) -> str:
     return f"{word}, alignment {row['ground_truth_alignment']:.6f}; {form} with refitted constants"
 
 
-def describe_explain(summary: Mapping[str, Any], variables: Sequence[str]) -> None:
-    """Description of an explain run and each selected equation as a pyfunc model."""
+def describe_explain(summary: Mapping[str, Any], variables: Sequence[str], X_example: np.ndarray) -> None:
+    """Description of an explain run and each selected equation as a pyfunc model (X_example: a
+    few held-out rows, the model's input example)."""
     rows = summary["neurons"]
     truths = summary.get("ground_truth") or []
     lines = []
@@ -134,7 +139,7 @@ def describe_explain(summary: Mapping[str, Any], variables: Sequence[str]) -> No
                  f"{record.equation_model(rows[0]['neuron'])}')`")
     set_note("\n\n".join(lines))
     for r in rows:
-        log_equation_model(r["equation"], variables, record.equation_model(r["neuron"]))
+        log_equation_model(r["equation"], variables, record.equation_model(r["neuron"]), X_example)
 
 
 class EquationModel(mlflow.pyfunc.PythonModel):
@@ -169,17 +174,15 @@ class EquationModel(mlflow.pyfunc.PythonModel):
         return np.broadcast_to(np.asarray(value, dtype=float), columns[0].shape).copy()
 
 
-def log_equation_model(equation: str, variables: Sequence[str], name: str) -> None:
+def log_equation_model(equation: str, variables: Sequence[str], name: str, X_example: np.ndarray) -> None:
     """Log ``equation`` as a pyfunc model of the active run (loadable with mlflow.pyfunc.load_model)."""
     import json
-
-    from mlflow.models import infer_signature
 
     with tempfile.TemporaryDirectory() as tmp:
         spec = Path(tmp) / "equation.json"
         spec.write_text(json.dumps({"equation": equation, "variables": list(variables)}), encoding="utf-8")
-        example = pd.DataFrame(np.zeros((1, len(variables))), columns=list(variables))
+        example = pd.DataFrame(np.asarray(X_example, dtype=float)[:5], columns=list(variables))
         code = Path(__file__).with_name("equation_pyfunc.py")  # models from code: nothing pickled
         mlflow.pyfunc.log_model(name=name, python_model=str(code), artifacts={"equation": str(spec)},
-                                signature=infer_signature(example, np.zeros(1)),
+                                input_example=example,
                                 pip_requirements=["latentlaw", "sympy", "numpy", "pandas"])
