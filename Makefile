@@ -52,5 +52,6 @@ bench: setup
 
 # make ui PORT=5001: the local store on http://127.0.0.1:$(PORT)
 ui: setup
+	@echo "open http://127.0.0.1:$(PORT)/#/experiments?workflowType=machine_learning (MLflow's model-training view)"
 	MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false $(VENV)/bin/mlflow ui --backend-store-uri sqlite:///mlruns/mlflow.db \
 		--host 127.0.0.1 --port $(PORT) --workers 1
