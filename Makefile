@@ -9,7 +9,7 @@ PRESET ?= trainer=fast
 # Parallel sweeps: JOBS jobs at once (joblib), each on one torch/BLAS thread so they do not oversubscribe.
 JOBS ?= 2
 PARALLEL := hydra/launcher=joblib hydra.launcher.n_jobs=$(JOBS) threads=1
-ONE_THREAD := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
+ONE_THREAD := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MLFLOW_DISABLE_TELEMETRY=true
 PORT ?= 5000
 
 setup: $(VENV)/.installed
