@@ -202,3 +202,65 @@ def test_a_two_job_joblib_sweep_trains_both(mlflow_store, tmp_path):
     runs = mlflow.search_runs(experiment_names=["joblib-test"], output_format="list")
     assert sorted(r.data.tags[record.EXPERIMENT] for r in runs) == ["paper/07_harmonic", "paper/12_spacetime"]
     assert {r.info.status for r in runs} == {"FINISHED"}
+
+
+class _Launcher:
+    """Stands in for Hydra's launcher: each job 'returns' x**2 of its override x, or raises."""
+
+    def __init__(self, interrupt: bool = False):
+        self.interrupt = interrupt
+        self.launched: list[tuple[str, ...]] = []
+
+    def launch(self, job_overrides, initial_job_idx):
+        from hydra.core.utils import JobReturn, JobStatus
+
+        if self.interrupt:
+            raise KeyboardInterrupt
+        self.launched.extend(job_overrides)
+        returns = []
+        for overrides in job_overrides:
+            x = float(next(o for o in overrides if o.startswith("x=")).split("=", 1)[1])
+            ret = JobReturn()
+            ret.status, ret.return_value = JobStatus.COMPLETED, x * x
+            returns.append(ret)
+        return returns
+
+
+def _sweeper(**kw):
+    from hydra_plugins.latentlaw_optuna.sweeper import LatentlawOptunaSweeper
+
+    args = dict(direction="minimize", study_name=None, storage=None, n_trials=5, n_jobs=2, max_failure_rate=0.0,
+                sampler=optuna.samplers.RandomSampler(seed=0), pruner=None, prune_on=None, params=None)
+    return LatentlawOptunaSweeper(**{**args, **kw})
+
+
+def test_trials_are_asked_launched_with_their_identity_and_told(mlflow_store):
+    from hydra_plugins.latentlaw_optuna.sweeper import search_space
+
+    from latentlaw.tracking.study import ENV_STUDY_RUN, ENV_TRIAL_ID
+
+    sweeper = _sweeper()
+    sweeper.launcher = _Launcher()
+    study = optuna.create_study(direction="minimize", sampler=optuna.samplers.RandomSampler(seed=0))
+    space, fixed = search_space(["x=interval(-2, 2)", "trainer=fast"])
+    with tracked_run("study-fake") as run:
+        sweeper._run_trials(study, space, fixed, run.info.run_id)
+    assert len(study.trials) == 5 and all(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials)
+    assert study.best_value == pytest.approx(min(t.params["x"] ** 2 for t in study.trials))
+    first = sweeper.launcher.launched[0]
+    assert "trainer=fast" in first and f"+hydra.job.env_set.{ENV_STUDY_RUN}='{run.info.run_id}'" in first
+    assert any(o.startswith(f"+hydra.job.env_set.{ENV_TRIAL_ID}=") for o in first)
+    history = mlflow.MlflowClient().get_metric_history(run.info.run_id, record.BEST_VALUE_METRIC)
+    assert history[-1].value == pytest.approx(study.best_value)
+
+
+def test_ctrl_c_leaves_no_trial_running(mlflow_store):
+    from hydra_plugins.latentlaw_optuna.sweeper import search_space
+
+    sweeper = _sweeper()
+    sweeper.launcher = _Launcher(interrupt=True)
+    study = optuna.create_study()
+    with pytest.raises(KeyboardInterrupt), tracked_run("study-interrupted") as run:
+        sweeper._run_trials(study, search_space(["x=interval(-2, 2)"])[0], [], run.info.run_id)
+    assert [t.state for t in study.trials] == [optuna.trial.TrialState.FAIL] * 2
+    assert mlflow.get_run(run.info.run_id).info.status == "KILLED"

@@ -172,6 +172,8 @@ class LatentlawOptunaSweeper(Sweeper):
         self._write_results(study)
 
     def _run_trials(self, study: Any, distributions: Dict[str, Any], fixed: List[str], study_run_id: str) -> None:
+        import optuna
+
         from latentlaw.tracking.study import forget, trial_env
 
         remaining = self.n_trials
@@ -182,14 +184,20 @@ class LatentlawOptunaSweeper(Sweeper):
                 env = trial_env(trial, study_run_id, self.prune_on)
                 overrides.append(tuple(fixed) + tuple(f"{k}={v}" for k, v in trial.params.items())
                                  + tuple(f"+hydra.job.env_set.{k}='{v}'" for k, v in env.items()))
-            returns = self.launcher.launch(overrides, initial_job_idx=self.job_idx)
+            try:
+                returns = self.launcher.launch(overrides, initial_job_idx=self.job_idx)
+            except BaseException:  # Ctrl-C or a launcher error: no trial stays RUNNING in the study
+                for trial in batch:
+                    study.tell(trial, state=optuna.trial.TrialState.FAIL, skip_if_finished=True)
+                raise
+            finally:
+                for trial in batch:
+                    forget(trial)
             self.job_idx += len(returns)
             # user attributes read back from storage: the jobs may have run in other processes
             frozen = {t.number: t for t in study.get_trials(deepcopy=False)}
             failures = [self._tell(study, trial, frozen[trial.number].user_attrs, ret)
                         for trial, ret in zip(batch, returns)]
-            for trial in batch:
-                forget(trial)
             failed = [f for f in failures if f is not None]
             if failed and len(failed) / len(batch) > self.max_failure_rate:
                 raise RuntimeError(f"{len(failed)} of {len(batch)} trials failed (max_failure_rate="
