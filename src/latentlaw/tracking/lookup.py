@@ -35,7 +35,7 @@ def get_training_run(train_run: str = "latest") -> Run:
             run = mlflow.get_run(train_run)
         except MlflowException as err:
             raise RunNotFound(f"no MLflow run with id {train_run!r} in {mlflow.get_tracking_uri()}; "
-                              "list runs with `mlflow ui` or use train_run=latest.") from err
+                              "list runs with `make ui` or use train_run=latest.") from err
         if run.info.lifecycle_stage == "deleted":
             raise RunNotFound(f"run {train_run} is deleted; restore it (mlflow runs restore --run-id {train_run}) "
                               "or pick another run.")
