@@ -264,3 +264,11 @@ def test_ctrl_c_leaves_no_trial_running(mlflow_store):
         sweeper._run_trials(study, search_space(["x=interval(-2, 2)"])[0], [], run.info.run_id)
     assert [t.state for t in study.trials] == [optuna.trial.TrialState.FAIL] * 2
     assert mlflow.get_run(run.info.run_id).info.status == "KILLED"
+
+
+def test_the_study_run_never_shows_a_storage_password():
+    from hydra_plugins.latentlaw_optuna.sweeper import _without_password
+
+    assert _without_password("postgresql://bob:s3c@r@127.0.0.1:5432/optuna") == "postgresql://bob:***@127.0.0.1:5432/optuna"
+    assert _without_password("postgresql://bob@127.0.0.1/optuna") == "postgresql://bob@127.0.0.1/optuna"
+    assert _without_password("sqlite:////tmp/optuna.db") == "sqlite:////tmp/optuna.db"

@@ -86,6 +86,13 @@ def search_space(arguments: List[str]) -> Tuple[Dict[str, Any], List[str]]:
     return distributions, fixed
 
 
+def _without_password(url: str) -> str:
+    """A storage URL fit for a tag: ``postgresql://user:secret@host/db`` -> ``postgresql://user:***@host/db``."""
+    import re
+
+    return re.sub(r"(//[^:/@]+:)[^/]*@", r"\1***@", url)  # greedy: a password may hold "@"
+
+
 def _instance(spec: Any) -> Any:
     """Hydra instantiates the sweeper's config recursively, so a sampler may come as an object."""
     from hydra.utils import instantiate
@@ -151,7 +158,7 @@ class LatentlawOptunaSweeper(Sweeper):
         configure_tracking(cfg.tracking.uri, cfg.paths.root_dir, cfg.tracking.experiment_name)
         experiment = cfg.hydra.runtime.choices.get("experiment") or ""
         tags = {record.TASK: record.TASK_STUDY, record.EXPERIMENT: experiment,
-                record.STUDY_NAME: study.study_name, record.STUDY_STORAGE: self.storage or "",
+                record.STUDY_NAME: study.study_name, record.STUDY_STORAGE: _without_password(self.storage or ""),
                 record.STUDY_DIRECTION: self.direction, record.STUDY_METRIC: str(cfg.get("optimized_metric") or "")}
         if "dataset" in cfg and "name" in cfg.dataset:
             tags[record.DATASET] = str(cfg.dataset.name)
