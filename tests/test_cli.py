@@ -46,8 +46,13 @@ def test_optuna_search_runs_trials_and_reports_the_best(mlflow_store, tmp_path):
                    mlflow_store, tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.count("trained ") == 2
-    assert "Best value" in proc.stdout + proc.stderr
+    assert "trial 1:" in proc.stdout + proc.stderr
     import optuna
 
     study = optuna.load_study(study_name="siamese-harmonic", storage=f"sqlite:///{tmp_path}/optuna.db")
     assert len(study.trials) == 2 and study.best_value == max(t.value for t in study.trials)
+    mlflow.set_tracking_uri(mlflow_store)
+    best = mlflow.get_run(study.best_trial.user_attrs["mlflow_run_id"])
+    assert best.info.run_name == f"trial-{study.best_trial.number:04d}"
+    parent = mlflow.get_run(best.data.tags["mlflow.parentRunId"])
+    assert parent.data.metrics["best_value"] == study.best_value

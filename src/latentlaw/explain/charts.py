@@ -21,6 +21,20 @@ def _labels(front: pd.DataFrame, use_latex: bool) -> list[str]:
     return [str(e) for e in front["equation"]]
 
 
+MAX_LABEL = 70  # characters of an equation label; longer ones are cut with an ellipsis
+
+
+def readable_labels(labels: list[str], plain: list[str], limit: int = MAX_LABEL) -> list[str]:
+    """Labels that fit beside a bar: a LaTeX label too long to draw is replaced by its plain
+    text, and plain text longer than ``limit`` is cut (the full equations are in the front table)."""
+    out = []
+    for label, text in zip(labels, plain):
+        if len(label) > limit:
+            label = text if len(text) <= limit else text[:limit - 1].rstrip() + "\u2026"
+        out.append(label)
+    return out
+
+
 def pareto_chart(front: pd.DataFrame, selected_index: int, title: str, truth: str | None = None):
     """Loss (log scale) per expression in order of complexity; falls back to plain-text labels
     where matplotlib's mathtext cannot draw sympy's LaTeX."""
@@ -34,9 +48,11 @@ def pareto_chart(front: pd.DataFrame, selected_index: int, title: str, truth: st
         ax.barh(y, losses, color=colors)
         ax.set_xscale("log")
         ax.set_yticks(y)
-        ax.set_yticklabels([f"{c}: {lbl}" for c, lbl in zip(front["complexity"], _labels(front, use_latex))], fontsize=8)
+        labels = readable_labels(_labels(front, use_latex), [str(e) for e in front["equation"]])
+        ax.set_yticklabels([f"{c}: {lbl}" for c, lbl in zip(front["complexity"], labels)], fontsize=8)
         ax.set_xlabel("loss")
-        ax.set_title(title + (f"\nground truth: {truth}" if truth else ""), fontsize=9)
+        ax.set_title(title + (f"\nground truth: {readable_labels([truth], [truth], 2 * MAX_LABEL)[0]}" if truth else ""),
+                     fontsize=9)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # tight_layout's notes on long labels

@@ -91,11 +91,13 @@ def explain(cfg: DictConfig) -> dict[str, Any]:
     from latentlaw.explain.gradients import layer_width
     from latentlaw.symbolic.dataset import tangent_projector
     from latentlaw.tracking import configure_tracking, load_model, log_config, tracked_run
-    from latentlaw.tracking.lookup import get_training_run, load_json_artifact, load_npz_artifact
+    from latentlaw.tracking.lookup import describe_training_run, get_training_run, load_json_artifact, load_npz_artifact
+    from latentlaw.tracking.ui import describe_explain
 
     torch.set_num_threads(int(cfg.threads))
     configure_tracking(cfg.tracking.uri, cfg.paths.root_dir, cfg.tracking.experiment_name)
     parent = get_training_run(str(cfg.train_run))
+    print(f"explaining {describe_training_run(parent)}")  # latest/best: say which run was picked
     parent_id = parent.info.run_id
     dataset_record = load_json_artifact(parent_id, record.DATASET_ARTIFACT)
     variables: list[str] = list(dataset_record["variables"])
@@ -142,6 +144,7 @@ def explain(cfg: DictConfig) -> dict[str, Any]:
             mlflow.set_tag(record.TANGENT_RANK, str(int(round(np.trace(projector)))))
         summary = _log_results(results, truths, X_verify, variables, float(cfg.recovery_tolerance), projector,
                                run.info.run_id)
+        describe_explain(summary, variables, X_verify)  # UI: the run's description; each equation as a pyfunc model
         if any(r.interrupted for r in results) or len(results) < len(neurons):
             print(report(summary))
             raise KeyboardInterrupt("search interrupted: the fronts found so far are logged, the run is marked KILLED")
@@ -231,6 +234,8 @@ def _log_results(results: list[NeuronExplanation], truths: list[str], X_verify: 
 
 def report(summary: dict[str, Any]) -> str:
     """What the user reads at the end of explain.py: the law, the truth, the verdict, the UI."""
+    from latentlaw.tracking.ui import browse_hint
+
     lines = []
     for r in summary["neurons"]:
         verdict = "" if r["recovered"] is None else (
@@ -244,6 +249,5 @@ def report(summary: dict[str, Any]) -> str:
         lines.append("ground truth: unknown for this dataset, verification skipped")
     uri = summary["tracking_uri"]
     lines.append(f"explain run {summary['run_id']} logged to {uri}")
-    if uri.startswith("sqlite:///"):
-        lines.append(f"browse it: mlflow ui --backend-store-uri {uri}")
+    lines.append(browse_hint(uri, run_id=summary["run_id"]))
     return "\n".join(lines)

@@ -129,13 +129,16 @@ def train(cfg: DictConfig, experiment: str | None = None) -> dict[str, float]:
     configure_tracking(cfg.tracking.uri, cfg.paths.root_dir, cfg.tracking.experiment_name)
 
     run_name = cfg.tracking.get("run_name") or f"{experiment or dataset.name}-{type(model).__name__}-seed{cfg.seed}"
-    with tracked_run(run_name, run_tags(cfg, dataset, model, experiment)) as run:
+    from latentlaw.tracking.study import trial_callbacks, trial_run_options  # Optuna trials nest under their study
+    from latentlaw.tracking.ui import describe_training
+    run_name, tags, study_run = trial_run_options(run_name, run_tags(cfg, dataset, model, experiment))
+    with tracked_run(run_name, tags, parent_run_id=study_run) as run:
         log.info("MLflow run %s (%s)", run.info.run_id, run_name)
         log_config(cfg)
         log_json(dataset_record(dataset), DATASET_ARTIFACT)
         log_heldout(dataset, int(cfg.tracking.max_heldout_rows))
         datamodule = LatentDataModule(dataset, batch_size=int(cfg.loader.batch_size), seed=int(cfg.seed))
-        trainer: pl.Trainer = build(cfg.trainer, callbacks=[MlflowEpochMetrics()], logger=False,
+        trainer: pl.Trainer = build(cfg.trainer, callbacks=[MlflowEpochMetrics(), *trial_callbacks()], logger=False,
                                     enable_checkpointing=False)
         fit_started = time.perf_counter()
         trainer.fit(model, datamodule=datamodule)
@@ -156,6 +159,7 @@ def train(cfg: DictConfig, experiment: str | None = None) -> dict[str, float]:
             metrics.update(agreement)
             log_figure(latent_vs_truth_figure(dataset, detail), record.LATENT_PLOT)
         mlflow.log_metrics(metrics)
+        describe_training(dataset, model, metrics, int(cfg.tracking.max_heldout_rows))  # UI: description, dataset
         log_model(model)
         metrics["run_id"] = run.info.run_id  # type: ignore[assignment]
     return metrics

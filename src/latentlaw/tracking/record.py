@@ -116,3 +116,36 @@ def search_filter(tags: dict[str, str]) -> str:
 def feature_heatmap(seed: str) -> str:
     """The latent x feature heatmap of one seed's run in a features analysis."""
     return f"features/heatmap_seed_{seed}.png"
+
+# --- Optuna studies (hydra/sweeper=latentlaw_optuna, tracking.study) --------------------------
+TASK_STUDY = "study"  # the parent run of an Optuna search; its trials are nested training runs
+STUDY_NAME = "latentlaw.study.name"
+STUDY_STORAGE = "latentlaw.study.storage"  # "" for an in-memory study
+STUDY_DIRECTION = "latentlaw.study.direction"  # "minimize" / "maximize"
+STUDY_METRIC = "latentlaw.study.metric"  # the optimised metric's name ("" = the task's default)
+BEST_TRIAL_RUN = "latentlaw.study.best_run"  # run id of the best finished trial so far
+TRIAL_NUMBER = "latentlaw.trial.number"
+TRIAL_STATE = "latentlaw.trial.state"  # TRIAL_COMPLETE, TRIAL_PRUNED or TRIAL_FAILED
+PRUNED_AT_EPOCH = "latentlaw.trial.pruned_at_epoch"
+TRIAL_COMPLETE = "complete"
+TRIAL_PRUNED = "pruned"
+TRIAL_FAILED = "failed"
+
+BEST_VALUE_METRIC = "best_value"  # on the study run, step = trial number
+TRIAL_VALUE_METRIC = "trial_value"
+N_PRUNED_METRIC = "n_pruned"
+BEST_PARAMS_ARTIFACT = "best_params.json"
+STUDY_TRIALS_TABLE = "trials.json"
+STUDY_HISTORY_PLOT = "plots/optimization_history.png"
+STUDY_IMPORTANCE_PLOT = "plots/param_importances.png"
+BEST_PARAM_PREFIX = "best."  # study-run params: best.model.lr, ...
+
+# --- what the MLflow UI shows (tracking.ui) ---------------------------------------------------
+NOTE_TAG = "mlflow.note.content"  # a run's description, rendered as markdown on its page
+EXPERIMENT_KIND_TAG = "mlflow.experimentKind"  # read by MLflow's UI to choose GenAI or model views
+EXPERIMENT_KIND_TRAINING = "custom_model_development"
+
+
+def equation_model(neuron: int) -> str:
+    """Name of the pyfunc model of neuron <j>'s selected equation (runs:/<run id>/<name>)."""
+    return f"equation_neuron_{neuron}"

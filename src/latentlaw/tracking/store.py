@@ -34,6 +34,8 @@ def configure_tracking(uri: str | None, root: str | Path, experiment_name: str =
     """Point MLflow at the store and make ``experiment_name`` active; returns its id."""
     import mlflow
 
+    from latentlaw.tracking.ui import mark_model_training
+
     resolved = resolve_tracking_uri(uri, root)
     if resolved.startswith("sqlite:///"):
         db_file = Path(resolved[len("sqlite:///"):])
@@ -54,4 +56,5 @@ def configure_tracking(uri: str | None, root: str | Path, experiment_name: str =
             )
         experiment_id = experiment.experiment_id
     mlflow.set_experiment(experiment_id=experiment_id)
+    mark_model_training(experiment_id)  # MLflow's UI: a model-training experiment, not GenAI
     return experiment_id
