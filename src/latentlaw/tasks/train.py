@@ -114,7 +114,7 @@ def train(cfg: DictConfig, experiment: str | None = None) -> dict[str, float]:
     import pytorch_lightning as pl
     import torch
     from latentlaw.data.datamodule import LatentDataModule
-    from latentlaw.evaluation import invariant_agreement, latent_vs_truth_figure
+    from latentlaw.latent_space.siamese import invariant_agreement, latent_vs_truth_figure
     from latentlaw.tracking import configure_tracking, log_config, log_json, log_model, tracked_run
     from latentlaw.tracking.callbacks import MlflowEpochMetrics
     from latentlaw.tracking.runs import log_figure
