@@ -75,6 +75,7 @@ def iterate(f: LatentMap, starts: torch.Tensor, tol: float = 1e-6, max_steps: in
     n = z.shape[0]
     steps = torch.zeros(n, dtype=torch.long)
     done = torch.zeros(n, dtype=torch.bool)
+    diverged = torch.zeros(n, dtype=torch.bool)
     refs = None if references is None else references.float()
     dist_sum = torch.zeros(n, dtype=torch.float64)
     visited = torch.zeros(n, dtype=torch.float64)
@@ -99,11 +100,12 @@ def iterate(f: LatentMap, starts: torch.Tensor, tol: float = 1e-6, max_steps: in
         finite = torch.isfinite(moved)
         newly = active[finite & (moved < tol)]
         done[newly] = True
-        done[active[~finite]] = True  # diverged to inf/nan: stop it, it is not converged
+        diverged[active[~finite]] = True  # its step overflowed: stop it, it is not converged
+        done |= diverged
         visit(active[~done[active]], nxt[~done[active]])
         if keep and step % max(int(path_every), 1) == 0:
             paths.append(z[:keep].clone())
-    converged = done & torch.isfinite(z).all(dim=1)  # a start stopped for diverging is not converged
+    converged = done & ~diverged & torch.isfinite(z).all(dim=1)
     mean_distance = (dist_sum / visited.clamp(min=1)).numpy() if refs is not None else None
     return Trajectories(final=z, steps=steps.numpy(), converged=converged.numpy(),
                         paths=torch.stack(paths).numpy() if keep else None, mean_distance=mean_distance)

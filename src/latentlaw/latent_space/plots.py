@@ -23,7 +23,9 @@ def streamplot(f: LatentMap, latents: torch.Tensor, attractors: torch.Tensor, ba
     (grey: did not converge), attractors as stars."""
     plt = _pyplot()
     z = latents.double().numpy()
-    low, high = z.min(axis=0), z.max(axis=0)
+    a = attractors.double().numpy()
+    both = np.r_[z, a]
+    low, high = both.min(axis=0), both.max(axis=0)
     pad = 0.1 * (high - low)
     xs = np.linspace(low[0] - pad[0], high[0] + pad[0], grid)
     ys = np.linspace(low[1] - pad[1], high[1] + pad[1], grid)
@@ -33,11 +35,10 @@ def streamplot(f: LatentMap, latents: torch.Tensor, attractors: torch.Tensor, ba
         V = (f(points) - points).double().numpy()
     fig, ax = plt.subplots(figsize=(6, 5))
     speed = np.hypot(V[:, 0], V[:, 1]).reshape(X.shape)
-    ax.streamplot(xs, ys, V[:, 0].reshape(X.shape), V[:, 1].reshape(X.shape), color=speed, cmap="Greys",
+    ax.streamplot(xs, ys, V[:, 0].reshape(X.shape), V[:, 1].reshape(X.shape), color=speed, cmap="viridis",
                   density=1.2, linewidth=0.7)
     ax.scatter(z[basin_of < 0, 0], z[basin_of < 0, 1], s=4, c="lightgrey")
     ax.scatter(z[basin_of >= 0, 0], z[basin_of >= 0, 1], s=4, c=basin_of[basin_of >= 0], cmap="tab20", alpha=0.7)
-    a = attractors.double().numpy()
     ax.scatter(a[:, 0], a[:, 1], marker="*", s=160, c="red", edgecolors="black", zorder=5, label="attractors")
     ax.set_xlabel("z0")
     ax.set_ylabel("z1")
