@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PAPER := paper/01_trace_2x2,paper/02_det_2x2,paper/03_trace_3x3,paper/04_antisym_3x3,paper/05_trace_4x4,paper/06_field_tensor,paper/07_harmonic,paper/08_anharmonic,paper/09_sine,paper/10_exp_potential,paper/11_angular_momentum,paper/12_spacetime
 PRESET ?= trainer=fast
 
-.PHONY: setup demo test test-all reproduce bench ui
+.PHONY: setup demo test test-all reproduce bench ui latent-field-study
 
 setup: $(VENV)/.installed
 
@@ -43,3 +43,7 @@ bench: setup
 
 ui: setup
 	MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false $(VENV)/bin/mlflow ui --backend-store-uri sqlite:///mlruns/mlflow.db --host 127.0.0.1 --workers 1
+
+# Latent vector fields on digits across latent sizes 2..64: train, explain, aggregate (bench/results/latent_field_study.md).
+latent-field-study: setup
+	nice -n 10 $(PY) bench/latent_field_study.py
