@@ -17,6 +17,19 @@ def _pyplot():
     return plt
 
 
+def _finish(fig, ax, attractors: np.ndarray, title: str, labels: tuple[str, str]):
+    """Attractors as red stars on top, axis labels, title, legend: what every field picture ends with."""
+    if len(attractors):
+        ax.scatter(attractors[:, 0], attractors[:, 1], marker="*", s=150, c="red", edgecolors="black", zorder=5,
+                   label="attractors")
+    ax.set_xlabel(labels[0])
+    ax.set_ylabel(labels[1])
+    ax.set_title(title, fontsize=9)
+    ax.legend(loc="best", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
 def streamplot(f: LatentMap, latents: torch.Tensor, attractors: torch.Tensor, basin_of: np.ndarray,
                title: str, grid: int = 40):
     """V over the training latents' range, the latents coloured by the attractor they flow to
@@ -39,13 +52,7 @@ def streamplot(f: LatentMap, latents: torch.Tensor, attractors: torch.Tensor, ba
                   density=1.2, linewidth=0.7)
     ax.scatter(z[basin_of < 0, 0], z[basin_of < 0, 1], s=4, c="lightgrey")
     ax.scatter(z[basin_of >= 0, 0], z[basin_of >= 0, 1], s=4, c=basin_of[basin_of >= 0], cmap="tab20", alpha=0.7)
-    ax.scatter(a[:, 0], a[:, 1], marker="*", s=160, c="red", edgecolors="black", zorder=5, label="attractors")
-    ax.set_xlabel("z0")
-    ax.set_ylabel("z1")
-    ax.set_title(title, fontsize=9)
-    ax.legend(loc="best", fontsize=8)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, a, title, ("z0", "z1"))
 
 
 def pca_trajectories(latents: torch.Tensor, paths: np.ndarray | None, attractors: torch.Tensor, title: str):
@@ -68,15 +75,8 @@ def pca_trajectories(latents: torch.Tensor, paths: np.ndarray | None, attractors
             track = project(paths[:, j, :])
             ax.plot(track[:, 0], track[:, 1], lw=0.6, alpha=0.7)
             ax.scatter(track[0, 0], track[0, 1], s=6, c="black")
-    if len(attractors):
-        a = project(attractors.double().numpy())
-        ax.scatter(a[:, 0], a[:, 1], marker="*", s=140, c="red", edgecolors="black", zorder=5, label="attractors")
-    ax.set_xlabel("PC 1")
-    ax.set_ylabel("PC 2")
-    ax.set_title(title, fontsize=9)
-    ax.legend(loc="best", fontsize=8)
-    fig.tight_layout()
-    return fig
+    a = project(attractors.double().numpy()) if len(attractors) else np.zeros((0, 2))
+    return _finish(fig, ax, a, title, ("PC 1", "PC 2"))
 
 
 def image_grid(decoded: np.ndarray, nearest: np.ndarray | None, image_shape: tuple[int, ...], title: str,

@@ -96,6 +96,15 @@ def markdown(frame: pd.DataFrame, rho: float, sparsity: float = 0.05) -> str:
     return "\n".join(lines)
 
 
+def _by_size(ax, frame: pd.DataFrame, columns: dict[str, str], ylabel: str) -> None:
+    """Columns of the study table against latent size (log2 axis), solid then dashed."""
+    for (column, label), style in zip(columns.items(), ("o-", "s--")):
+        ax.plot(frame["latent_size"], frame[column], style, label=label)
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("latent size")
+    ax.set_ylabel(ylabel)
+
+
 def figure(frame: pd.DataFrame, curves: dict[str, list]):
     import matplotlib
 
@@ -104,11 +113,8 @@ def figure(frame: pd.DataFrame, curves: dict[str, list]):
 
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
     ax = axes[0]
-    ax.plot(frame["latent_size"], frame["memorisation"], "o-", label="memorisation (raw)")
-    ax.plot(frame["latent_size"], frame["baseline"], "s--", label="held-out baseline")
-    ax.set_xscale("log", base=2)
-    ax.set_xlabel("latent size")
-    ax.set_ylabel("best cosine to a training sample")
+    _by_size(ax, frame, {"memorisation": "memorisation (raw)", "baseline": "held-out baseline"},
+             "best cosine to a training sample")
     ax2 = ax.twinx()
     ax2.plot(frame["latent_size"], frame["calibrated"], "^-", color="C3", label="calibrated (right)")
     ax2.axhline(0, color="C3", lw=0.5)
@@ -122,13 +128,9 @@ def figure(frame: pd.DataFrame, curves: dict[str, list]):
     ax.set_xlabel("epoch")
     ax.set_ylabel("attractors from training latents")
     ax.legend(fontsize=7)
-    ax = axes[2]
-    ax.plot(frame["latent_size"], frame["omp_attractors"], "o-", label="decoded noise attractors")
-    ax.plot(frame["latent_size"], frame["omp_orthogonal"], "s--", label="random orthogonal basis")
-    ax.set_xscale("log", base=2)
-    ax.set_xlabel("latent size")
-    ax.set_ylabel("OMP reconstruction MSE (test)")
-    ax.legend(fontsize=7)
+    _by_size(axes[2], frame, {"omp_attractors": "decoded noise attractors", "omp_orthogonal": "random orthogonal basis"},
+             "OMP reconstruction MSE (test)")
+    axes[2].legend(fontsize=7)
     fig.tight_layout()
     return fig
 
@@ -156,7 +158,7 @@ def latent_field_report(experiment_name: str | None = None, log: bool = True, ou
         with tracked_run("latent_field_study", {record.TASK: record.TASK_ANALYZE,
                                                 record.EXPLAINER: record.EXPLAINER_LATENT_FIELD}):
             mlflow.log_text(text, record.LATENT_FIELD_STUDY_TABLE)
-            mlflow.log_table(frame.to_dict(orient="list"), "latent_field_study.json")
+            mlflow.log_table(frame.to_dict(orient="list"), record.LATENT_FIELD_STUDY_ROWS)
             if np.isfinite(rho):
                 mlflow.log_metric("spearman_size_calibrated", rho)
             log_figure(figure(frame, curves), record.LATENT_FIELD_STUDY_PLOT)

@@ -103,6 +103,7 @@ LATENT_FIELD_STREAMPLOT = "plots/latent_field_stream.png"
 LATENT_FIELD_PCA = "plots/latent_field_pca.png"
 LATENT_FIELD_IMAGES = "plots/latent_field_attractors.png"
 LATENT_FIELD_STUDY_TABLE = "latent_field_study.md"
+LATENT_FIELD_STUDY_ROWS = "latent_field_study.json"  # MLflow table, one row per model
 LATENT_FIELD_STUDY_PLOT = "latent_field_study.png"
 
 # metrics (explain run: final values; training run: one point per N epochs from the callback)
