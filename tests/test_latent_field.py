@@ -161,10 +161,15 @@ def test_callback_logs_a_curve_during_training(digits_run):
     assert client.get_metric_history(digits_run["run_id"], record.LF_ATTRACTORS_METRIC)[-1].value >= 1
 
 
-def test_explainer_logs_attractors_memorisation_dictionary_ood_and_laws(digits_run):
+@pytest.fixture(scope="module")
+def field_run(digits_run) -> dict:
     from latentlaw.tasks.explain import explain
 
-    out = explain(compose("explain", [f"train_run={digits_run['run_id']}", *FAST_FIELD]))
+    return explain(compose("explain", [f"train_run={digits_run['run_id']}", *FAST_FIELD]))
+
+
+def test_explainer_logs_attractors_memorisation_dictionary_ood_and_laws(digits_run, field_run):
+    out = field_run
     run = mlflow.get_run(out["run_id"])
     assert run.info.status == "FINISHED" and run.data.tags["mlflow.parentRunId"] == digits_run["run_id"]
     assert run.data.tags[record.EXPLAINER] == record.EXPLAINER_LATENT_FIELD
@@ -184,6 +189,19 @@ def test_explainer_logs_attractors_memorisation_dictionary_ood_and_laws(digits_r
     if "skipped" not in summary["dictionary"]:
         assert record.LATENT_FIELD_DICTIONARY in files
         assert summary["dictionary"]["sparsity"] == [0.05, 0.1, 0.25]
+
+
+def test_study_report_reads_the_field_runs_back(digits_run, field_run, tmp_path):
+    from latentlaw.latent_space.study import latent_field_report
+
+    report = latent_field_report(None, log=False, out_dir=tmp_path)
+    row = report["table"].set_index("field_run").loc[field_run["run_id"]]
+    summary = field_run["latent_field"]
+    assert row["latent_size"] == 2 and row["train_run"] == digits_run["run_id"]
+    assert row["n_attractors"] == summary["n_attractors"]
+    assert row["calibrated"] == pytest.approx(summary["memorisation_calibrated"], nan_ok=True)
+    assert row["curve_points"] == 2  # the callback's two points (epochs 2 and 4)
+    assert (tmp_path / record.LATENT_FIELD_STUDY_PLOT).stat().st_size > 0
 
 
 def _refused(overrides: list[str], error: type, match: str) -> None:
@@ -267,3 +285,20 @@ def test_an_autoencoder_trained_long_on_few_digits_memorises_them():
     assert few_field["memorisation_calibrated"] > all_field["memorisation_calibrated"] + 0.3
     close = [a["nearest_training_cosine"] for a in few_field["attractors"] if a["nearest_training_cosine"] is not None]
     assert np.mean(np.array(close) > few_field["memorisation_baseline"]) > 0.5
+
+
+@pytest.mark.parametrize("decoupled", [False, True])
+def test_weight_decay_is_adams_l2_unless_decoupled(decoupled):
+    from latentlaw.models import Autoencoder
+
+    model = Autoencoder(4, hidden=[3], latent_size=2, lr=0.01, weight_decay=0.1, decoupled_weight_decay=decoupled)
+    optimizer = model.configure_optimizers()["optimizer"]
+    before = [p.detach().clone() for p in model.parameters()]
+    for p in model.parameters():
+        p.grad = torch.zeros_like(p)  # no data gradient: only the decay moves the weights
+    optimizer.step()
+    w0, w1 = before[0], next(model.parameters()).detach()
+    if decoupled:  # AdamW: w <- w (1 - lr wd)
+        torch.testing.assert_close(w1, w0 * (1 - 0.01 * 0.1))
+    else:  # Adam: the L2 gradient wd*w is normalised, so every weight moves by ~lr against its sign
+        torch.testing.assert_close(w1, w0 - 0.01 * torch.sign(w0), atol=1e-6, rtol=0)
