@@ -88,6 +88,18 @@ def test_an_expanding_direction_does_not_converge():
     assert run.converged_fraction == 0.0
 
 
+def test_trajectory_score_is_the_mean_distance_to_the_nearest_reference_and_finite_when_diverging():
+    def f(z: torch.Tensor) -> torch.Tensor:
+        return torch.stack([0.5 * z[:, 0], 2.0 * z[:, 1]], dim=1)
+
+    run = iterate(f, torch.tensor([[4.0, 0.0], [1.0, 1.0]]), tol=1e-12, max_steps=2000, references=torch.zeros(1, 2))
+    # (4, 0) halves towards the origin: distances 4, 2, 1, ... until the step is below 1e-6 (float32 exact halving).
+    visited = run.steps[0]  # the start and every point before the converged one
+    assert run.converged.tolist() == [True, False]
+    assert run.mean_distance[0] == pytest.approx(8 * (1 - 0.5 ** visited) / visited, rel=1e-6)
+    assert np.isfinite(run.mean_distance[1]) and run.mean_distance[1] > 1e30  # left every bound, still ranked
+
+
 def test_merge_groups_by_cosine():
     points = torch.tensor([[1.0, 0.0], [2.0, 0.01], [0.0, 1.0], [-1.0, 0.0], [0.0, 0.0]])
     reps, labels = merge(points, 0.99)

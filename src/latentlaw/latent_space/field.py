@@ -82,7 +82,9 @@ def iterate(f: LatentMap, starts: torch.Tensor, tol: float = 1e-6, max_steps: in
 
     def visit(index: torch.Tensor, points: torch.Tensor) -> None:
         if refs is not None and len(refs):
-            dist_sum[index] += torch.cdist(points, refs).min(dim=1).values.double()
+            finite = torch.isfinite(points).all(dim=1)  # a diverging start counts its finite points only
+            index, points = index[finite], points[finite].double()  # double: far points overflow float32 squares
+            dist_sum[index] += torch.cdist(points, refs.double()).min(dim=1).values
             visited[index] += 1
 
     keep = min(int(keep_paths), n)

@@ -18,5 +18,8 @@ def detection(in_scores: np.ndarray, out_scores: np.ndarray) -> dict[str, float]
 
     y = np.r_[np.zeros(len(in_scores)), np.ones(len(out_scores))]
     s = np.r_[in_scores, out_scores]
+    if np.isnan(s).any():
+        raise ValueError("OOD scores contain NaN; every start needs a finite score.")
+    s = np.minimum(s, np.finfo(np.float64).max)  # +inf (a trajectory that left every bound) ranks as most OOD
     fpr, tpr, _ = roc_curve(y, s)
     return {"auroc": float(roc_auc_score(y, s)), "fpr95": float(fpr[np.searchsorted(tpr, 0.95)])}

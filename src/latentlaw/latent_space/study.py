@@ -40,13 +40,17 @@ def _field_runs(experiment_name: str | None) -> list:
     return list(newest.values())
 
 
-def study_rows(experiment_name: str | None = None, sparsity: float = 0.05) -> tuple[pd.DataFrame, dict[str, list]]:
-    """One row per trained model (sorted by latent size) and each model's callback curve of attractors."""
+def study_rows(experiment_name: str | None = None, sparsity: float = 0.05,
+               train_runs: list[str] | None = None) -> tuple[pd.DataFrame, dict[str, list]]:
+    """One row per trained model (sorted by latent size; only ``train_runs`` when given) and each
+    model's callback curve of attractors."""
     import mlflow
 
     client = mlflow.tracking.MlflowClient()
     rows, curves = [], {}
     for run in _field_runs(experiment_name):
+        if train_runs is not None and run.data.tags.get(record.TRAIN_RUN) not in train_runs:
+            continue
         summary = mlflow.artifacts.load_dict(f"runs:/{run.info.run_id}/{record.LATENT_FIELD_SUMMARY}")
         train_id = run.data.tags[record.TRAIN_RUN]
         parent = mlflow.get_run(train_id)
@@ -136,15 +140,16 @@ def figure(frame: pd.DataFrame, curves: dict[str, list]):
 
 
 def latent_field_report(experiment_name: str | None = None, log: bool = True, out_dir: str | Path | None = None,
-                        sparsity: float = 0.05) -> dict[str, Any]:
+                        sparsity: float = 0.05, train_runs: list[str] | None = None) -> dict[str, Any]:
     """The study table (one row per latent size), Spearman of size vs calibrated memorisation, and the
-    figure; logged to an analysis run when ``log``, written to ``out_dir`` when given."""
+    figure; logged to an analysis run when ``log``, written to ``out_dir`` when given. ``train_runs``
+    restricts it to those training runs (e.g. one execution of the study)."""
     import mlflow
 
     from latentlaw.tracking import tracked_run
     from latentlaw.tracking.runs import log_figure
 
-    frame, curves = study_rows(experiment_name, sparsity)
+    frame, curves = study_rows(experiment_name, sparsity, train_runs)
     if frame.empty:
         raise LookupError(f"no finished latent-field runs{' in ' + repr(experiment_name) if experiment_name else ''}; "
                           "run explain.py explainer=latent_field on trained autoencoders first.")
