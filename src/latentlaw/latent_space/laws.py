@@ -38,7 +38,8 @@ def sample_box(latents: torch.Tensor, n: int, seed: int, margin: float = 0.1) ->
 
 def fit_field_law(f: LatentMap, latents: torch.Tensor, attractors: torch.Tensor, *, n_samples: int = 500,
                   timeout_in_seconds: float = 20.0, niterations: int = 40, seed: int = 0) -> FieldLaw:
-    """One regression search per component of V on ``n_samples`` points, then roots from each attractor."""
+    """One regression search per component of V on ``n_samples`` points over the box holding the latents
+    and the attractors, then roots from each attractor."""
     import time
 
     from scipy.optimize import root
@@ -49,7 +50,7 @@ def fit_field_law(f: LatentMap, latents: torch.Tensor, attractors: torch.Tensor,
     if d > MAX_LATENT:
         raise ValueError(f"closed-form fields are fitted for latent sizes <= {MAX_LATENT}, not {d}.")
     started = time.perf_counter()
-    Z = sample_box(latents, int(n_samples), seed)
+    Z = sample_box(torch.cat([latents, attractors.to(latents.dtype)]), int(n_samples), seed)  # the roots lie inside
     with torch.no_grad():
         V = (f(torch.as_tensor(Z, dtype=torch.float32)).double() - torch.as_tensor(Z)).numpy()
     names = [f"z{i}" for i in range(d)]

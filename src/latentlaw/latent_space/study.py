@@ -158,7 +158,7 @@ def latent_field_report(experiment_name: str | None = None, log: bool = True, ou
     if out_dir is not None:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        figure(frame, curves).savefig(out / record.LATENT_FIELD_STUDY_PLOT, dpi=110, bbox_inches="tight")
+        figure(frame, curves).savefig(out / record.LATENT_FIELD_STUDY_PLOT, dpi=80, bbox_inches="tight")
     if log:
         with tracked_run("latent_field_study", {record.TASK: record.TASK_ANALYZE,
                                                 record.EXPLAINER: record.EXPLAINER_LATENT_FIELD}):
