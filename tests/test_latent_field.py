@@ -315,3 +315,24 @@ def test_weight_decay_is_adams_l2_unless_decoupled(decoupled):
         torch.testing.assert_close(w1, w0 * (1 - 0.01 * 0.1))
     else:  # Adam: the L2 gradient wd*w is normalised, so every weight moves by ~lr against its sign
         torch.testing.assert_close(w1, w0 - 0.01 * torch.sign(w0), atol=1e-6, rtol=0)
+
+
+def test_out_of_distribution_rows_are_the_left_out_classes_else_noisy_test_rows():
+    from omegaconf import OmegaConf
+
+    from latentlaw.data.digits import load_digits
+    from latentlaw.tasks.latent_field import out_of_distribution, plan_from
+
+    def plan(out: str):
+        return plan_from(OmegaConf.create({"seed": 0, "explainer": {"ood": {"out": out, "noise_std": 0.2}}}))
+
+    low = load_digits(classes=[0, 1, 2, 3, 4])
+    rows, kind = out_of_distribution(low, plan("auto"))
+    assert rows.shape == low.outside.shape and "classes" in kind
+    rows, kind = out_of_distribution(low, plan("noise"))
+    assert rows.shape == low.test.shape and "noise" in kind
+    assert 0.15 < float(np.std(rows - low.test)) < 0.25  # the noise asked for, not the held-out classes
+    with pytest.raises(ValueError, match="needs a run trained on some classes only"):
+        out_of_distribution(load_digits(), plan("classes"))
+    with pytest.raises(ValueError, match="ood.out must be one of"):
+        plan("elsewhere")

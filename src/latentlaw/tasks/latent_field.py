@@ -48,8 +48,9 @@ def plan_from(cfg: DictConfig) -> Plan:
     kind, noise_std = str(ood.get("out", "auto")), float(ood.get("noise_std", 0.2))
     if kind not in OOD_KINDS or not noise_std > 0:
         raise ValueError(f"explainer.ood.out must be one of {OOD_KINDS} and ood.noise_std > 0; got {kind!r}, {noise_std}.")
-    laws = OmegaConf.to_container(ex.get("laws", {}) or {}, resolve=True)
-    return Plan(settings, sparsities, kind, noise_std, dict(laws))
+    laws = ex.get("laws") or {}
+    laws = OmegaConf.to_container(laws, resolve=True) if isinstance(laws, DictConfig) else dict(laws)
+    return Plan(settings, sparsities, kind, noise_std, laws)
 
 
 def _count(section: Any, key: str, default: int) -> int:
