@@ -106,11 +106,13 @@ def latent_field(cfg: DictConfig) -> dict[str, Any]:
         summary = summarise(result, plan.settings)
         _log_summary(result, summary)
         _log_plots(model, result, dataset)
-        summary["dictionary"] = _log_dictionary(result, dataset, plan)
-        summary["ood"] = _log_ood(model, result, dataset, out_rows, out_kind, plan)
+        parts = {"dictionary": lambda: _log_dictionary(result, dataset, plan),
+                 "ood": lambda: _log_ood(model, result, dataset, out_rows, out_kind, plan)}
         if plan.laws.get("enabled", True) and result.train_latents.shape[1] <= 3:
-            summary["laws"] = _log_laws(model, result, plan)
-        _write(summary)
+            parts["laws"] = lambda: _log_laws(model, result, plan)
+        for name, part in parts.items():
+            summary[name] = part()
+            _write(summary)  # each part is kept even if a later one fails
     print(report(summary, run.info.run_id))
     return {"run_id": run.info.run_id, "neurons": [], "ground_truth": [], "tracking_uri": mlflow.get_tracking_uri(),
             "latent_field": summary}
