@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PAPER := paper/01_trace_2x2,paper/02_det_2x2,paper/03_trace_3x3,paper/04_antisym_3x3,paper/05_trace_4x4,paper/06_field_tensor,paper/07_harmonic,paper/08_anharmonic,paper/09_sine,paper/10_exp_potential,paper/11_angular_momentum,paper/12_spacetime
 PRESET ?= trainer=fast
 
-.PHONY: setup store demo test test-all reproduce bench ui
+.PHONY: setup store demo test test-all reproduce bench ui latent-field-study
 # Parallel sweeps: JOBS jobs at once (joblib), each on one torch/BLAS thread so they do not oversubscribe.
 JOBS ?= 2
 PARALLEL := hydra/launcher=joblib hydra.launcher.n_jobs=$(JOBS) threads=1
@@ -55,3 +55,7 @@ ui: setup
 	@echo "open http://127.0.0.1:$(PORT)/#/experiments?workflowType=machine_learning (MLflow's model-training view)"
 	MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false $(VENV)/bin/mlflow ui --backend-store-uri sqlite:///mlruns/mlflow.db \
 		--host 127.0.0.1 --port $(PORT) --workers 1
+
+# Latent vector fields on digits across latent sizes 2..64: train, explain, aggregate (bench/results/latent_field_study.md).
+latent-field-study: setup
+	nice -n 10 $(PY) bench/latent_field_study.py

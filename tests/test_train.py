@@ -47,7 +47,7 @@ def test_training_run_records_everything(harmonic_run):
 
 def test_model_from_run_id_reproduces_the_logged_metric(harmonic_run):
     from latentlaw.data.truth import evaluate_expression
-    from latentlaw.evaluation import latents
+    from latentlaw.latent_space.siamese import latents
     from latentlaw.tracking import load_model
     from latentlaw.tracking.lookup import load_json_artifact, load_npz_artifact
     from scipy.stats import spearmanr

@@ -26,10 +26,13 @@ class Autoencoder(LatentModel):
         weight_decay: float = 0.0,
         lr_factor: float = 0.5,
         lr_patience: int = 10,
+        decoupled_weight_decay: bool = False,
     ) -> None:
         super().__init__()
         if int(latent_size) <= 0:
             raise ValueError(f"model.latent_size must be >= 1, got {latent_size}.")
+        if float(weight_decay) < 0:
+            raise ValueError(f"model.weight_decay must be >= 0, got {weight_decay}.")
         self.save_hyperparameters()
         self.encoder = make_mlp(in_features, list(hidden), latent_size, activation)
         self.decoder = make_mlp(latent_size, list(hidden)[::-1], in_features, activation)
@@ -43,6 +46,14 @@ class Autoencoder(LatentModel):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decode(self.encode(x))
+
+    def configure_optimizers(self) -> dict:
+        """Adam + ReduceLROnPlateau. Adam's ``weight_decay`` is an L2 term scaled by Adam's per-weight step
+        sizes, which shrinks rarely-updated weights hard; ``decoupled_weight_decay`` makes it AdamW's."""
+        config = super().configure_optimizers()
+        if self.hparams.get("decoupled_weight_decay"):
+            config["optimizer"].param_groups[0]["decoupled_weight_decay"] = True
+        return config
 
     def _step(self, batch: tuple[torch.Tensor, ...], stage: str) -> torch.Tensor:
         (x,) = batch

@@ -85,6 +85,10 @@ def _n_jobs(setting: Any, n_neurons: int) -> int:
 
 def explain(cfg: DictConfig) -> dict[str, Any]:
     """Explain the configured neurons of a training run; returns a summary per neuron."""
+    if cfg.explainer.get("whole_latent_space"):  # e.g. explainer=latent_field: not one neuron but the whole space
+        from latentlaw.tasks.latent_field import latent_field
+
+        return latent_field(cfg)
     import mlflow
     import torch
 

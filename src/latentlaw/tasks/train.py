@@ -114,7 +114,7 @@ def train(cfg: DictConfig, experiment: str | None = None) -> dict[str, float]:
     import pytorch_lightning as pl
     import torch
     from latentlaw.data.datamodule import LatentDataModule
-    from latentlaw.evaluation import invariant_agreement, latent_vs_truth_figure
+    from latentlaw.latent_space.siamese import invariant_agreement, latent_vs_truth_figure
     from latentlaw.tracking import configure_tracking, log_config, log_json, log_model, tracked_run
     from latentlaw.tracking.callbacks import MlflowEpochMetrics
     from latentlaw.tracking.runs import log_figure
@@ -126,6 +126,9 @@ def train(cfg: DictConfig, experiment: str | None = None) -> dict[str, float]:
     dataset = build_dataset(cfg)
     data_seconds = time.perf_counter() - started
     model = build_model(cfg.model, dataset)
+    from latentlaw.latent_space.callback import latent_field_callbacks
+
+    field_callbacks = latent_field_callbacks(cfg, dataset, model)  # [] unless latent_field_every > 0
     configure_tracking(cfg.tracking.uri, cfg.paths.root_dir, cfg.tracking.experiment_name)
 
     run_name = cfg.tracking.get("run_name") or f"{experiment or dataset.name}-{type(model).__name__}-seed{cfg.seed}"
@@ -138,7 +141,8 @@ def train(cfg: DictConfig, experiment: str | None = None) -> dict[str, float]:
         log_json(dataset_record(dataset), DATASET_ARTIFACT)
         log_heldout(dataset, int(cfg.tracking.max_heldout_rows))
         datamodule = LatentDataModule(dataset, batch_size=int(cfg.loader.batch_size), seed=int(cfg.seed))
-        trainer: pl.Trainer = build(cfg.trainer, callbacks=[MlflowEpochMetrics(), *trial_callbacks()], logger=False,
+        trainer: pl.Trainer = build(cfg.trainer, callbacks=[MlflowEpochMetrics(), *trial_callbacks(), *field_callbacks],
+                                    logger=False,
                                     enable_checkpointing=False)
         fit_started = time.perf_counter()
         trainer.fit(model, datamodule=datamodule)

@@ -149,3 +149,36 @@ EXPERIMENT_KIND_TRAINING = "custom_model_development"
 def equation_model(neuron: int) -> str:
     """Name of the pyfunc model of neuron <j>'s selected equation (runs:/<run id>/<name>)."""
     return f"equation_neuron_{neuron}"
+
+# --- latent vector fields (explainer=latent_field; the training callback; latent_space.study) --------
+EXPLAINER_LATENT_FIELD = "latent_field"  # value of the EXPLAINER tag on latent-field runs
+LATENT_FIELD_OOD = "latentlaw.latent_field.ood"  # what the out-of-distribution set was (tag)
+LATENT_FIELD_SUMMARY = "latent_field/summary.json"  # n_attractors, converged_fraction, memorisation, ...
+LATENT_FIELD_ATTRACTORS = "latent_field/attractors.npz"  # z*, D(z*), spectra, basins
+LATENT_FIELD_DICTIONARY = "latent_field/dictionary.json"  # MLflow table: OMP MSE, attractors vs orthogonal
+LATENT_FIELD_LAWS = "latent_field/laws.json"  # closed-form V(z) and its roots (latent size <= 3)
+LATENT_FIELD_STREAMPLOT = "plots/latent_field_stream.png"
+LATENT_FIELD_PCA = "plots/latent_field_pca.png"
+LATENT_FIELD_IMAGES = "plots/latent_field_attractors.png"
+LATENT_FIELD_STUDY_TABLE = "latent_field_study.md"
+LATENT_FIELD_STUDY_ROWS = "latent_field_study.json"  # MLflow table, one row per model
+LATENT_FIELD_STUDY_PLOT = "latent_field_study.png"
+
+# metrics (explain run: final values; training run: one point per N epochs from the callback)
+LF_ATTRACTORS_METRIC = "latent_field_attractors"
+LF_CONVERGED_METRIC = "latent_field_converged_fraction"
+LF_MEMORISATION_METRIC = "latent_field_memorisation"
+LF_MEMORISATION_BASELINE_METRIC = "latent_field_memorisation_baseline"
+LF_MEMORISATION_CALIBRATED_METRIC = "latent_field_memorisation_calibrated"
+LF_GENERALISATION_METRIC = "latent_field_generalisation_components"
+LF_SPECTRAL_RADIUS_METRIC = "latent_field_spectral_radius_max"
+LF_OOD_AUROC_METRIC = "latent_field_ood_auroc"
+LF_OOD_FPR95_METRIC = "latent_field_ood_fpr95"
+LF_KNN_AUROC_METRIC = "latent_field_knn_auroc"
+LF_KNN_FPR95_METRIC = "latent_field_knn_fpr95"
+LF_LAW_DISTANCE_METRIC = "latent_field_law_root_distance_max"
+
+
+def dictionary_metric(which: str, sparsity: float) -> str:
+    """``latent_field_omp_mse.<attractors|orthogonal>.s<sparsity>``."""
+    return f"latent_field_omp_mse.{which}.s{sparsity:g}"
