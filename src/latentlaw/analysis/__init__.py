@@ -18,6 +18,7 @@ REPORTS: dict[str, str] = {
     "recovery": "latentlaw.analysis.recovery",
     "features": "latentlaw.analysis.features",
     "reconstruction": "latentlaw.analysis.reconstruction",
+    "latent_field": "latentlaw.analysis.latent_field",
 }
 
 

@@ -10,6 +10,7 @@ from omegaconf import DictConfig
 from latentlaw.analysis import AnalysisError, Report
 from latentlaw.analysis.published import PAPER_DIRECT_REGRESSION, paper_verdicts  # noqa: F401  (re-exported)
 from latentlaw.tracking import record
+from latentlaw.tracking.ui import code_span
 
 EXPLAINERS = ("symbolic_gradient", "direct_regression")
 
@@ -88,6 +89,9 @@ def _mark(value: Any) -> str:
     return str(value)
 
 
+LAW_COLUMNS = ("ground_truth", "symbolic_gradient", "direct_regression")
+
+
 def to_markdown(table: pd.DataFrame) -> str:
     """A plain markdown table (no extra dependency) with a totals line."""
     cols = [("experiment", "experiment"), ("ground_truth", "ground truth"),
@@ -104,7 +108,10 @@ def to_markdown(table: pd.DataFrame) -> str:
                 v = f"{float(v):.5f}"
             elif c == "sg_seconds" and v is not None and pd.notna(v):
                 v = f"{float(v):.1f}"
-            cells.append(_mark(v).replace("|", "\\|"))
+            if c in LAW_COLUMNS and isinstance(v, str) and v:
+                cells.append(code_span(v))  # laws in code spans: ** must not render as bold
+            else:
+                cells.append(_mark(v).replace("|", "\\|"))
         lines.append("| " + " | ".join(cells) + " |")
     n = len(table)
     counts = verdict_counts(table)
