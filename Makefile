@@ -47,8 +47,12 @@ reproduce: store
 		searcher.verbosity=0 n_jobs=1 $(PARALLEL)
 	$(PY) analyze.py experiments=[$(PAPER)]
 
+# The quick benches (minutes each). Longer ones run by name: make latent-field-study;
+# python bench/feynman.py (the full table: ~14 h on one core; --subset/--budget for a quick look).
+QUICK_BENCHES := data_generation train_speed symbolic_eval_speed symbolic_backends symbolic_recovery \
+	gplearn_gradient covertype_memory train_paper_fast
 bench: setup
-	for f in bench/*.py; do $(PY) $$f || exit 1; done
+	for b in $(QUICK_BENCHES); do $(PY) bench/$$b.py || exit 1; done
 
 # make ui PORT=5001: the local store on http://127.0.0.1:$(PORT)
 ui: setup
