@@ -108,17 +108,46 @@ def run_tags(cfg: DictConfig, dataset: TripletDataset | TableDataset, model: Any
     return tags
 
 
+def training_callbacks(cfg: DictConfig) -> list[Any]:
+    """The Lightning callbacks of a training run; append new ones here."""
+    from latentlaw.tracking.callbacks import MlflowEpochMetrics
+    from latentlaw.tracking.checkpoints import RunCheckpoint
+
+    return [
+        MlflowEpochMetrics(),
+        RunCheckpoint(int(cfg.tracking.get("checkpoint_every_n_epochs", 5))),
+    ]
+
+
+def prepare_resume(cfg: DictConfig) -> tuple[DictConfig, Any]:
+    """``resume=<run id>``: that run's logged config, and the run (checked to be resumable)."""
+    from latentlaw.tracking.resume import logged_config, resumable_run
+
+    run = resumable_run(str(cfg.resume), record.TASK_TRAIN)
+    return logged_config(run.info.run_id, cfg), run
+
+
 def train(cfg: DictConfig, experiment: str | None = None) -> dict[str, float]:
-    """Train one model as ``cfg`` says and return its metrics (incl. the optimised one)."""
+    """Train one model as ``cfg`` says and return its metrics (incl. the optimised one).
+
+    With ``cfg.resume`` set to a killed or failed training run's id, that run is reopened with
+    its own logged config and continues from its last checkpoint (tracking.checkpoints).
+    """
     import mlflow
     import pytorch_lightning as pl
     import torch
     from latentlaw.data.datamodule import LatentDataModule
     from latentlaw.evaluation import invariant_agreement, latent_vs_truth_figure
     from latentlaw.tracking import configure_tracking, log_config, log_json, log_model, tracked_run
-    from latentlaw.tracking.callbacks import MlflowEpochMetrics
+    from latentlaw.tracking.checkpoints import download_train_checkpoint
     from latentlaw.tracking.runs import log_figure
 
+    resumed = None
+    if cfg.get("resume"):
+        configure_tracking(cfg.tracking.uri, cfg.paths.root_dir, cfg.tracking.experiment_name,
+                           stale_after_seconds=cfg.tracking.get("stale_after_seconds"))
+        cfg, resumed = prepare_resume(cfg)
+        experiment = resumed.data.tags.get(record.EXPERIMENT) or None
     torch.set_num_threads(int(cfg.threads))
     quiet_lightning()
     pl.seed_everything(int(cfg.seed), workers=True, verbose=False)
@@ -126,19 +155,27 @@ def train(cfg: DictConfig, experiment: str | None = None) -> dict[str, float]:
     dataset = build_dataset(cfg)
     data_seconds = time.perf_counter() - started
     model = build_model(cfg.model, dataset)
-    configure_tracking(cfg.tracking.uri, cfg.paths.root_dir, cfg.tracking.experiment_name)
+    callbacks = training_callbacks(cfg)
+    trainer: pl.Trainer = build(cfg.trainer, callbacks=callbacks, logger=False, enable_checkpointing=False)
+    configure_tracking(cfg.tracking.uri, cfg.paths.root_dir, cfg.tracking.experiment_name,
+                       stale_after_seconds=cfg.tracking.get("stale_after_seconds"))
 
     run_name = cfg.tracking.get("run_name") or f"{experiment or dataset.name}-{type(model).__name__}-seed{cfg.seed}"
-    with tracked_run(run_name, run_tags(cfg, dataset, model, experiment)) as run:
-        log.info("MLflow run %s (%s)", run.info.run_id, run_name)
-        log_config(cfg)
+    tags = run_tags(cfg, dataset, model, experiment)
+    with tracked_run(run_name, tags, run_id=resumed.info.run_id if resumed else None) as run, \
+            tempfile.TemporaryDirectory() as tmp:
+        log.info("MLflow run %s (%s)%s", run.info.run_id, run_name, " resumed" if resumed else "")
+        if resumed is None:
+            log_config(cfg)  # a resumed run has it already (params cannot be logged twice)
         log_json(dataset_record(dataset), DATASET_ARTIFACT)
         log_heldout(dataset, int(cfg.tracking.max_heldout_rows))
+        ckpt_path = download_train_checkpoint(resumed, tmp) if resumed else None
+        if resumed:
+            print(f"resuming run {run.info.run_id} from "
+                  f"{'epoch ' + resumed.data.tags[record.TRAIN_CHECKPOINT_EPOCH] if ckpt_path else 'the start (no checkpoint)'}")
         datamodule = LatentDataModule(dataset, batch_size=int(cfg.loader.batch_size), seed=int(cfg.seed))
-        trainer: pl.Trainer = build(cfg.trainer, callbacks=[MlflowEpochMetrics()], logger=False,
-                                    enable_checkpointing=False)
         fit_started = time.perf_counter()
-        trainer.fit(model, datamodule=datamodule)
+        trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path, weights_only=True)
         fit_seconds = time.perf_counter() - fit_started
         if trainer.interrupted:
             raise KeyboardInterrupt("training interrupted")

@@ -1,0 +1,65 @@
+"""A training run that crashed mid-way resumes from its checkpoint to the uninterrupted result."""
+
+from __future__ import annotations
+
+import pytest
+import pytorch_lightning as pl
+
+from conftest import compose
+
+SMALL = ["dataset.n_train=1000", "dataset.n_val=200", "dataset.n_test=300", "trainer.max_epochs=4",
+         "tracking.checkpoint_every_n_epochs=2", "trainer.enable_progress_bar=false", "loader.batch_size=128"]
+
+
+class CrashAtEpoch(pl.Callback):
+    """Stands in for a crash: fails when the given epoch starts."""
+
+    def __init__(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if trainer.current_epoch == self.epoch:
+            raise RuntimeError(f"simulated crash at epoch {self.epoch}")
+
+
+def test_crashed_training_resumes_to_the_uninterrupted_metrics(mlflow_store, monkeypatch):
+    import mlflow
+
+    from latentlaw.tasks import train as train_task
+    from latentlaw.tracking import record
+
+    overrides = SMALL + [f"tracking.uri={mlflow_store}"]
+    uninterrupted = train_task.train(compose("train", overrides))
+
+    plain = train_task.training_callbacks
+    monkeypatch.setattr(train_task, "training_callbacks", lambda cfg: plain(cfg) + [CrashAtEpoch(3)])
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        train_task.train(compose("train", overrides))
+    monkeypatch.setattr(train_task, "training_callbacks", plain)
+    crashed = mlflow.search_runs(order_by=["attributes.start_time DESC"], max_results=1, output_format="list")[0]
+    assert crashed.info.status == "FAILED"
+    assert crashed.data.tags[record.TRAIN_CHECKPOINT_EPOCH] == "2"
+
+    # The resumed run takes everything but the store from its own logged config: a wrong
+    # dataset size here would change the result if it were used.
+    resumed = train_task.train(compose("train", [f"tracking.uri={mlflow_store}", "dataset.n_train=50",
+                                                 f"resume={crashed.info.run_id}"]))
+    assert resumed["run_id"] == crashed.info.run_id
+    final = mlflow.get_run(crashed.info.run_id)
+    assert final.info.status == "FINISHED"
+    assert final.data.tags[record.RESUMED] == "1" and record.ERROR not in final.data.tags
+    assert final.data.params["dataset.n_train"] == "1000"
+    # Same seed, same batches, same float32 arithmetic on the same CPU: the results agree to
+    # float32 rounding (a few ulps of accumulated difference at most, hence rtol 1e-5).
+    for key in ("test_loss", "test_triplet_accuracy", "spearman_abs"):
+        assert resumed[key] == pytest.approx(uninterrupted[key], rel=1e-5, abs=1e-7), key
+    assert resumed["epochs"] == uninterrupted["epochs"] == 4
+
+
+def test_resume_refuses_a_finished_run(mlflow_store):
+    from latentlaw.tasks.train import train
+    from latentlaw.tracking.resume import ResumeError
+
+    done = train(compose("train", SMALL + ["trainer.max_epochs=1", f"tracking.uri={mlflow_store}"]))
+    with pytest.raises(ResumeError, match="already FINISHED"):
+        train(compose("train", [f"tracking.uri={mlflow_store}", f"resume={done['run_id']}"]))
