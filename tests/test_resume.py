@@ -63,3 +63,63 @@ def test_resume_refuses_a_finished_run(mlflow_store):
     done = train(compose("train", SMALL + ["trainer.max_epochs=1", f"tracking.uri={mlflow_store}"]))
     with pytest.raises(ResumeError, match="already FINISHED"):
         train(compose("train", [f"tracking.uri={mlflow_store}", f"resume={done['run_id']}"]))
+
+
+def _cli(args: list[str], uri: str, **kwargs):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "MLFLOW_TRACKING_URI": uri}
+    return subprocess.Popen([sys.executable, str(ROOT / "train.py"), *args], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kwargs)
+
+
+@pytest.mark.slow
+def test_training_killed_with_sigkill_resumes_to_the_uninterrupted_metrics(tmp_path):
+    """kill -9 mid-training (no handler runs), then resume=: the same final metrics."""
+    import os
+    import signal
+    import time
+
+    from mlflow import MlflowClient
+
+    from latentlaw.tracking import record
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    args = ["dataset.n_train=3000", "dataset.n_val=300", "dataset.n_test=500", "trainer.max_epochs=24",
+            "tracking.checkpoint_every_n_epochs=3", "trainer.enable_progress_bar=false", "seed=5"]
+    full = _cli(args, uri)
+    out = full.communicate(timeout=600)[0]
+    assert full.returncode == 0, out[-3000:]
+    client = MlflowClient(uri)
+    (reference,) = client.search_runs(["1"], "attributes.status = 'FINISHED'")
+
+    victim = _cli(args, uri)
+    run = None
+    deadline = time.time() + 600
+    while time.time() < deadline:
+        runs = client.search_runs(["1"], f"tags.`{record.PID}` = '{victim.pid}'")
+        if runs and int(runs[0].data.tags.get(record.TRAIN_CHECKPOINT_EPOCH, "0")) >= 9:
+            run = runs[0]
+            break
+        time.sleep(0.5)
+    assert run is not None, "the victim never wrote its third checkpoint"
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.wait()
+    assert client.get_run(run.info.run_id).info.status == "RUNNING"  # nothing ended it
+
+    resume = _cli([f"resume={run.info.run_id}"], uri)
+    out = resume.communicate(timeout=600)[0]
+    assert resume.returncode == 0, out[-3000:]
+    final = client.get_run(run.info.run_id)
+    assert final.info.status == "FINISHED" and final.data.tags[record.RESUMED] == "1"
+    history = client.get_metric_history(run.info.run_id, "val_loss")
+    assert max(m.step for m in history) == 23
+    for key in ("test_loss", "test_triplet_accuracy", "spearman_abs"):
+        # float32 training on the same CPU: only rounding-level differences are allowed.
+        assert final.data.metrics[key] == pytest.approx(reference.data.metrics[key], rel=1e-5, abs=1e-7), key
+        print(f"{key}: uninterrupted {reference.data.metrics[key]!r} resumed {final.data.metrics[key]!r} "
+              f"difference {final.data.metrics[key] - reference.data.metrics[key]:.3g}")
