@@ -35,6 +35,31 @@ def quiet_lightning() -> None:
     warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\).*", category=FutureWarning)
 
 
+def _integer(value: Any, key: str, minimum: int, allowed: tuple[int, ...] = ()) -> int:
+    """``value`` as an int >= ``minimum`` (or one of ``allowed``), else a ValueError naming ``key`` and the fix."""
+    ok = isinstance(value, int) and not isinstance(value, bool) and (value >= minimum or value in allowed)
+    if not ok:
+        also = "".join(f" (or {a})" for a in allowed)
+        raise ValueError(f"{key} must be an integer >= {minimum}{also}, got {value!r}; e.g. {key}={max(minimum, 1)}.")
+    return int(value)
+
+
+def check_settings(cfg: DictConfig) -> None:
+    """The run-level numbers, checked before any data is made or run created (a text seed or a
+    zero batch size would otherwise fail deep inside Lightning, after the run exists)."""
+    from omegaconf import OmegaConf
+
+    missing = sorted(OmegaConf.missing_keys(cfg))
+    if missing:
+        raise ValueError(f"missing mandatory value(s) {missing}; set them on the command line, e.g. "
+                         f"{missing[0]}=<value> (dataset.path=/path/to/file for dataset=triplet_file/table_file).")
+    _integer(cfg.get("seed"), "seed", 0)
+    _integer(cfg.get("threads"), "threads", 1)
+    _integer(cfg.loader.get("batch_size"), "loader.batch_size", 1)
+    _integer(cfg.trainer.get("max_epochs"), "trainer.max_epochs", 1, allowed=(-1,))
+    _integer(cfg.tracking.get("checkpoint_every_n_epochs", 1), "tracking.checkpoint_every_n_epochs", 1)
+
+
 def build_dataset(cfg: DictConfig) -> TripletDataset | TableDataset:
     """Instantiate ``cfg.dataset`` with the run's seed; loaders raise DataError on bad input."""
     if "_target_" not in cfg.dataset:
@@ -148,6 +173,7 @@ def train(cfg: DictConfig, experiment: str | None = None) -> dict[str, float]:
                            stale_after_seconds=cfg.tracking.get("stale_after_seconds"))
         cfg, resumed = prepare_resume(cfg)
         experiment = resumed.data.tags.get(record.EXPERIMENT) or None
+    check_settings(cfg)
     torch.set_num_threads(int(cfg.threads))
     quiet_lightning()
     pl.seed_everything(int(cfg.seed), workers=True, verbose=False)

@@ -190,7 +190,15 @@ def configure_tracking(uri: str | None, root: str | Path, experiment_name: str =
     if db_file is not None:
         check_writable(db_file)
         with store_lock(db_file):
-            experiment_id = _open_store(resolved, experiment_name, artifact_root)
+            try:
+                experiment_id = _open_store(resolved, experiment_name, artifact_root)
+            except Exception as err:
+                if is_locked_error(err) or isinstance(err, RuntimeError):
+                    raise
+                raise RuntimeError(
+                    f"cannot open the MLflow store {db_file}: {str(err).splitlines()[0][:300]}. Point tracking.uri "
+                    "(or MLFLOW_TRACKING_URI) at a valid store, or move this file away to start a new one."
+                ) from err
     else:
         experiment_id = _open_store(resolved, experiment_name, artifact_root)
     mlflow.set_experiment(experiment_id=experiment_id)
