@@ -73,6 +73,7 @@ class Case:
     handled: bool = False  # not an error: the input is coped with (run() must succeed, its runs FINISHED)
     xfail: str | None = None  # a known gap, with the fix that closes it
     needs_permissions: bool = False  # file modes mean nothing to root
+    slow: bool = False  # a subprocess that imports the whole stack (~20 s)
 
 
 def _triplets(n: int = 40, d: int = 2) -> dict[str, np.ndarray]:
@@ -268,7 +269,7 @@ CASES = [
          r"cannot read", r"CSV or Parquet|re-?export|header"),
     # --- explain.py / analyze.py ---------------------------------------------------------------
     Case("cli-explain-unknown-run", lambda c: c.cli("explain.py", f"train_run={'f' * 32}"), r"no MLflow run",
-         r"train_run=latest", cli=True),
+         r"train_run=latest", cli=True, slow=True),
     Case("explain-untrained-experiment", lambda c: c.explain("train_run=never/trained"),
          r"no finished training run", r"train one first"),
     Case("explain-neuron-out-of-range", lambda c: c.explain("neurons=[5]"), r"out of range", r"0\.\.0"),
@@ -319,6 +320,8 @@ def _all_runs() -> dict[str, str]:
 
 def _param(case: Case) -> object:
     marks = [pytest.mark.xfail(reason=case.xfail, strict=True)] if case.xfail else []
+    if case.slow:
+        marks.append(pytest.mark.slow)
     if case.needs_permissions:
         marks.append(pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions"))
     return pytest.param(case, id=case.id, marks=marks)

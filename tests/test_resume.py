@@ -56,15 +56,6 @@ def test_crashed_training_resumes_to_the_uninterrupted_metrics(mlflow_store, mon
     assert resumed["epochs"] == uninterrupted["epochs"] == 4
 
 
-def test_resume_refuses_a_finished_run(mlflow_store):
-    from latentlaw.tasks.train import train
-    from latentlaw.tracking.resume import ResumeError
-
-    done = train(compose("train", SMALL + ["trainer.max_epochs=1", f"tracking.uri={mlflow_store}"]))
-    with pytest.raises(ResumeError, match="already FINISHED"):
-        train(compose("train", [f"tracking.uri={mlflow_store}", f"resume={done['run_id']}"]))
-
-
 def _cli(args: list[str], uri: str, **kwargs):
     import os
     import subprocess

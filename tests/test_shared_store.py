@@ -64,12 +64,13 @@ def _dead_pid() -> int:
     return proc.pid
 
 
-def test_runs_left_running_by_dead_processes_are_marked_failed(mlflow_store: str) -> None:
+def test_runs_left_running_by_dead_processes_are_marked_failed(mlflow_store: str, capsys) -> None:
     import socket
 
     from mlflow import MlflowClient
 
     from latentlaw.tracking import configure_tracking, record
+    from latentlaw.tracking.stale import main as stale_main
     from latentlaw.tracking.stale import mark_stale_runs
 
     experiment_id = configure_tracking(mlflow_store, ROOT, experiment_name="stale-test")
@@ -86,6 +87,10 @@ def test_runs_left_running_by_dead_processes_are_marked_failed(mlflow_store: str
     foreign = client.create_run(experiment_id)  # no liveness tags: not ours to judge
 
     assert {r for r, _ in mark_stale_runs(600, dry_run=True)} >= {dead.info.run_id, silent.info.run_id}
+    assert stale_main(["--dry-run", "--uri", mlflow_store, "--stale-after", "600"]) == 0
+    listed = capsys.readouterr().out
+    assert f"stale: {dead.info.run_id}" in listed and f"stale: {silent.info.run_id}" in listed
+    assert alive.info.run_id not in listed and foreign.info.run_id not in listed
     assert client.get_run(dead.info.run_id).info.status == "RUNNING"  # a dry run changes nothing
     configure_tracking(mlflow_store, ROOT, experiment_name="stale-test", stale_after_seconds=600)
 

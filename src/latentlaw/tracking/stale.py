@@ -83,7 +83,9 @@ def mark_stale_runs(stale_after: float | None = None, dry_run: bool = False) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
-    from latentlaw.tracking.store import configure_tracking
+    import mlflow
+
+    from latentlaw.tracking.store import resolve_tracking_uri, sqlite_file
 
     parser = argparse.ArgumentParser(prog="python -m latentlaw.tracking.stale", description=__doc__.split("\n")[0])
     parser.add_argument("--uri", default=None, help="tracking URI (default: $MLFLOW_TRACKING_URI, else ./mlruns)")
@@ -91,8 +93,12 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"heartbeat age in seconds that counts as dead (default {STALE_AFTER_SECONDS:.0f})")
     parser.add_argument("--dry-run", action="store_true", help="only list the stale runs")
     args = parser.parse_args(argv)
-    root = os.environ.get("LATENTLAW_ROOT", ".")
-    configure_tracking(args.uri, root, mark_stale=False)
+    uri = resolve_tracking_uri(args.uri, os.environ.get("LATENTLAW_ROOT", "."))
+    db = sqlite_file(uri)
+    if db is not None and not db.is_file():
+        print(f"no tracking store at {db}; pass --uri or set MLFLOW_TRACKING_URI.")
+        return 1
+    mlflow.set_tracking_uri(uri)  # no experiment is created or selected: only stale runs change
     for run_id, reason in mark_stale_runs(args.stale_after, dry_run=args.dry_run):
         print(f"{'stale' if args.dry_run else 'marked FAILED'}: {run_id}: {reason}")
     return 0
