@@ -140,3 +140,34 @@ def test_heartbeat_renews_its_tag(mlflow_store: str) -> None:
             while mlflow.get_run(run.info.run_id).data.tags[record.HEARTBEAT] == "0" and time.time() < deadline:
                 time.sleep(0.1)
         assert float(mlflow.get_run(run.info.run_id).data.tags[record.HEARTBEAT]) > time.time() - 60
+
+
+def test_store_writes_retry_while_the_database_is_locked(mlflow_store: str) -> None:
+    from mlflow.exceptions import MlflowException
+
+    from latentlaw.tracking import configure_tracking
+    from latentlaw.tracking.store import _tracking_store, retry_locked
+
+    calls = []
+
+    def flaky() -> str:
+        calls.append(1)
+        if len(calls) < 3:
+            raise MlflowException("(sqlite3.OperationalError) database is locked")
+        return "written"
+
+    assert retry_locked(flaky)() == "written" and len(calls) == 3
+
+    def broken() -> None:
+        calls.append(1)
+        raise MlflowException("UNIQUE constraint failed")
+
+    calls.clear()
+    with pytest.raises(MlflowException, match="UNIQUE"):
+        retry_locked(broken)()
+    assert len(calls) == 1  # only lock errors are retried
+
+    configure_tracking(mlflow_store, ROOT)
+    store = _tracking_store()
+    assert all(getattr(getattr(store, name), "_latentlaw_retry", False) for name in ("log_batch", "set_tag",
+                                                                                      "create_run", "update_run_info"))
