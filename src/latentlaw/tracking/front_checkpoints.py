@@ -11,13 +11,13 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
-import threading
 from pathlib import Path
 from typing import Any
 
 from omegaconf import DictConfig
 
 from latentlaw.tracking import record
+from latentlaw.tracking.heartbeat import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -72,34 +72,20 @@ def resume_from(checkpoint: str) -> dict[str, Any]:
     return {"resume_from": checkpoint} if Path(checkpoint).is_file() else {}
 
 
-class FrontUploader:
+class FrontUploader(Periodic):
     """Every ``interval`` seconds, the checkpoint files that changed -> the run's artifacts."""
 
     def __init__(self, run_id: str, checkpoints: dict[int, str], interval: float) -> None:
         if float(interval) <= 0:
             raise ValueError(f"tracking.upload_fronts_every_seconds must be > 0, got {interval}; e.g. 30.")
+        super().__init__(interval, self.upload, name="latentlaw-front-uploader")
         self.run_id = run_id
         self.paths = [Path(p) for p in checkpoints.values()]
-        self.interval = float(interval)
         self._seen: dict[Path, int] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="latentlaw-front-uploader", daemon=True)
-
-    def __enter__(self) -> FrontUploader:
-        self._thread.start()
-        return self
 
     def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=60.0)
+        super().__exit__(*exc)
         self.upload()  # whatever the search last wrote, success or not
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.upload()
-            except Exception as err:  # a missed upload must not end the search
-                log.warning("front checkpoints of run %s not uploaded: %s", self.run_id, err)
 
     def upload(self) -> int:
         """Upload each file whose modification time changed since its last upload; returns how many."""

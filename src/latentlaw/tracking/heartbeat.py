@@ -12,6 +12,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 
 from latentlaw.tracking import record
 
@@ -26,29 +27,43 @@ def holder_tags() -> dict[str, str]:
     return {record.PID: str(os.getpid()), record.HOST: socket.gethostname(), record.HEARTBEAT: f"{time.time():.0f}"}
 
 
-class Heartbeat:
-    """Renews the run's HEARTBEAT tag every ``interval`` seconds from a daemon thread until stopped."""
+class Periodic:
+    """Calls ``action`` every ``interval`` seconds from a daemon thread until the block ends.
 
-    def __init__(self, run_id: str, interval: float = HEARTBEAT_SECONDS) -> None:
-        self.run_id = run_id
+    A failing call is logged and the next one still happens: a missed heartbeat or upload must
+    never end the work it watches.
+    """
+
+    def __init__(self, interval: float, action: Callable[[], object], name: str) -> None:
         self.interval = float(interval)
+        self.action = action
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name=f"latentlaw-heartbeat-{run_id[:8]}", daemon=True)
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
 
-    def __enter__(self) -> Heartbeat:
+    def __enter__(self) -> Periodic:
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
-        self._thread.join(timeout=5.0)
+        self._thread.join(timeout=60.0)
 
-    def _beat(self) -> None:
-        from mlflow import MlflowClient
-
-        client = MlflowClient()
+    def _loop(self) -> None:
         while not self._stop.wait(self.interval):
             try:
-                client.set_tag(self.run_id, record.HEARTBEAT, f"{time.time():.0f}")
-            except Exception as err:  # a missed beat must never kill the run it watches
-                log.warning("heartbeat of run %s not written: %s", self.run_id, err)
+                self.action()
+            except Exception as err:
+                log.warning("%s: %s", self._thread.name, err)
+
+
+class Heartbeat(Periodic):
+    """Renews the run's HEARTBEAT tag every ``interval`` seconds until stopped."""
+
+    def __init__(self, run_id: str, interval: float = HEARTBEAT_SECONDS) -> None:
+        super().__init__(interval, self.beat, name=f"latentlaw-heartbeat-{run_id[:8]}")
+        self.run_id = run_id
+
+    def beat(self) -> None:
+        from mlflow import MlflowClient
+
+        MlflowClient().set_tag(self.run_id, record.HEARTBEAT, f"{time.time():.0f}")
