@@ -280,6 +280,10 @@ CASES = [
     Case("explain-n-samples-zero", lambda c: c.explain("explainer.n_samples=0"), r"n_samples", r">= ?1|at least"),
     Case("explain-resume-train-run", _resume_wrong_task, r"not a explain run|not an explain run",
          r"explain\.py run id"),
+    Case("explain-upload-interval-zero", lambda c: c.explain("tracking.upload_fronts_every_seconds=0"),
+         r"upload_fronts_every_seconds.*0", r"> 0"),
+    Case("explain-resume-not-an-id", lambda c: c.explain("resume=last-night"), r"not an MLflow run id",
+         r"pass the id"),
     Case("analyze-unknown-experiment", lambda c: c.analyze("experiments=[never/explained]"),
          r"never/explained", r"explain\.py|run"),
     # --- the engine API ------------------------------------------------------------------------

@@ -94,9 +94,9 @@ def explain(cfg: DictConfig) -> dict[str, Any]:
     from latentlaw.tracking import configure_tracking, load_model, log_config, tracked_run
     from latentlaw.tracking.lookup import get_training_run, load_json_artifact, load_npz_artifact
 
-    torch.set_num_threads(int(cfg.threads))
     from latentlaw.tracking import front_checkpoints
 
+    torch.set_num_threads(int(cfg.threads))
     configure_tracking(cfg.tracking.uri, cfg.paths.root_dir, cfg.tracking.experiment_name)
     cfg, resumed = front_checkpoints.prepare_resume(cfg)  # resume=<explain run id>: its own config
     parent = get_training_run(str(cfg.train_run))
@@ -134,8 +134,7 @@ def explain(cfg: DictConfig) -> dict[str, Any]:
             print("verification skipped: the dataset has no ground-truth expression")
         checkpoints = front_checkpoints.checkpoint_paths(tmp, neurons)
         front_checkpoints.fetch_fronts(resumed, checkpoints)
-        with front_checkpoints.FrontUploader(run.info.run_id, checkpoints,
-                                             float(cfg.tracking.get("upload_fronts_every_seconds", 30))):
+        with front_checkpoints.FrontUploader(run.info.run_id, checkpoints, front_checkpoints.upload_interval(cfg)):
             results = _run_searches(cfg, explainer, model, X, variables, neurons, checkpoints)
         projector = tangent_projector(X)
         if projector is not None:

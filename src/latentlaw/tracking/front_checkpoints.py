@@ -22,9 +22,19 @@ from latentlaw.tracking.heartbeat import Periodic
 log = logging.getLogger(__name__)
 
 
+def upload_interval(cfg: DictConfig) -> float:
+    """``tracking.upload_fronts_every_seconds``, checked to be a positive number."""
+    value = cfg.tracking.get("upload_fronts_every_seconds", 30)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ValueError(f"tracking.upload_fronts_every_seconds must be a number > 0, got {value!r}; e.g. 30.")
+    return float(value)
+
+
 def prepare_resume(cfg: DictConfig) -> tuple[DictConfig, str | None]:
     """``resume=<explain run id>``: that run's logged config (same training run, neurons, searcher,
-    seed) and its id; without ``resume``: ``cfg`` unchanged and None. Tracking must be configured."""
+    seed) and its id; without ``resume``: ``cfg`` unchanged and None. Tracking must be configured.
+    Also checks the upload interval, so a bad one fails before the run exists."""
+    upload_interval(cfg)
     if not cfg.get("resume"):
         return cfg, None
     from latentlaw.tracking.resume import logged_config, resumable_run
@@ -76,8 +86,6 @@ class FrontUploader(Periodic):
     """Every ``interval`` seconds, the checkpoint files that changed -> the run's artifacts."""
 
     def __init__(self, run_id: str, checkpoints: dict[int, str], interval: float) -> None:
-        if float(interval) <= 0:
-            raise ValueError(f"tracking.upload_fronts_every_seconds must be > 0, got {interval}; e.g. 30.")
         super().__init__(interval, self.upload, name="latentlaw-front-uploader")
         self.run_id = run_id
         self.paths = [Path(p) for p in checkpoints.values()]
