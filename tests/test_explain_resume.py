@@ -77,6 +77,8 @@ def test_explain_killed_with_sigkill_resumes_from_its_uploaded_fronts(mlflow_sto
     assert summary["run_id"] == run_id
     n_saved = len(saved.strip().splitlines()) - 1
     assert f"{n_saved} seed expressions" in out  # the new search started from the uploaded front
+    print(f"killed explain: {n_saved} front rows uploaded before kill -9; resumed -> {summary['neurons'][0]['equation']} "
+          f"(alignment {summary['neurons'][0]['ground_truth_alignment']})")
     run = mlflow.get_run(run_id)
     assert run.info.status == "FINISHED" and run.data.tags[record.RESUMED] == "1"
     assert run.data.tags[record.TRAIN_RUN] == trained["run_id"]
