@@ -130,28 +130,27 @@ def _search(**kwargs: object) -> Callable[[Ctx], object]:
     return run
 
 
-def _read_only_store(ctx: Ctx) -> object:
+def _open_read_only(made_read_only: Path, db: Path) -> object:
+    """configure_tracking on ``db`` while ``made_read_only`` (the db or a folder above it) is read-only."""
     from latentlaw.tracking import configure_tracking
 
-    folder = ctx.tmp / "ro"
-    folder.mkdir()
-    folder.chmod(0o500)
-    try:
-        return configure_tracking(f"sqlite:///{folder / 'sub' / 'mlflow.db'}", ROOT)
-    finally:
-        folder.chmod(0o700)
-
-
-def _read_only_db(ctx: Ctx) -> object:
-    from latentlaw.tracking import configure_tracking
-
-    db = ctx.tmp / "mlflow.db"
-    db.write_bytes(Path(ctx.store[len("sqlite:///"):]).read_bytes())
-    db.chmod(0o400)
+    mode = made_read_only.stat().st_mode
+    made_read_only.chmod(mode & 0o555)
     try:
         return configure_tracking(f"sqlite:///{db}", ROOT)
     finally:
-        db.chmod(0o600)
+        made_read_only.chmod(mode)
+
+
+def _read_only_store(ctx: Ctx) -> object:
+    folder = ctx.tmp / "ro"
+    folder.mkdir()
+    return _open_read_only(folder, folder / "sub" / "mlflow.db")
+
+
+def _read_only_db(ctx: Ctx) -> object:
+    db = ctx.file("mlflow.db", Path(ctx.store[len("sqlite:///"):]).read_bytes())
+    return _open_read_only(db, db)
 
 
 def _not_a_database(ctx: Ctx) -> object:

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 def holder_tags() -> dict[str, str]:
     """The tags that say which live process holds a run, stamped when it is opened."""
-    return {record.PID: str(os.getpid()), record.HOST: socket.gethostname(), record.HEARTBEAT: f"{time.time():.0f}"}
+    return {record.PID: str(os.getpid()), record.HOST: socket.gethostname(), record.HEARTBEAT: str(int(time.time()))}
 
 
 class Periodic:
@@ -66,4 +66,4 @@ class Heartbeat(Periodic):
     def beat(self) -> None:
         from mlflow import MlflowClient
 
-        MlflowClient().set_tag(self.run_id, record.HEARTBEAT, f"{time.time():.0f}")
+        MlflowClient().set_tag(self.run_id, record.HEARTBEAT, str(int(time.time())))
