@@ -27,6 +27,25 @@ def check_finite(name: str, array: np.ndarray) -> None:
         )
 
 
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def check_float32_range(name: str, array: np.ndarray) -> None:
+    """Refuse finite values that float32 (what the models train in) turns into inf."""
+    array = np.asarray(array)
+    if not np.issubdtype(array.dtype, np.floating) or array.dtype.itemsize <= 4 or array.size == 0:
+        return
+    with np.errstate(invalid="ignore"):
+        big = np.isfinite(array) & (np.abs(array) > FLOAT32_MAX)
+    if big.any():
+        rows = np.unique(np.nonzero(big)[0])
+        raise DataError(
+            f"{name} has {int(big.sum())} values too large for float32 (|x| up to {np.abs(array[big]).max():.3g}, "
+            f"limit {FLOAT32_MAX:.3g}) in {rows.size} rows, first at row {int(rows[0])}; rescale the data "
+            "(e.g. standardise or take logs) or drop those rows."
+        )
+
+
 @dataclass(frozen=True)
 class Triplets:
     """anchor[i] and positive[i] share the invariant; negative[i] is an independent sample."""
@@ -37,6 +56,7 @@ class Triplets:
 
     def __post_init__(self) -> None:
         for name in ("anchor", "positive", "negative"):
+            check_float32_range(name, getattr(self, name))
             value = np.asarray(getattr(self, name), dtype=np.float32)
             object.__setattr__(self, name, value)
         shapes = {n: getattr(self, n).shape for n in ("anchor", "positive", "negative")}

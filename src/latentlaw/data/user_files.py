@@ -19,13 +19,14 @@ and ``build_table``, so shuffling, splitting and train-only standardisation happ
 from __future__ import annotations
 
 import os
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from latentlaw.data.base import DataError, TableDataset, Triplets, TripletDataset, split_sizes
+from latentlaw.data.base import DataError, TableDataset, Triplets, TripletDataset, check_float32_range, split_sizes
 from latentlaw.data.truth import parse_expression
 
 Splits = tuple[np.ndarray, np.ndarray, np.ndarray]
@@ -59,6 +60,7 @@ def build_table(name: str, columns: list[str], rows: np.ndarray, splits: Splits,
     The scaler is fitted on the train split only, so val/test statistics never leak into training.
     ``rows`` may be any integer or float array; only the selected rows are copied.
     """
+    check_float32_range(name, rows)
     parts = [np.take(rows, idx, axis=0).astype(np.float32, copy=False) for idx in splits]
     cols = list(standardize)
     if cols:
@@ -83,7 +85,15 @@ def require_file(path: str | Path, what: str) -> Path:
 
 
 def read_frame(path: Path) -> pd.DataFrame:
-    """A CSV or Parquet file as a DataFrame, with the file named in any parse error."""
+    """A CSV or Parquet file with at least one data row, with the file named in any error."""
+    frame = _read_frame(path)
+    if len(frame) == 0:
+        raise DataError(f"{path} has no data rows (only a header with {len(frame.columns)} columns); give it at "
+                        "least one row per sample (and enough for the train, val and test splits).")
+    return frame
+
+
+def _read_frame(path: Path) -> pd.DataFrame:
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
@@ -91,7 +101,8 @@ def read_frame(path: Path) -> pd.DataFrame:
         if suffix in (".parquet", ".pq"):
             return pd.read_parquet(path)
     except (ValueError, OSError, pd.errors.ParserError) as err:
-        raise DataError(f"cannot read {path}: {err}") from err
+        raise DataError(f"cannot read {path}: {err}; it should be a whole CSV or Parquet table with a header row "
+                        "and one row per sample (re-export it if it was cut short).") from err
     raise DataError(f"{path}: unsupported file type {suffix!r}; use one of {list(TABLE_SUFFIXES)}.")
 
 
@@ -99,9 +110,10 @@ def _numeric_column(frame: pd.DataFrame, column: str, path: Path) -> np.ndarray:
     """One column as float64, refusing text and missing values with the column and row named."""
     series = frame[column]
     if not (pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)):
-        example = series.dropna().iloc[0] if series.notna().any() else None
+        text = series.notna() & pd.to_numeric(series, errors="coerce").isna()
+        where = f"{series[text].iloc[0]!r} at data row {int(np.argmax(text.to_numpy()))}" if text.any() else "no numbers"
         raise DataError(
-            f"{path}: column {column!r} is not numeric (dtype {series.dtype}, e.g. {example!r}); "
+            f"{path}: column {column!r} is not numeric (dtype {series.dtype}; {where}); "
             "drop it, encode it as numbers, or leave it out of `columns`."
         )
     values = series.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -162,8 +174,10 @@ def load_table_file(path: str | Path, columns: list[str] | None = None, label_co
 def _triplets_from_npz(path: Path) -> tuple[dict[str, np.ndarray], list[str] | None]:
     try:
         archive = np.load(path, allow_pickle=False)
-    except (ValueError, OSError) as err:
-        raise DataError(f"cannot read {path} as .npz: {err}") from err
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:
+        what = "is empty" if path.stat().st_size == 0 else "is cut short or not an .npz archive"
+        raise DataError(f"cannot read {path} as .npz: it {what} ({type(err).__name__}: {err}); write it again with "
+                        "numpy.savez(path, anchor=..., positive=..., negative=...).") from err
     with archive:
         missing = [r for r in ROLES if r not in archive.files]
         if missing:

@@ -6,7 +6,6 @@ import logging
 import os
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -73,7 +72,10 @@ def _explain_one(explainer: Explainer, searcher_cfg: DictConfig, model: Any, X: 
     import torch
 
     torch.set_num_threads(threads)
-    searcher = build(searcher_cfg, objective=explainer.objective, random_state=seed + neuron, checkpoint_file=checkpoint)
+    from latentlaw.tracking.front_checkpoints import resume_from
+
+    searcher = build(searcher_cfg, objective=explainer.objective, random_state=seed + neuron, checkpoint_file=checkpoint,
+                     **resume_from(checkpoint))
     return explainer.explain(model, X, variables, neuron, searcher)
 
 
@@ -98,8 +100,11 @@ def explain(cfg: DictConfig) -> dict[str, Any]:
     from latentlaw.tracking.lookup import describe_training_run, get_training_run, load_json_artifact, load_npz_artifact
     from latentlaw.tracking.ui import describe_explain
 
+    from latentlaw.tracking import front_checkpoints
+
     torch.set_num_threads(int(cfg.threads))
     configure_tracking(cfg.tracking.uri, cfg.paths.root_dir, cfg.tracking.experiment_name)
+    cfg, resumed = front_checkpoints.prepare_resume(cfg)  # resume=<explain run id>: its own config
     parent = get_training_run(str(cfg.train_run))
     print(f"explaining {describe_training_run(parent)}")  # latest/best: say which run was picked
     parent_id = parent.info.run_id
@@ -130,19 +135,16 @@ def explain(cfg: DictConfig) -> dict[str, Any]:
         record.NEURONS: ",".join(map(str, neurons)),
     }
     run_name = f"{explainer.name}-{parent.info.run_name}"
-    with tracked_run(run_name, tags, parent_run_id=parent_id) as run, tempfile.TemporaryDirectory() as tmp:
-        log_config(cfg)
+    with tracked_run(run_name, tags, parent_run_id=parent_id, run_id=resumed) as run, tempfile.TemporaryDirectory() as tmp:
+        if resumed is None:
+            log_config(cfg)
         if not truths:
             mlflow.set_tag(record.VERIFICATION, "skipped: the dataset has no ground truth")
             print("verification skipped: the dataset has no ground-truth expression")
-        checkpoints = {j: str(Path(tmp) / f"front_neuron_{j}.csv") for j in neurons}
-        try:
+        checkpoints = front_checkpoints.checkpoint_paths(tmp, neurons)
+        front_checkpoints.fetch_fronts(resumed, checkpoints)
+        with front_checkpoints.FrontUploader(run.info.run_id, checkpoints, front_checkpoints.upload_interval(cfg)):
             results = _run_searches(cfg, explainer, model, X, variables, neurons, checkpoints)
-        except BaseException:
-            for j, path in checkpoints.items():
-                if Path(path).exists():
-                    mlflow.log_artifact(path, artifact_path=record.CHECKPOINTS_DIR)
-            raise
         projector = tangent_projector(X)
         if projector is not None:
             mlflow.set_tag(record.TANGENT_RANK, str(int(round(np.trace(projector)))))

@@ -35,6 +35,31 @@ def quiet_lightning() -> None:
     warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\).*", category=FutureWarning)
 
 
+def _integer(value: Any, key: str, minimum: int, allowed: tuple[int, ...] = ()) -> int:
+    """``value`` as an int >= ``minimum`` (or one of ``allowed``), else a ValueError naming ``key`` and the fix."""
+    ok = isinstance(value, int) and not isinstance(value, bool) and (value >= minimum or value in allowed)
+    if not ok:
+        also = "".join(f" (or {a})" for a in allowed)
+        raise ValueError(f"{key} must be an integer >= {minimum}{also}, got {value!r}; e.g. {key}={max(minimum, 1)}.")
+    return int(value)
+
+
+def check_settings(cfg: DictConfig) -> None:
+    """The run-level numbers, checked before any data is made or run created (a text seed or a
+    zero batch size would otherwise fail deep inside Lightning, after the run exists)."""
+    from omegaconf import OmegaConf
+
+    missing = sorted(OmegaConf.missing_keys(cfg))
+    if missing:
+        raise ValueError(f"missing mandatory value(s) {missing}; set them on the command line, e.g. "
+                         f"{missing[0]}=<value> (dataset.path=/path/to/file for dataset=triplet_file/table_file).")
+    _integer(cfg.get("seed"), "seed", 0)
+    _integer(cfg.get("threads"), "threads", 1)
+    _integer(cfg.loader.get("batch_size"), "loader.batch_size", 1)
+    _integer(cfg.trainer.get("max_epochs"), "trainer.max_epochs", 1, allowed=(-1,))
+    _integer(cfg.tracking.get("checkpoint_every_n_epochs", 1), "tracking.checkpoint_every_n_epochs", 1)
+
+
 def build_dataset(cfg: DictConfig) -> TripletDataset | TableDataset:
     """Instantiate ``cfg.dataset`` with the run's seed; loaders raise DataError on bad input."""
     if "_target_" not in cfg.dataset:
@@ -108,17 +133,47 @@ def run_tags(cfg: DictConfig, dataset: TripletDataset | TableDataset, model: Any
     return tags
 
 
+def training_callbacks(cfg: DictConfig) -> list[Any]:
+    """The Lightning callbacks of a training run; append new ones here."""
+    from latentlaw.tracking.callbacks import MlflowEpochMetrics
+    from latentlaw.tracking.checkpoints import RunCheckpoint
+
+    return [
+        MlflowEpochMetrics(),
+        RunCheckpoint(int(cfg.tracking.get("checkpoint_every_n_epochs", 5))),
+    ]
+
+
+def prepare_resume(cfg: DictConfig) -> tuple[DictConfig, Any]:
+    """``resume=<run id>``: that run's logged config, and the run (checked to be resumable)."""
+    from latentlaw.tracking.resume import logged_config, resumable_run
+
+    run = resumable_run(str(cfg.resume), record.TASK_TRAIN)
+    return logged_config(run.info.run_id, cfg), run
+
+
 def train(cfg: DictConfig, experiment: str | None = None) -> dict[str, float]:
-    """Train one model as ``cfg`` says and return its metrics (incl. the optimised one)."""
+    """Train one model as ``cfg`` says and return its metrics (incl. the optimised one).
+
+    With ``cfg.resume`` set to a killed or failed training run's id, that run is reopened with
+    its own logged config and continues from its last checkpoint (tracking.checkpoints).
+    """
     import mlflow
     import pytorch_lightning as pl
     import torch
     from latentlaw.data.datamodule import LatentDataModule
     from latentlaw.latent_space.siamese import invariant_agreement, latent_vs_truth_figure
     from latentlaw.tracking import configure_tracking, log_config, log_json, log_model, tracked_run
-    from latentlaw.tracking.callbacks import MlflowEpochMetrics
+    from latentlaw.tracking.checkpoints import download_train_checkpoint
     from latentlaw.tracking.runs import log_figure
 
+    resumed = None
+    if cfg.get("resume"):
+        configure_tracking(cfg.tracking.uri, cfg.paths.root_dir, cfg.tracking.experiment_name,
+                           stale_after_seconds=cfg.tracking.get("stale_after_seconds"))
+        cfg, resumed = prepare_resume(cfg)
+        experiment = resumed.data.tags.get(record.EXPERIMENT) or None
+    check_settings(cfg)
     torch.set_num_threads(int(cfg.threads))
     quiet_lightning()
     pl.seed_everything(int(cfg.seed), workers=True, verbose=False)
@@ -127,25 +182,31 @@ def train(cfg: DictConfig, experiment: str | None = None) -> dict[str, float]:
     data_seconds = time.perf_counter() - started
     model = build_model(cfg.model, dataset)
     from latentlaw.latent_space.callback import latent_field_callbacks
-
-    field_callbacks = latent_field_callbacks(cfg, dataset, model)  # [] unless latent_field_every > 0
-    configure_tracking(cfg.tracking.uri, cfg.paths.root_dir, cfg.tracking.experiment_name)
-
-    run_name = cfg.tracking.get("run_name") or f"{experiment or dataset.name}-{type(model).__name__}-seed{cfg.seed}"
     from latentlaw.tracking.study import trial_callbacks, trial_run_options  # Optuna trials nest under their study
     from latentlaw.tracking.ui import describe_training
+
+    # trial_callbacks: Optuna pruning; latent_field_callbacks: [] unless latent_field_every > 0
+    callbacks = [*training_callbacks(cfg), *trial_callbacks(), *latent_field_callbacks(cfg, dataset, model)]
+    trainer: pl.Trainer = build(cfg.trainer, callbacks=callbacks, logger=False, enable_checkpointing=False)
+    configure_tracking(cfg.tracking.uri, cfg.paths.root_dir, cfg.tracking.experiment_name,
+                       stale_after_seconds=cfg.tracking.get("stale_after_seconds"))
+
+    run_name = cfg.tracking.get("run_name") or f"{experiment or dataset.name}-{type(model).__name__}-seed{cfg.seed}"
     run_name, tags, study_run = trial_run_options(run_name, run_tags(cfg, dataset, model, experiment))
-    with tracked_run(run_name, tags, parent_run_id=study_run) as run:
-        log.info("MLflow run %s (%s)", run.info.run_id, run_name)
-        log_config(cfg)
+    with tracked_run(run_name, tags, parent_run_id=study_run, run_id=resumed.info.run_id if resumed else None) as run, \
+            tempfile.TemporaryDirectory() as tmp:
+        log.info("MLflow run %s (%s)%s", run.info.run_id, run_name, " resumed" if resumed else "")
+        if resumed is None:
+            log_config(cfg)  # a resumed run has it already (params cannot be logged twice)
         log_json(dataset_record(dataset), DATASET_ARTIFACT)
         log_heldout(dataset, int(cfg.tracking.max_heldout_rows))
+        ckpt_path = download_train_checkpoint(resumed, tmp) if resumed else None
+        if resumed:
+            print(f"resuming run {run.info.run_id} from "
+                  f"{'epoch ' + resumed.data.tags[record.TRAIN_CHECKPOINT_EPOCH] if ckpt_path else 'the start (no checkpoint)'}")
         datamodule = LatentDataModule(dataset, batch_size=int(cfg.loader.batch_size), seed=int(cfg.seed))
-        trainer: pl.Trainer = build(cfg.trainer, callbacks=[MlflowEpochMetrics(), *trial_callbacks(), *field_callbacks],
-                                    logger=False,
-                                    enable_checkpointing=False)
         fit_started = time.perf_counter()
-        trainer.fit(model, datamodule=datamodule)
+        trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path, weights_only=True)
         fit_seconds = time.perf_counter() - fit_started
         if trainer.interrupted:
             raise KeyboardInterrupt("training interrupted")

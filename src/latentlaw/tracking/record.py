@@ -77,6 +77,21 @@ RECONSTRUCTION_LAW = "reconstruction/law.json"  # equation, r2_holdout, knee_lat
 RECONSTRUCTION_RUNS = "reconstruction/runs.json"  # the runs the law was fitted to
 RECONSTRUCTION_PLOT = "reconstruction/law.png"
 
+# --- crash, resume and liveness (tracking.heartbeat, tracking.stale, tracking.checkpoints) -----
+PID = "latentlaw.pid"  # process id of the process that holds the run open
+HOST = "latentlaw.host"  # its host name: a pid means something only on its own host
+HEARTBEAT = "latentlaw.heartbeat"  # unix time (s) last written by the holder's heartbeat thread
+RESUMED = "latentlaw.resumed"  # how many times the run was reopened by resume=
+STALE_ERROR = "stale: "  # prefix of ERROR when tracking.stale marked a dead run FAILED
+TRAIN_CHECKPOINT = "latentlaw.train_checkpoint"  # artifact path of the last complete training checkpoint
+TRAIN_CHECKPOINT_EPOCH = "latentlaw.train_checkpoint_epoch"  # epochs completed in that checkpoint
+TRAIN_CHECKPOINT_SLOTS = ("checkpoints/train/slot_a.ckpt", "checkpoints/train/slot_b.ckpt")  # written in turn
+
+
+def front_checkpoint(neuron: int) -> str:
+    """The explain search's front checkpoint of one neuron, under CHECKPOINTS_DIR."""
+    return f"{CHECKPOINTS_DIR}/front_neuron_{neuron}.csv"
+
 
 def neuron_equation_tag(neuron: int) -> str:
     return f"equation.neuron_{neuron}"

@@ -12,25 +12,36 @@ from typing import Any
 
 import mlflow
 
-from latentlaw.tracking.record import ERROR
+from latentlaw.tracking.record import ERROR, RESUMED
 
 PARAM_VALUE_LIMIT = 500
 
 
 @contextmanager
 def tracked_run(run_name: str | None = None, tags: Mapping[str, str] | None = None,
-                parent_run_id: str | None = None) -> Iterator[mlflow.ActiveRun]:
+                parent_run_id: str | None = None, run_id: str | None = None) -> Iterator[mlflow.ActiveRun]:
     """An MLflow run that always ends FINISHED, FAILED or KILLED, never left RUNNING.
 
     An exception marks it FAILED and a Ctrl-C marks it KILLED; both are re-raised after the
-    status is written, so whatever was logged before the failure stays browsable.
+    status is written, so whatever was logged before the failure stays browsable. A process
+    killed outright cannot do this, so the run carries its holder's pid and host and a heartbeat
+    (``tracking.heartbeat``) by which ``tracking.stale`` marks it FAILED later. ``run_id`` reopens
+    an ended run (resume): RUNNING again while this block works, its old error tag removed on success.
     """
-    kwargs: dict[str, Any] = {"run_name": run_name, "tags": dict(tags or {})}
-    if parent_run_id:
+    from latentlaw.tracking.heartbeat import Heartbeat, holder_tags
+
+    kwargs: dict[str, Any] = {"run_name": run_name, "tags": {**dict(tags or {}), **holder_tags()}}
+    if run_id:
+        kwargs = {"run_id": run_id}
+    elif parent_run_id:
         kwargs.update(parent_run_id=parent_run_id, nested=True)
     run = mlflow.start_run(**kwargs)
+    if run_id:
+        resumed = int(run.data.tags.get(RESUMED, "0") or 0) + 1
+        mlflow.set_tags({**dict(tags or {}), **holder_tags(), RESUMED: str(resumed)})
     try:
-        yield run
+        with Heartbeat(run.info.run_id):
+            yield run
     except KeyboardInterrupt:
         mlflow.set_tag(ERROR, "interrupted")
         mlflow.end_run("KILLED")
@@ -40,6 +51,8 @@ def tracked_run(run_name: str | None = None, tags: Mapping[str, str] | None = No
         mlflow.end_run("FAILED")
         raise
     else:
+        if run_id and ERROR in run.data.tags:
+            mlflow.delete_tag(ERROR)  # the failure it recorded was resumed past
         mlflow.end_run("FINISHED")
 
 
