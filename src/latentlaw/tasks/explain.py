@@ -23,6 +23,7 @@ from latentlaw.tracking import record
 log = logging.getLogger(__name__)
 
 VERIFY_ROWS = 2000
+MIN_VERIFY_ROWS = 100
 
 
 @dataclass
@@ -165,9 +166,12 @@ def explain(cfg: DictConfig) -> dict[str, Any]:
     preselect_settings = PreselectSettings.from_config(cfg.get("preselect"))
     if preselect_settings is not None and len(variables) <= int(preselect_settings.min_width):
         preselect_settings = None  # few inputs (the paper's invariants): every search sees them all
-    X_verify = X[explainer.n_samples:explainer.n_samples + VERIFY_ROWS]
-    if len(X_verify) < 100:
-        X_verify = X[:VERIFY_ROWS]
+    n_search = explainer.n_samples
+    if len(X) - n_search < MIN_VERIFY_ROWS:
+        # Few held-out rows (the shipped reviews keep 36): half for the search, the other half to
+        # verify and score on, so no score is measured on the rows the search fitted.
+        n_search = max(len(X) // 2, 1)
+    X_search, X_verify = X[:n_search], X[n_search:n_search + VERIFY_ROWS]
 
     mlflow.set_experiment(experiment_id=parent.info.experiment_id)
     tags = {
@@ -191,7 +195,7 @@ def explain(cfg: DictConfig) -> dict[str, Any]:
         try:
             # Each finished search is logged at once (front, chart, equation files), before any
             # verification: a failure there never loses a finished search.
-            results = _run_searches(cfg, searcher_cfg, explainer, model, X, variables, neurons, checkpoints,
+            results = _run_searches(cfg, searcher_cfg, explainer, model, X_search, variables, neurons, checkpoints,
                                     selections, on_result=lambda res: _log_search(res, truths))
         except BaseException:
             for j, path in checkpoints.items():
