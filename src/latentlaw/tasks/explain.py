@@ -191,12 +191,13 @@ def explain(cfg: DictConfig) -> dict[str, Any]:
             print("verification skipped: the dataset has no ground-truth expression")
         mlflow.set_tag(record.PRESELECTION, str(preselect_settings) if preselect_settings else "off")
         selections = _preselect_all(model, X, variables, neurons, preselect_settings, explainer.layer)
+        wide = dataset_record.get("kind") == "table"  # autoencoders: many latents, long sums, plain-text charts
         checkpoints = {j: str(Path(tmp) / f"front_neuron_{j}.csv") for j in neurons}
         try:
             # Each finished search is logged at once (front, chart, equation files), before any
             # verification: a failure there never loses a finished search.
             results = _run_searches(cfg, searcher_cfg, explainer, model, X_search, variables, neurons, checkpoints,
-                                    selections, on_result=lambda res: _log_search(res, truths))
+                                    selections, on_result=lambda res: _log_search(res, truths, latex=not wide))
         except BaseException:
             for j, path in checkpoints.items():
                 if Path(path).exists():
@@ -313,7 +314,7 @@ def _front_table(result: NeuronExplanation) -> dict[str, list]:
     }
 
 
-def _log_search(res: NeuronExplanation, truths: list[str]) -> None:
+def _log_search(res: NeuronExplanation, truths: list[str], latex: bool = True) -> None:
     """One finished search: front table, Pareto chart, equation files, its tag and metrics."""
     import mlflow
 
@@ -330,7 +331,8 @@ def _log_search(res: NeuronExplanation, truths: list[str]) -> None:
     mlflow.log_metrics({record.neuron_metric(record.SEARCH_SECONDS_METRIC, j): res.seconds,
                         record.neuron_metric("loss", j): float(selected["loss"]),
                         record.neuron_metric("complexity", j): float(selected["complexity"])})
-    fig = pareto_chart(res.front, res.selected_index, f"{res.explainer}, neuron {j}", " ; ".join(truths) or None)
+    fig = pareto_chart(res.front, res.selected_index, f"{res.explainer}, neuron {j}", " ; ".join(truths) or None,
+                       latex=latex)
     log_figure(fig, record.pareto_plot(j))
 
 
