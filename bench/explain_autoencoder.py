@@ -52,7 +52,7 @@ def main() -> None:
         inputs = [len(r[record.COLUMN_INPUTS].split(",")) if r[record.COLUMN_INPUTS] else 0 for r in summary["neurons"]]
         share = np.array([r[record.COLUMN_INPUT_SHARE] for r in summary["neurons"]])
         rows.append((dataset, len(r2), seconds, r2, best, inputs, share))
-        print(f"{dataset}: {len(r2)} latents in {seconds:.0f} s; R^2 min {r2.min():.3f} median {np.median(r2):.3f} "
+        print(f"{dataset}: {len(r2)} latents in {seconds:.0f} s; R^2 min {r2.min():.4g} median {np.median(r2):.3f} "
               f"max {r2.max():.3f}, share >= 0.9: {np.mean(r2 >= 0.9):.0%}", flush=True)
         metrics |= {f"seconds.{dataset}": seconds, f"r2_median.{dataset}": float(np.median(r2)),
                     f"r2_min.{dataset}": float(r2.min()), f"r2_max.{dataset}": float(r2.max()),
@@ -63,8 +63,11 @@ def main() -> None:
              "| dataset | latents | wall s | R^2 min | median | max | share >= 0.9 | best R^2 on front, median | "
              "inputs searched | their energy share, median |",
              "|---|---|---|---|---|---|---|---|---|---|"]
+    def fmt(value: float) -> str:  # explain logs an expression undefined on some rows as R^2 = -1e9
+        return "-inf" if value <= -1e9 else f"{value:.3f}"
+
     for dataset, n, seconds, r2, best, inputs, share in rows:
-        lines.append(f"| {dataset} | {n} | {seconds:.0f} | {r2.min():.3f} | {np.median(r2):.3f} | {r2.max():.3f} | "
+        lines.append(f"| {dataset} | {n} | {seconds:.0f} | {fmt(r2.min())} | {fmt(np.median(r2))} | {fmt(r2.max())} | "
                      f"{np.mean(r2 >= 0.9):.0%} | {np.median(best):.3f} | {min(inputs)}-{max(inputs)} | "
                      f"{np.median(share):.2f} |")
     first = rows[0]
