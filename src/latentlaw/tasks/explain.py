@@ -96,14 +96,14 @@ def usable_truths(dataset_record: dict[str, Any], variables: list[str]) -> list[
     set aside with a note instead of failing verification after the search."""
     from latentlaw.symbolic.parse_sympy import parse_sympy
 
-    truths = []
-    for truth in dataset_record.get("ground_truth", []):
-        if "=" in str(truth):
-            print(f"note: {truth!r} describes how a column was generated, not a law over the inputs; "
-                  "it is not used to verify the equations")
-            continue
-        parse_sympy(str(truth), variables, what="the training run's ground truth")
-        truths.append(str(truth))
+    listed = [str(t) for t in dataset_record.get("ground_truth", [])]
+    generators = [t for t in listed if "=" in t]
+    if generators:
+        print(f"note: {len(generators)} ground-truth entries of this run ({generators[0]!r}, ...) describe how "
+              "columns were generated, not a law over the inputs; they are not used to verify the equations")
+    truths = [t for t in listed if "=" not in t]
+    for truth in truths:
+        parse_sympy(truth, variables, what="the training run's ground truth")
     return truths
 
 
