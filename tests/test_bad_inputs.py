@@ -195,10 +195,6 @@ def _resume_wrong_task(ctx: Ctx) -> object:
     return ctx.explain(f"resume={ctx.train_run}")
 
 
-EXPLAIN_SEARCHER_GAP = ("explain.py builds its searcher early but checks its settings only in fit, after the run "
-                        "exists; fix: call latentlaw.symbolic.options.build_options(searcher.get_params()) after "
-                        "that early build (explain.py is being restructured elsewhere)")
-
 CASES = [
     # --- configs (train.py) ---------------------------------------------------------------------
     Case("cli-unknown-dataset", lambda c: c.cli("train.py", "dataset=nope"), r"dataset/nope",
@@ -273,9 +269,8 @@ CASES = [
          r"no finished training run", r"train one first"),
     Case("explain-neuron-out-of-range", lambda c: c.explain("neurons=[5]"), r"out of range", r"0\.\.0"),
     Case("explain-bad-operator", lambda c: c.explain("searcher.unary_operators=[sinh2]"), r"sinh2",
-         r"one of|choose|known", xfail=EXPLAIN_SEARCHER_GAP),
-    Case("explain-maxsize-negative", lambda c: c.explain("searcher.maxsize=-1"), r"maxsize", r">=",
-         xfail=EXPLAIN_SEARCHER_GAP),
+         r"one of|choose|known"),
+    Case("explain-maxsize-negative", lambda c: c.explain("searcher.maxsize=-1"), r"maxsize", r">="),
     Case("explain-n-samples-zero", lambda c: c.explain("explainer.n_samples=0"), r"n_samples", r">= ?1|at least"),
     Case("explain-resume-train-run", _resume_wrong_task, r"not a explain run|not an explain run",
          r"explain\.py run id"),

@@ -112,11 +112,12 @@ def test_synthetic_is_labelled_and_shaped_like_covertype():
     assert data.description.startswith("SYNTHETIC stand-in for UCI Covertype")
     assert data.columns == ct.COLUMNS and data.train.shape == (1600, 54)
     assert data.labels["train"].shape == (1600, 3)
-    for line in data.ground_truth:
+    assert data.ground_truth == []  # column generators are no law over the columns
+    for line in data.generators:
         column, expression = line.split(" = ")
         assert column in ct.CONTINUOUS
         parse_expression(expression, ct.FACTORS)
-    assert [line.split(" = ")[0] for line in data.ground_truth] == ct.CONTINUOUS
+    assert [line.split(" = ")[0] for line in data.generators] == ct.CONTINUOUS
 
 
 def test_synthetic_shares_the_real_loader_preprocessing(tmp_path):
@@ -136,7 +137,7 @@ def test_synthetic_has_the_low_dimensional_structure_it_claims():
     baseline = np.cumsum(PCA().fit(np.random.default_rng(0).normal(size=block.shape)).explained_variance_ratio_)
     assert explained[4] > 0.95 and baseline[4] < 0.6  # 5 of 10 directions hold nearly everything
     factors = data.labels["train"]
-    for j, line in enumerate(data.ground_truth):
+    for j, line in enumerate(data.generators):
         truth = evaluate_expression(line.split(" = ")[1], ct.FACTORS, factors)
         r = np.corrcoef(truth, block[:, j])[0, 1]
         assert r > 0.97, f"{line}: r={r:.3f}"  # standardising is affine, so only noise lowers r
@@ -151,3 +152,9 @@ def test_full_size_table_loads_well_under_two_gigabytes(tmp_path):
     row = [line for line in out.splitlines() if line.startswith("| covtype")][0].split("|")
     assert int(row[3].strip().replace(",", "")) == ct.N_ROWS
     assert float(row[7]) < 1024, out
+
+
+def test_synthetic_generates_as_many_rows_as_the_splits_ask_for():
+    data = ct.load_covertype_synthetic(n_train=20_000, n_val=2_000, n_test=3_000, seed=0)  # trainer=fast's sizes
+    assert (len(data.train), len(data.val), len(data.test)) == (20_000, 2_000, 3_000)
+    assert len(ct.load_covertype_synthetic(n_train=None, n_val=None, n_test=None).train) == 16_000  # 80% of 20,000

@@ -120,7 +120,9 @@ class TableDataset:
     """Train/val/test rows of a feature table for autoencoders.
 
     labels holds per-split targets that training ignores (e.g. Covertype's class), kept for
-    analysis; factors holds the known generating structure of synthetic tables, if any.
+    analysis. ground_truth holds laws over ``columns`` (what a latent might compute); generators
+    holds how a synthetic table's columns were made from hidden factors (``column = formula``), which
+    is not a law over the inputs and so is never used to verify an explanation.
     """
 
     name: str
@@ -132,6 +134,7 @@ class TableDataset:
     synthetic: bool = False
     labels: dict[str, np.ndarray] = field(default_factory=dict)
     ground_truth: list[str] = field(default_factory=list)
+    generators: list[str] = field(default_factory=list)
 
     kind = "table"
 

@@ -27,6 +27,7 @@ SOIL = [f"Soil_Type{i}" for i in range(1, 41)]
 COLUMNS = CONTINUOUS + WILDERNESS + SOIL
 LABEL = "Cover_Type"
 N_ROWS = 581_012
+DEFAULT_SYNTHETIC_ROWS = 20_000
 
 UCI_URL = "https://archive.ics.uci.edu/dataset/31/covertype"
 UCI_FILE_URL = "https://archive.ics.uci.edu/ml/machine-learning-databases/covtype/covtype.data.gz"
@@ -129,7 +130,7 @@ def _covertype_table(name: str, raw: np.ndarray, labels: np.ndarray, n_train: in
 
 
 def load_covertype(path: str | Path | None = None, n_train: int | None = None, n_val: int | None = None,
-                   n_test: int | None = None, seed: int = 0) -> TableDataset:
+                   n_test: int | None = None, seed: int = 0, name: str = "covertype") -> TableDataset:
     """The real UCI Covertype table: 10 continuous columns standardised on train, 44 binary kept.
 
     Looks at ``path`` (a file, or a folder holding covtype.data[.gz]), else $LATENTLAW_COVTYPE, else
@@ -144,7 +145,7 @@ def load_covertype(path: str | Path | None = None, n_train: int | None = None, n
     else:
         raise _missing_error(looked)
     return _covertype_table(
-        "covertype", raw, raw[:, -1].astype(np.int8), n_train, n_val, n_test, seed,
+        name, raw, raw[:, -1].astype(np.int8), n_train, n_val, n_test, seed,
         description=f"UCI Covertype from {source}: {raw.shape[0]} rows x 54 features (10 continuous "
                     "standardised with train mean/std, 44 binary one-hot kept); labels hold Cover_Type 1-7.",
         synthetic=False,
@@ -188,19 +189,29 @@ def write_covtype_file(path: str | Path, n_rows: int = N_ROWS, seed: int = 0) ->
     return path
 
 
-def load_covertype_synthetic(n_rows: int = 20_000, n_train: int | None = None, n_val: int | None = None,
-                             n_test: int | None = None, seed: int = 0) -> TableDataset:
-    """SYNTHETIC Covertype look-alike with known structure; labels hold the factors per split."""
+def load_covertype_synthetic(n_rows: int | None = None, n_train: int | None = None, n_val: int | None = None,
+                             n_test: int | None = None, seed: int = 0,
+                             name: str = "covertype_synthetic") -> TableDataset:
+    """SYNTHETIC Covertype look-alike with known structure; labels hold the factors per split.
+
+    ``n_rows`` null generates DEFAULT_SYNTHETIC_ROWS rows, or as many as the split sizes ask for when
+    that is more (a stand-in can always make enough, so trainer=fast's 25,000 rows just work). The
+    generating formulas go to ``generators``, not ``ground_truth``: they map hidden factors to
+    columns and are no law of a latent over the columns.
+    """
+    if n_rows is None:
+        asked = sum(int(n) for n in (n_train, n_val, n_test) if n is not None)
+        n_rows = max(DEFAULT_SYNTHETIC_ROWS, asked)
     raw, factors = synthetic_covtype_rows(n_rows, seed)
     return _covertype_table(
-        "covertype_synthetic", raw, factors.astype(np.float32), n_train, n_val, n_test, seed,
+        name, raw, factors.astype(np.float32), n_train, n_val, n_test, seed,
         description=(
             f"SYNTHETIC stand-in for UCI Covertype (not real data): {n_rows} rows with the real 54 column "
             f"names, generated from 3 latent factors height~U(0,1), facing~U(0,2*pi), remote~U(0,1). "
-            "Continuous columns = ground_truth + Gaussian noise, rounded to integers, then standardised "
+            "Continuous columns = generators + Gaussian noise, rounded to integers, then standardised "
             "with train mean/std; Wilderness_Area from the (height, remote) quadrant (10% random), "
             "Soil_Type from round(39*height + noise). labels hold the factors (height, facing, remote)."
         ),
         synthetic=True,
-        ground_truth=[f"{c} = {EQUATIONS[c]}" for c in CONTINUOUS],
+        generators=[f"{c} = {EQUATIONS[c]}" for c in CONTINUOUS],
     )

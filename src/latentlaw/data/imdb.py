@@ -100,7 +100,8 @@ def read_text_file(path: Path, text_column: str, label_column: str | None) -> tu
 
 def load_imdb(path: str | Path | None = None, n_train: int | None = None, n_val: int | None = None,
               n_test: int | None = None, seed: int = 0, cache_dir: str | Path | None = None,
-              batch_size: int = 64, text_column: str = "text", label_column: str | None = "label") -> TableDataset:
+              batch_size: int = 64, text_column: str = "text", label_column: str | None = "label",
+              name: str = "imdb") -> TableDataset:
     """IMDB reviews as embeddings e0..e383; labels hold sentiment (1 = positive) per split.
 
     ``path``: an aclImdb folder (or its parent), or a CSV/Parquet file with ``text_column`` and
@@ -117,7 +118,7 @@ def load_imdb(path: str | Path | None = None, n_train: int | None = None, n_val:
     else:
         raise DataError(f"{source}: expected an aclImdb folder or a {list(TABLE_SUFFIXES)} file.")
     return text_table(
-        "imdb", texts, labels, n_train, n_val, n_test, seed, cache_dir, batch_size,
+        name, texts, labels, n_train, n_val, n_test, seed, cache_dir, batch_size,
         description=f"IMDB movie reviews from {source} ({len(texts)} reviews), embedded with {MODEL_NAME} "
                     f"(384-d, unit norm; the model reads the first 256 word pieces of each review); {note}.",
     )
@@ -138,12 +139,13 @@ def _fit_sample(n_rows: int, n_train: int | None, n_val: int | None,
 
 
 def load_reviews(n_train: int | None = None, n_val: int | None = None, n_test: int | None = None,
-                 seed: int = 0, cache_dir: str | Path | None = None, batch_size: int = 64) -> TableDataset:
+                 seed: int = 0, cache_dir: str | Path | None = None, batch_size: int = 64,
+                 name: str = "reviews") -> TableDataset:
     """The small shipped SAMPLE corpus (written for latentlaw, not IMDB), embedded like IMDB."""
     texts, labels, _ = read_text_file(REVIEWS_CSV, "text", "label")
     n_train, n_val, n_test = _fit_sample(len(texts), n_train, n_val, n_test)
     return text_table(
-        "reviews", texts, labels, n_train, n_val, n_test, seed, cache_dir, batch_size,
+        name, texts, labels, n_train, n_val, n_test, seed, cache_dir, batch_size,
         description=f"SAMPLE: {len(texts)} short movie reviews written for latentlaw and shipped with it "
                     f"(a small sample for quick runs, NOT IMDB), embedded with {MODEL_NAME} (384-d); "
                     "labels 0=negative, 1=positive.",

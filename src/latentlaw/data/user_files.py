@@ -54,7 +54,7 @@ def split_indices(n_rows: int, n_train: int | None, n_val: int | None, n_test: i
 def build_table(name: str, columns: list[str], rows: np.ndarray, splits: Splits, *,
                 labels: np.ndarray | None = None, standardize: Sequence[int] = (),
                 description: str = "", synthetic: bool = False,
-                ground_truth: list[str] | None = None) -> TableDataset:
+                ground_truth: list[str] | None = None, generators: list[str] | None = None) -> TableDataset:
     """Cut ``rows`` into splits as float32 and standardise the ``standardize`` columns.
 
     The scaler is fitted on the train split only, so val/test statistics never leak into training.
@@ -73,6 +73,7 @@ def build_table(name: str, columns: list[str], rows: np.ndarray, splits: Splits,
     return TableDataset(
         name=name, columns=list(columns), train=parts[0], val=parts[1], test=parts[2],
         description=description, synthetic=synthetic, labels=kept, ground_truth=list(ground_truth or []),
+        generators=list(generators or []),
     )
 
 

@@ -51,11 +51,32 @@ class Explainer:
         """Map the searcher's expression back to the neuron's own scale (identity by default)."""
         return expression
 
+    def restrict(self, targets: dict[str, np.ndarray], X: np.ndarray, inputs: list[int]) -> dict[str, np.ndarray]:
+        """The targets of a search that sees only the columns ``inputs`` of X (a preselection):
+        gradients keep those columns (renormalised), a tangent projector is recomputed for them,
+        values stay as they are (the neuron is still computed from every input)."""
+        from latentlaw.symbolic.dataset import tangent_projector
+
+        out = dict(targets)
+        if "gradients" in out:
+            out["gradients"] = normalize_rows(out["gradients"][:, inputs])
+        if "projector" in out:
+            projector = tangent_projector(X[:, inputs])
+            if projector is None:
+                out.pop("projector")
+            else:
+                out["projector"] = projector
+        return out
+
     def explain(self, model: torch.nn.Module, X: np.ndarray, variables: list[str], neuron: int,
-                searcher: Any) -> NeuronExplanation:
-        """Fit ``searcher`` (an unfitted SymbolicSearch) to this neuron on the first n_samples points."""
+                searcher: Any, inputs: list[int] | None = None) -> NeuronExplanation:
+        """Fit ``searcher`` (an unfitted SymbolicSearch) to this neuron on the first n_samples points;
+        with ``inputs`` (column indices) the search sees only those columns, under their own names."""
         X = np.asarray(X[: self.n_samples], dtype=np.float64)
         fit_kwargs = self.targets(model, X, neuron)
+        if inputs is not None:
+            fit_kwargs = self.restrict(fit_kwargs, X, inputs)
+            X, variables = X[:, inputs], [variables[i] for i in inputs]
         backend = getattr(searcher, "backend", "native")
         if "projector" in fit_kwargs and backend != "native":
             # Other engines cannot project a candidate's gradient: give them at least the targets'

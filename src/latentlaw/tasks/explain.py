@@ -5,7 +5,10 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,13 +16,14 @@ import sympy
 from omegaconf import DictConfig
 
 from latentlaw.config import build
-from latentlaw.data.truth import parse_expression
 from latentlaw.explain.base import Explainer, NeuronExplanation
+from latentlaw.explain.preselect import Preselection, PreselectSettings
 from latentlaw.tracking import record
 
 log = logging.getLogger(__name__)
 
 VERIFY_ROWS = 2000
+MIN_VERIFY_ROWS = 100
 
 
 @dataclass
@@ -67,16 +71,66 @@ def verify(expression: sympy.Expr, front: Any, truths: list[str], X: np.ndarray,
 
 
 def _explain_one(explainer: Explainer, searcher_cfg: DictConfig, model: Any, X: np.ndarray, variables: list[str],
-                 neuron: int, seed: int, checkpoint: str, threads: int) -> NeuronExplanation:
-    """One neuron's search; top level so joblib workers can run it."""
+                 neuron: int, seed: int, checkpoint: str, threads: int,
+                 selection: Preselection | None = None, seed_linear: bool = False) -> NeuronExplanation:
+    """One neuron's search (on the preselected inputs only, if given, and started from their linear
+    sums with ``seed_linear``); top level so joblib workers can run it."""
     import torch
+
+    from latentlaw.explain.preselect import linear_seeds
 
     torch.set_num_threads(threads)
     from latentlaw.tracking.front_checkpoints import resume_from
 
+    extra: dict[str, Any] = resume_from(checkpoint)  # a resumed run: its uploaded front
+    if not extra and selection is not None and seed_linear and searcher_cfg.get("resume_from") is None:
+        extra["resume_from"] = linear_seeds(selection.variables, Path(checkpoint).with_suffix(".seeds.csv"))
     searcher = build(searcher_cfg, objective=explainer.objective, random_state=seed + neuron, checkpoint_file=checkpoint,
-                     **resume_from(checkpoint))
-    return explainer.explain(model, X, variables, neuron, searcher)
+                     **extra)
+    inputs = selection.inputs if selection is not None else None
+    return explainer.explain(model, X, variables, neuron, searcher, inputs=inputs)
+
+
+def usable_truths(dataset_record: dict[str, Any], variables: list[str]) -> list[str]:
+    """The training run's ground truths, each checked to be a law over the inputs before any run
+    starts. Runs made before generators had their own key listed a synthetic table's
+    ``column = formula`` lines as ground truth; those describe the data, not a latent, and are
+    set aside with a note instead of failing verification after the search."""
+    from latentlaw.symbolic.parse_sympy import parse_sympy
+
+    listed = [str(t) for t in dataset_record.get("ground_truth", [])]
+    generators = [t for t in listed if "=" in t]
+    if generators:
+        print(f"note: {len(generators)} ground-truth entries of this run ({generators[0]!r}, ...) describe how "
+              "columns were generated, not a law over the inputs; they are not used to verify the equations")
+    truths = [t for t in listed if "=" not in t]
+    for truth in truths:
+        parse_sympy(truth, variables, what="the training run's ground truth")
+    return truths
+
+
+def searcher_config(cfg: DictConfig, data_kind: str | None) -> DictConfig:
+    """``cfg.searcher`` with ``cfg.latent_search`` merged over it for autoencoder runs (tables and
+    text), so explaining 32 latents takes minutes; a ``searcher.<key>=`` given on the command
+    line still wins."""
+    from omegaconf import OmegaConf
+
+    overrides = cfg.get("latent_search")
+    if data_kind != "table" or not overrides:
+        return cfg.searcher
+    given = {o.split("=", 1)[0].lstrip("+~").removeprefix("searcher.") for o in _command_line_overrides()
+             if o.lstrip("+~").startswith("searcher.")}
+    base = OmegaConf.create(OmegaConf.to_container(cfg.searcher, resolve=True))  # open: may gain keys
+    return OmegaConf.merge(base, {k: v for k, v in overrides.items() if k not in given})
+
+
+def _command_line_overrides() -> list[str]:
+    """The overrides of a Hydra CLI run; none when composed in code (tests, notebooks)."""
+    from hydra.core.hydra_config import HydraConfig
+
+    if not HydraConfig.initialized():
+        return []
+    return list(HydraConfig.get().overrides.task)
 
 
 def _n_jobs(setting: Any, n_neurons: int) -> int:
@@ -103,6 +157,7 @@ def explain(cfg: DictConfig) -> dict[str, Any]:
     from latentlaw.tracking import front_checkpoints
 
     torch.set_num_threads(int(cfg.threads))
+    logging.getLogger("matplotlib").setLevel(logging.WARNING)  # one mathtext line per glyph per chart
     configure_tracking(cfg.tracking.uri, cfg.paths.root_dir, cfg.tracking.experiment_name)
     cfg, resumed = front_checkpoints.prepare_resume(cfg)  # resume=<explain run id>: its own config
     parent = get_training_run(str(cfg.train_run))
@@ -110,19 +165,26 @@ def explain(cfg: DictConfig) -> dict[str, Any]:
     parent_id = parent.info.run_id
     dataset_record = load_json_artifact(parent_id, record.DATASET_ARTIFACT)
     variables: list[str] = list(dataset_record["variables"])
-    truths: list[str] = list(dataset_record["ground_truth"])
-    for truth in truths:  # text from a shared store: read by the restricted parser now, before any work
-        parse_expression(truth, variables)
+    truths = usable_truths(dataset_record, variables)  # shared-store text: restricted parser, before any work
     X = load_npz_artifact(parent_id, record.HELDOUT_ARTIFACT)["X"].astype(np.float64)
     model = load_model(parent_id)
 
     explainer: Explainer = build(cfg.explainer)
     neurons = resolve_neurons(cfg.neurons, layer_width(model, len(variables), explainer.layer))
-    # Build one searcher now so a bad searcher config fails before any run is created.
-    build(cfg.searcher, objective=explainer.objective, random_state=int(cfg.seed))
-    X_verify = X[explainer.n_samples:explainer.n_samples + VERIFY_ROWS]
-    if len(X_verify) < 100:
-        X_verify = X[:VERIFY_ROWS]
+    searcher_cfg = searcher_config(cfg, dataset_record.get("kind"))
+    # Build one searcher and its options now so a bad searcher config fails before any run is created.
+    from latentlaw.symbolic.options import build_options
+
+    build_options(build(searcher_cfg, objective=explainer.objective, random_state=int(cfg.seed)).get_params())
+    preselect_settings = PreselectSettings.from_config(cfg.get("preselect"))
+    if preselect_settings is not None and len(variables) <= int(preselect_settings.min_width):
+        preselect_settings = None  # few inputs (the paper's invariants): every search sees them all
+    n_search = explainer.n_samples
+    if len(X) - n_search < MIN_VERIFY_ROWS:
+        # Few held-out rows (the shipped reviews keep 36): half for the search, the other half to
+        # verify and score on, so no score is measured on the rows the search fitted.
+        n_search = max(len(X) // 2, 1)
+    X_search, X_verify = X[:n_search], X[n_search:n_search + VERIFY_ROWS]
 
     mlflow.set_experiment(experiment_id=parent.info.experiment_id)
     tags = {
@@ -141,15 +203,22 @@ def explain(cfg: DictConfig) -> dict[str, Any]:
         if not truths:
             mlflow.set_tag(record.VERIFICATION, "skipped: the dataset has no ground truth")
             print("verification skipped: the dataset has no ground-truth expression")
+        mlflow.set_tag(record.PRESELECTION, str(preselect_settings) if preselect_settings else "off")
+        selections = _preselect_all(model, X, variables, neurons, preselect_settings, explainer.layer)
+        wide = dataset_record.get("kind") == "table"  # autoencoders: many latents, long sums, plain-text charts
         checkpoints = front_checkpoints.checkpoint_paths(tmp, neurons)
         front_checkpoints.fetch_fronts(resumed, checkpoints)
+        # Fronts reach the run every few seconds (a kill -9 loses at most one interval), and each
+        # finished search is logged at once (front, chart, equation files), before any
+        # verification: a failure there never loses a finished search.
         with front_checkpoints.FrontUploader(run.info.run_id, checkpoints, front_checkpoints.upload_interval(cfg)):
-            results = _run_searches(cfg, explainer, model, X, variables, neurons, checkpoints)
+            results = _run_searches(cfg, searcher_cfg, explainer, model, X_search, variables, neurons, checkpoints,
+                                    selections, on_result=lambda res: _log_search(res, truths, latex=not wide))
         projector = tangent_projector(X)
         if projector is not None:
             mlflow.set_tag(record.TANGENT_RANK, str(int(round(np.trace(projector)))))
         summary = _log_results(results, truths, X_verify, variables, float(cfg.recovery_tolerance), projector,
-                               run.info.run_id)
+                               run.info.run_id, model, explainer, selections)
         describe_explain(summary, variables, X_verify)  # UI: the run's description; each equation as a pyfunc model
         if any(r.interrupted for r in results) or len(results) < len(neurons):
             print(report(summary))
@@ -157,21 +226,92 @@ def explain(cfg: DictConfig) -> dict[str, Any]:
     return summary
 
 
-def _run_searches(cfg: DictConfig, explainer: Explainer, model: Any, X: np.ndarray, variables: list[str],
-                  neurons: list[int], checkpoints: dict[int, str]) -> list[NeuronExplanation]:
+def _preselect_all(model: Any, X: np.ndarray, variables: list[str], neurons: list[int],
+                   settings: PreselectSettings | None, layer: str | None) -> dict[int, Preselection]:
+    """Each latent's input preselection on the held-out rows, logged before any search starts."""
+    import mlflow
+
+    from latentlaw.explain.preselect import preselect
+    from latentlaw.tracking.runs import log_json
+
+    if settings is None:
+        return {}
+    selections = {}
+    for j in neurons:
+        chosen = preselect(model, X, variables, j, settings, layer)
+        selections[j] = chosen
+        log_json(chosen.as_record(), record.preselection_file(j))
+        mlflow.log_metrics({record.neuron_metric(record.PRESELECTED_INPUTS_METRIC, j): float(len(chosen.inputs)),
+                            record.neuron_metric(record.PRESELECTED_SHARE_METRIC, j): chosen.kept_share})
+        log.info("latent %d: %d of %d inputs, %.2f of its gradient energy: %s", j, len(chosen.inputs),
+                 len(variables), chosen.kept_share,
+                 ", ".join(f"{v} {s:.2f}" for v, s in zip(chosen.variables, chosen.shares)))
+    counts = [len(c.inputs) for c in selections.values()]
+    shares = [c.kept_share for c in selections.values()]
+    print(f"preselection ({settings.weight} weighted gradient energy): {min(counts)}-{max(counts)} of "
+          f"{len(variables)} inputs per latent, holding {min(shares):.2f}-{max(shares):.2f} of its energy "
+          f"(see {record.PRESELECTION_DIR}/ in the run)")
+    return selections
+
+
+class _Progress:
+    """A line per finished search: which latent, how many left, elapsed and estimated time left."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.done, self.started = total, 0, time.perf_counter()
+
+    def step(self, res: NeuronExplanation) -> str:
+        import mlflow
+
+        self.done += 1
+        elapsed = time.perf_counter() - self.started
+        left = self.total - self.done
+        eta = elapsed / self.done * left
+        mlflow.log_metric(record.LATENTS_DONE_METRIC, float(self.done), step=self.done)
+        equation = str(res.expression)
+        equation = equation if len(equation) <= 80 else equation[:77] + "..."
+        return (f"[{self.done}/{self.total}] latent {res.neuron} done in {res.seconds:.1f} s: {equation}; "
+                f"{left} left, elapsed {_clock(elapsed)}, ETA {_clock(eta)}")
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(round(seconds)), 60)
+    return f"{minutes}:{secs:02d}"
+
+
+def _run_searches(cfg: DictConfig, searcher_cfg: DictConfig, explainer: Explainer, model: Any, X: np.ndarray,
+                  variables: list[str], neurons: list[int], checkpoints: dict[int, str],
+                  selections: dict[int, Preselection],
+                  on_result: Callable[[NeuronExplanation], None]) -> list[NeuronExplanation]:
+    """Searches in parallel over latents (one per core by default); ``on_result`` runs in this
+    process as each one finishes, in the order they finish."""
     n_jobs = _n_jobs(cfg.get("n_jobs"), len(neurons))
-    args = [(explainer, cfg.searcher, model, X, variables, j, int(cfg.seed), checkpoints[j], int(cfg.threads)) for j in neurons]
+    seed_linear = bool(cfg.get("preselect") and cfg.preselect.get("seed_linear"))
+    args = [(explainer, searcher_cfg, model, X, variables, j, int(cfg.seed), checkpoints[j], int(cfg.threads),
+             selections.get(j), seed_linear) for j in neurons]
+    progress = _Progress(len(neurons))
+    results: list[NeuronExplanation] = []
+
+    def finished(res: NeuronExplanation) -> None:
+        results.append(res)
+        on_result(res)
+        if len(neurons) > 1:
+            print(progress.step(res), flush=True)
+
     if n_jobs == 1:
-        results = []
         for a in args:
-            results.append(_explain_one(*a))
+            finished(_explain_one(*a))
             if results[-1].interrupted:
                 break  # Ctrl-C: keep what was found, search no further neurons
-        return results
-    from joblib import Parallel, delayed
+    else:
+        from joblib import Parallel, delayed
 
-    log.info("searching %d neurons with %d parallel workers", len(neurons), n_jobs)
-    return Parallel(n_jobs=n_jobs, backend="loky")(delayed(_explain_one)(*a) for a in args)
+        print(f"searching {len(neurons)} latents, {n_jobs} at a time", flush=True)
+        for res in Parallel(n_jobs=n_jobs, backend="loky", return_as="generator_unordered")(
+                delayed(_explain_one)(*a) for a in args):
+            finished(res)
+    order = {j: i for i, j in enumerate(neurons)}
+    return sorted(results, key=lambda r: order[r.neuron])
 
 
 def _front_table(result: NeuronExplanation) -> dict[str, list]:
@@ -186,28 +326,53 @@ def _front_table(result: NeuronExplanation) -> dict[str, list]:
     }
 
 
-def _log_results(results: list[NeuronExplanation], truths: list[str], X_verify: np.ndarray, variables: list[str],
-                 tolerance: float, projector: np.ndarray | None, run_id: str) -> dict[str, Any]:
+def _log_search(res: NeuronExplanation, truths: list[str], latex: bool = True) -> None:
+    """One finished search: front table, Pareto chart, equation files, its tag and metrics."""
     import mlflow
 
     from latentlaw.explain.charts import pareto_chart
-    from latentlaw.tracking.runs import log_figure, log_json
+    from latentlaw.tracking.runs import log_figure
+
+    j = res.neuron
+    selected = res.front.iloc[res.selected_index]
+    mlflow.log_table(_front_table(res), record.front_table(j))
+    mlflow.log_text(str(res.expression), record.equation_file(j, "txt"))
+    mlflow.log_text(sympy.srepr(res.expression), record.equation_file(j, "srepr"))
+    mlflow.log_text(sympy.latex(res.expression), record.equation_file(j, "tex"))
+    mlflow.set_tag(record.neuron_equation_tag(j), str(res.expression)[:5000])
+    mlflow.log_metrics({record.neuron_metric(record.SEARCH_SECONDS_METRIC, j): res.seconds,
+                        record.neuron_metric("loss", j): float(selected["loss"]),
+                        record.neuron_metric("complexity", j): float(selected["complexity"])})
+    fig = pareto_chart(res.front, res.selected_index, f"{res.explainer}, neuron {j}", " ; ".join(truths) or None,
+                       latex=latex)
+    log_figure(fig, record.pareto_plot(j))
+
+
+def _log_results(results: list[NeuronExplanation], truths: list[str], X_verify: np.ndarray, variables: list[str],
+                 tolerance: float, projector: np.ndarray | None, run_id: str, model: Any, explainer: Explainer,
+                 selections: dict[int, Preselection]) -> dict[str, Any]:
+    """Verification against the ground truth (if any) and the fit to each latent itself, then the
+    equations table and the run's summary tags and metrics."""
+    import mlflow
+
+    from latentlaw.explain import latent_fit
+    from latentlaw.explain.gradients import neuron_values_and_gradients
+    from latentlaw.tracking.runs import log_json
 
     rows: list[dict[str, Any]] = []
+    method = latent_fit.AFFINE_REFIT if explainer.objective == "gradient" else latent_fit.AS_FITTED
+    mlflow.set_tag(record.R2_METHOD, method)
     for res in results:
         j = res.neuron
         verdict = verify(res.expression, res.front, truths, X_verify, variables, tolerance, projector)
+        latent, latent_gradients = neuron_values_and_gradients(model, X_verify, j, explainer.layer)
+        fit = latent_fit.score(res.expression, list(res.front["sympy"]), X_verify, variables, latent,
+                               latent_gradients, explainer.objective)
+        mlflow.log_metrics({record.neuron_metric(record.LATENT_R2_METRIC, j): _finite(fit.r2),
+                            record.neuron_metric(record.LATENT_BEST_R2_METRIC, j): _finite(fit.best_r2),
+                            record.neuron_metric(record.LATENT_ALIGNMENT_METRIC, j): fit.alignment})
         selected = res.front.iloc[res.selected_index]
-        mlflow.log_table(_front_table(res), record.front_table(j))
-        fig = pareto_chart(res.front, res.selected_index, f"{res.explainer}, neuron {j}", " ; ".join(truths) or None)
-        log_figure(fig, record.pareto_plot(j))
-        mlflow.log_text(str(res.expression), record.equation_file(j, "txt"))
-        mlflow.log_text(sympy.srepr(res.expression), record.equation_file(j, "srepr"))
-        mlflow.log_text(sympy.latex(res.expression), record.equation_file(j, "tex"))
-        mlflow.set_tag(record.neuron_equation_tag(j), str(res.expression)[:5000])
-        mlflow.log_metrics({record.neuron_metric(record.SEARCH_SECONDS_METRIC, j): res.seconds,
-                            record.neuron_metric("loss", j): float(selected["loss"]),
-                            record.neuron_metric("complexity", j): float(selected["complexity"])})
+        chosen = selections.get(j)
         rows.append({
             "neuron": j,
             "equation": str(res.expression),
@@ -221,12 +386,22 @@ def _log_results(results: list[NeuronExplanation], truths: list[str], X_verify: 
             "form_alignment": verdict.form_alignment,
             "exact_form": verdict.exact_form,
             "interrupted": res.interrupted,
+            record.COLUMN_R2: _finite(fit.r2),
+            record.COLUMN_BEST_R2: _finite(fit.best_r2),
+            record.COLUMN_ALIGNMENT: fit.alignment,
+            record.COLUMN_INPUTS: ",".join(chosen.variables) if chosen else "",
+            record.COLUMN_INPUT_SHARE: chosen.kept_share if chosen else 1.0,
         })
     first = rows[0]
     mlflow.log_table({k: [r[k] for r in rows] for k in rows[0]}, record.EQUATIONS_TABLE)
     log_json(results[0].settings, record.SEARCHER_SETTINGS)
     mlflow.set_tags({record.EQUATION: first["equation"][:5000], record.EQUATION_LATEX: first["latex"][:5000]})
     mlflow.log_metric(record.SEARCH_SECONDS_METRIC, float(sum(r["seconds"] for r in rows)))
+    r2 = np.array([r[record.COLUMN_R2] for r in rows])
+    mlflow.log_metrics({record.LATENT_R2_MIN_METRIC: float(r2.min()),
+                        record.LATENT_R2_MEDIAN_METRIC: float(np.median(r2)),
+                        record.LATENT_R2_MAX_METRIC: float(r2.max()),
+                        record.LATENT_R2_SHARE_90_METRIC: float(np.mean(r2 >= 0.9))})
     if truths:
         best = max(rows, key=lambda r: r["ground_truth_alignment"])
         mlflow.set_tags({record.RECOVERED: str(any(r["recovered"] for r in rows)).lower(),
@@ -235,7 +410,14 @@ def _log_results(results: list[NeuronExplanation], truths: list[str], X_verify: 
                          record.RECOVERED_NEURON: str(best["neuron"])})
         mlflow.log_metrics({record.ALIGNMENT_METRIC: float(best["ground_truth_alignment"]),
                             record.FORM_ALIGNMENT_METRIC: float(max(r["form_alignment"] for r in rows))})
-    return {"run_id": run_id, "neurons": rows, "ground_truth": truths, "tracking_uri": mlflow.get_tracking_uri()}
+    return {"run_id": run_id, "neurons": rows, "ground_truth": truths, "tracking_uri": mlflow.get_tracking_uri(),
+            "r2_method": method}
+
+
+def _finite(value: float) -> float:
+    """MLflow and JSON tables take no infinities: an expression undefined on some held-out rows
+    (R^2 = -inf) is logged as -1e9, far below any real fit."""
+    return float(value) if np.isfinite(value) else -1e9 if value < 0 else float("nan")
 
 
 def report(summary: dict[str, Any]) -> str:
@@ -248,7 +430,12 @@ def report(summary: dict[str, Any]) -> str:
             f"  -> {'RECOVERED' if r['recovered'] else 'not recovered'} (alignment {r['ground_truth_alignment']:.6f}; "
             f"{'the exact form' if r['exact_form'] else 'not the exact form'} with refitted constants)")
         lines.append(f"neuron {r['neuron']}: {r['equation']}   [complexity {r['complexity']}, loss {r['loss']:.3g}, "
-                     f"{r['seconds']:.1f} s]{verdict}")
+                     f"R^2 {r[record.COLUMN_R2]:.3f}, {r['seconds']:.1f} s]{verdict}")
+    r2 = np.array([r[record.COLUMN_R2] for r in summary["neurons"]])
+    if len(r2) > 1:
+        lines.append(f"R^2 against each latent on held-out rows ({summary['r2_method']}): min {r2.min():.3f}, "
+                     f"median {np.median(r2):.3f}, max {r2.max():.3f}; {np.mean(r2 >= 0.9):.0%} of "
+                     f"{len(r2)} latents >= 0.9")
     if summary["ground_truth"]:
         lines.append(f"ground truth: {' ; '.join(summary['ground_truth'])}")
     else:

@@ -96,6 +96,7 @@ def dataset_record(dataset: TripletDataset | TableDataset) -> dict[str, Any]:
         "kind": dataset.kind,
         "variables": list(dataset.variables),
         "ground_truth": list(dataset.ground_truth),
+        "generators": list(getattr(dataset, "generators", [])),  # how synthetic columns were made; not a law
         "description": dataset.description,
         "synthetic": bool(dataset.synthetic),
         "sizes": {split: int(len(getattr(dataset, split))) for split in ("train", "val", "test")},

@@ -93,6 +93,35 @@ def front_checkpoint(neuron: int) -> str:
     return f"{CHECKPOINTS_DIR}/front_neuron_{neuron}.csv"
 
 
+# --- autoencoder latents: preselection, fit to the latent, progress (explain runs) ---------------
+# Written by tasks/explain.py for every explained latent; read by the analysis reports
+# (feature usage per latent). Per-latent metrics are neuron_metric(<name>, j).
+LATENT_R2_METRIC = "latent_r2"  # R^2 of the selected expression against the latent (held-out rows)
+LATENT_BEST_R2_METRIC = "latent_best_r2"  # the best R^2 of any expression on the front
+LATENT_ALIGNMENT_METRIC = "latent_alignment"  # |mean cos| of its gradient field with the latent's
+PRESELECTED_INPUTS_METRIC = "preselected_inputs"  # how many inputs the latent's search saw
+PRESELECTED_SHARE_METRIC = "preselected_share"  # their share of the latent's gradient energy
+LATENT_R2_MIN_METRIC = "latent_r2_min"  # run-level summaries over the explained latents
+LATENT_R2_MEDIAN_METRIC = "latent_r2_median"
+LATENT_R2_MAX_METRIC = "latent_r2_max"
+LATENT_R2_SHARE_90_METRIC = "latent_r2_share_0.9"  # share of latents with R^2 >= 0.9
+LATENTS_DONE_METRIC = "latents_done"  # logged with step = count as each search finishes
+R2_METHOD = "latentlaw.r2_method"  # tag: "as fitted" or "affine refit z ~ a + b*T" (explain.latent_fit)
+PRESELECTION = "latentlaw.preselection"  # tag: the settings, or "off"
+# Columns the explain task adds to EQUATIONS_TABLE, one row per latent.
+COLUMN_R2 = LATENT_R2_METRIC
+COLUMN_BEST_R2 = LATENT_BEST_R2_METRIC
+COLUMN_ALIGNMENT = LATENT_ALIGNMENT_METRIC
+COLUMN_INPUTS = "inputs"  # the preselected variable names the search saw, comma-separated ("" = all)
+COLUMN_INPUT_SHARE = PRESELECTED_SHARE_METRIC
+PRESELECTION_DIR = "preselection"  # preselection/neuron_<j>.json: inputs, variables, shares, kept_share
+
+
+def preselection_file(neuron: int) -> str:
+    """``preselection/neuron_<j>.json``: which inputs latent j's search saw and their energy shares."""
+    return f"{PRESELECTION_DIR}/neuron_{neuron}.json"
+
+
 def neuron_equation_tag(neuron: int) -> str:
     return f"equation.neuron_{neuron}"
 
