@@ -25,6 +25,9 @@ def latest_explain_runs(experiments: list[str] | None) -> pd.DataFrame:
     if runs.empty:
         return runs
     runs = runs.copy()
+    for tag in (record.EXPERIMENT, record.DATASET, record.EXPLAINER):  # absent when no run has the tag
+        if f"tags.{tag}" not in runs:
+            runs[f"tags.{tag}"] = None
     runs["key"] = runs[f"tags.{record.EXPERIMENT}"].fillna("")
     blank = runs["key"] == ""
     runs.loc[blank, "key"] = "dataset/" + runs.loc[blank, f"tags.{record.DATASET}"].fillna("?")

@@ -96,7 +96,7 @@ def usable_truths(dataset_record: dict[str, Any], variables: list[str]) -> list[
     starts. Runs made before generators had their own key listed a synthetic table's
     ``column = formula`` lines as ground truth; those describe the data, not a latent, and are
     set aside with a note instead of failing verification after the search."""
-    from latentlaw.symbolic.parse_sympy import parse_sympy
+    from latentlaw.data.truth import parse_expression
 
     listed = [str(t) for t in dataset_record.get("ground_truth", [])]
     generators = [t for t in listed if "=" in t]
@@ -105,7 +105,7 @@ def usable_truths(dataset_record: dict[str, Any], variables: list[str]) -> list[
               "columns were generated, not a law over the inputs; they are not used to verify the equations")
     truths = [t for t in listed if "=" not in t]
     for truth in truths:
-        parse_sympy(truth, variables, what="the training run's ground truth")
+        parse_expression(truth, variables)  # a DataError naming the string, before any run exists
     return truths
 
 
