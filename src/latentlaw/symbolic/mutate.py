@@ -12,6 +12,7 @@ from typing import Callable, Sequence
 
 from latentlaw.symbolic import mutation_functions as mf
 from latentlaw.symbolic.complexity import complexity
+from latentlaw.symbolic.concepts import canonical_concepts, concept_terms, join_terms, lower_complexity
 from latentlaw.symbolic.constraints import satisfies
 from latentlaw.symbolic.context import SearchContext
 from latentlaw.symbolic.expression import Node
@@ -27,14 +28,22 @@ def valid_terms(terms: Sequence[Node], ctx: SearchContext) -> tuple[Node, ...] |
     square = o.operator("square")
     if square is not None and o.weights.of_operator("square") > o.weights.of_operator("*"):
         square = None  # x*x is the cheaper spelling under these weights: keep it
-    canon = canonical_terms([simplify_tree(t, square) if t.key is None else t for t in terms], o)
-    if canon is None:
-        return None
-    join = o.weights.of_operator("+")
-    lower_bound = sum(complexity(t, o.weights) for t in canon) + join * (len(canon) - 1)
-    if lower_bound > o.maxsize:
-        return None
-    if not all(satisfies(t, o.constraints, o.nested_constraints, o.weights) for t in canon):
+    simplified = [simplify_tree(t, square) if t.key is None else t for t in terms]
+    if o.n_concepts > 1:
+        canon = canonical_concepts(simplified, o)
+        if canon is None or lower_complexity(canon, o) > o.maxsize:
+            return None
+        parts = [t for c in canon for t in concept_terms(c, o)]
+    else:
+        canon = canonical_terms(simplified, o)
+        if canon is None:
+            return None
+        join = o.weights.of_operator("+")
+        lower_bound = sum(complexity(t, o.weights) for t in canon) + join * (len(canon) - 1)
+        if lower_bound > o.maxsize:
+            return None
+        parts = canon
+    if not all(satisfies(t, o.constraints, o.nested_constraints, o.weights) for t in parts):
         return None
     return canon
 
@@ -53,6 +62,8 @@ def _choose(weights: dict[str, float], ctx: SearchContext) -> str:
 def propose(member: PopMember, ctx: SearchContext) -> list[Node] | None:
     """One raw proposal (before canonical form); None when the chosen move does not apply."""
     o = ctx.options
+    if o.n_concepts > 1:
+        return propose_concepts(member, ctx)
     terms = list(member.terms)
     weights = dict(o.mutation_weights)
     if not o.linear or len(terms) >= o.max_terms:
@@ -77,6 +88,40 @@ def propose(member: PopMember, ctx: SearchContext) -> list[Node] | None:
         return None
     terms[k] = changed
     return terms
+
+
+def propose_concepts(member: PopMember, ctx: SearchContext) -> list[Node] | None:
+    """One proposal for a k-concept member: the term moves act inside one concept (a sum of
+    terms), the tree moves on that concept's whole tree (so prepend_node folds a sum)."""
+    o = ctx.options
+    concepts = list(member.terms)
+    i = int(ctx.rng.integers(len(concepts)))
+    terms = concept_terms(concepts[i], o)
+    weights = dict(o.mutation_weights)
+    weights.pop("fold_terms")
+    if not o.linear or len(terms) >= o.max_terms:
+        weights.pop("add_term")
+    if len(terms) < 2:
+        weights.pop("delete_term")
+    move = _choose(weights, ctx)
+    k = int(ctx.rng.integers(len(terms)))
+    if move in ("add_term", "delete_term", "replace_term"):
+        if move == "add_term":
+            terms = terms + [mf.random_tree(ctx, int(ctx.rng.integers(0, 3)))]
+        elif move == "delete_term":
+            terms = terms[:k] + terms[k + 1:]
+        else:
+            terms = terms[:k] + [mf.random_tree(ctx, int(ctx.rng.integers(0, 3)))] + terms[k + 1:]
+        concepts[i] = join_terms(terms, o)
+        return concepts
+    target = terms[k] if len(terms) > 1 and ctx.rng.random() < 0.5 else None  # a term, or the whole concept
+    changed = mf.TREE_MUTATIONS[move](concepts[i] if target is None else target, ctx)
+    if changed is None:
+        return None
+    if target is not None:
+        changed = join_terms(terms[:k] + [changed] + terms[k + 1:], o)
+    concepts[i] = changed
+    return concepts
 
 
 def fold_terms(member: PopMember, ctx: SearchContext) -> list[Node] | None:
@@ -117,7 +162,9 @@ def crossover(a: PopMember, b: PopMember, ctx: SearchContext) -> tuple[Node, ...
         k = int(ctx.rng.integers(len(terms)))
         donor = b.terms[int(ctx.rng.integers(len(b.terms)))]
         if ctx.rng.random() < 0.5:
-            if ctx.options.linear and len(terms) < ctx.options.max_terms and ctx.rng.random() < 0.5:
+            if ctx.options.n_concepts > 1:
+                terms[k] = donor  # swap a whole concept
+            elif ctx.options.linear and len(terms) < ctx.options.max_terms and ctx.rng.random() < 0.5:
                 terms.append(donor)
             else:
                 terms[k] = donor

@@ -29,6 +29,7 @@ from latentlaw.symbolic.options import Options
 
 NAME = "operon"
 OBJECTIVES: tuple[str, ...] = ("regression",)
+CAPABILITIES: frozenset[str] = frozenset()  # none of projector, patience, concepts (see backends/__init__.py)
 
 # SymbolicSearch operator names -> operon primitive names.
 OPERATORS: dict[str, str] = {
