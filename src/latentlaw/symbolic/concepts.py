@@ -59,10 +59,28 @@ def join_terms(terms: Sequence[Node], options: Options) -> Node:
     return out
 
 
+def strip_outer(concept: Node) -> Node:
+    """The concept without outer functions of it: grad f(T) = f'(T) grad T spans what grad T
+    spans, so f(T), c*T, T + c, c/T, T^c all count as T (as any invertible reshaping would)."""
+    node = concept
+    while node.op is not None:
+        if node.op.arity == 1:
+            node = node.left
+        elif node.right.is_constant and node.left.has_variables():
+            node = node.left
+        elif node.left.is_constant and node.right.has_variables():
+            node = node.right
+        else:
+            break
+    return node
+
+
 def canonical_concept(concept: Node, options: Options) -> Node | None:
-    """Split the sum, strip outer affine wrappers of each term, drop duplicates, sort, re-join."""
+    """Strip outer functions, split the sum, strip outer affine wrappers of each term, drop
+    duplicates, sort, re-join."""
     from latentlaw.symbolic.member import term_key
 
+    concept = strip_outer(concept)
     out: dict[str, Node] = {}
     for part in concept_terms(concept, options):
         node = strip_linear(part) if options.linear else (part if part.has_variables() else None)
@@ -103,7 +121,10 @@ def lower_complexity(concepts: Sequence[Node], options: Options) -> int:
 
 
 class SpanProblem:
-    """Gram quantities of every term of every concept on one set of rows, and the span loss."""
+    """Gram quantities of every term of every concept on one set of rows, and the span loss.
+
+    Layout (m, m, n) and (m, n): a concept's block is contiguous along the samples, which is
+    what the coefficient solver (``objectives._best_aligned``) reads."""
 
     def __init__(self, groups: list[list], data: Dataset) -> None:
         self.sizes = [len(g) for g in groups]
@@ -111,27 +132,34 @@ class SpanProblem:
         m, n = len(flat), data.n
         self.n, self.m, self.k = n, m, len(groups)
         self.weights = data.weights
-        M = np.empty((n, m, m))
-        a = np.empty((n, m))
+        M = np.empty((m, m, n))
+        a = np.empty((m, n))
         for p, s in enumerate(flat):
-            a[:, p] = s.proj
-            M[:, p, p] = s.sq
+            a[p] = s.proj
+            M[p, p] = s.sq
             for q in range(p):
-                M[:, p, q] = M[:, q, p] = _pair(s.grad, flat[q].grad)
+                M[p, q] = M[q, p] = _pair(s.grad, flat[q].grad)
         self.M, self.a = M, a
         self.offsets = np.cumsum([0] + self.sizes)
+        self.slices = [slice(self.offsets[i], self.offsets[i + 1]) for i in range(self.k)]
 
-    def block(self, coefs: Sequence[np.ndarray]) -> np.ndarray:
-        C = np.zeros((self.m, self.k))
-        for i, c in enumerate(coefs):
-            C[self.offsets[i]:self.offsets[i + 1], i] = c
-        return C
+    def gram(self, coefs: Sequence[np.ndarray], which: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(V (n, k', k'), b (n, k')): Gram matrix of the ``which`` concepts' gradients and their
+        dot products with the target, per sample."""
+        k = len(which)
+        V = np.empty((self.n, k, k))
+        b = np.empty((self.n, k))
+        for x, i in enumerate(which):
+            si, ci = self.slices[i], coefs[i]
+            b[:, x] = ci @ self.a[si]
+            for y in range(x + 1):
+                j = which[y]
+                V[:, x, y] = V[:, y, x] = np.einsum("p,pqn,q->n", ci, self.M[si, self.slices[j]], coefs[j])
+        return V, b
 
     def per_sample(self, coefs: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
         """Per-sample loss and normalised Gram determinant of the concepts' gradients."""
-        C = self.block(coefs)
-        V = np.matmul(C.T, np.matmul(self.M, C))  # (n, k, k): concept gradient Gram matrices
-        b = self.a @ C
+        V, b = self.gram(coefs, range(self.k))
         explained, det = _explained(V, b)
         if explained is None:
             return None
@@ -150,83 +178,84 @@ class SpanProblem:
     def solve_concept(self, coefs: list[np.ndarray], i: int, refine: bool) -> np.ndarray | None:
         """Concept i's coefficients with the others fixed: target and term gradients are projected
         off the other concepts' gradients, then the single-concept eigenproblem is solved."""
-        lo, hi = self.offsets[i], self.offsets[i + 1]
-        K = hi - lo
-        M_ii = self.M[:, lo:hi, lo:hi]
-        a_i = self.a[:, lo:hi]
+        si = self.slices[i]
+        K = self.sizes[i]
+        M_ii = self.M[si, si]
+        a_i = self.a[si]
         others = [j for j in range(self.k) if j != i]
-        if others:
-            C = self.block(coefs)[:, others]
-            MC = np.matmul(self.M, C)  # (n, m, k - 1)
-            V = np.matmul(C.T, MC)
-            b = self.a @ C
-            X = MC[:, lo:hi, :]  # term gradients of concept i . other concepts' gradients
-            if len(others) == 1:  # one other concept: scalar divisions, no batched solve
-                inv = 1.0 / np.maximum(V[:, 0, 0] * (1 + RIDGE), TINY)
-                x = X[:, :, 0]
-                M_ii = M_ii - (x * inv[:, None])[:, :, None] * x[:, None, :]
-                bz = b[:, 0] * inv
-                a_i = a_i - x * bz[:, None]
-                r2 = np.clip(1.0 - b[:, 0] * bz, 0.0, 1.0)
-            else:
-                diag = np.maximum(np.einsum("nkk->nk", V), TINY)
-                ridge = RIDGE * diag[:, :, None] * np.eye(len(others))
-                try:
-                    Z = np.linalg.solve(V + ridge, np.concatenate([np.transpose(X, (0, 2, 1)), b[:, :, None]], axis=2))
-                except np.linalg.LinAlgError:
-                    return None
-                M_ii = M_ii - np.matmul(X, Z[:, :, :K])
-                a_i = a_i - np.einsum("npk,nk->np", X, Z[:, :, K])
-                r2 = np.clip(1.0 - np.einsum("nk,nk->n", b, Z[:, :, K]), 0.0, 1.0)
-            # the residual target r = g - (its part in the others' span), made unit: then the exact
-            # coefficients align with it on every sample (ratio 1, the top eigenvalue), and each
-            # sample is weighted by |r|^2, its share of the loss
-            a_i = a_i / np.sqrt(np.maximum(r2, TINY))[:, None]
+        V, b = self.gram(coefs, others)
+        # term gradients of concept i . other concepts' gradients: (K, k - 1, n)
+        X = np.stack([np.einsum("pqn,q->pn", self.M[si, self.slices[j]], coefs[j]) for j in others], axis=1)
+        if len(others) == 1:  # one other concept: scalar divisions, no batched solve
+            inv = 1.0 / np.maximum(V[:, 0, 0] * (1 + RIDGE), TINY)
+            x = X[:, 0, :]
+            M_ii = M_ii - x[:, None, :] * (x * inv)[None, :, :]
+            bz = b[:, 0] * inv
+            a_i = a_i - x * bz
+            r2 = np.clip(1.0 - b[:, 0] * bz, 0.0, 1.0)
         else:
-            r2 = np.ones(self.n)
-        flat = np.transpose(M_ii, (1, 2, 0)).reshape(K * K, self.n)
-        T = np.ascontiguousarray(a_i.T)
+            diag = np.maximum(np.einsum("nkk->nk", V), TINY)
+            ridge = RIDGE * diag[:, :, None] * np.eye(len(others))
+            rhs = np.concatenate([np.transpose(X, (2, 1, 0)), b[:, :, None]], axis=2)  # (n, k - 1, K + 1)
+            try:
+                Z = np.linalg.solve(V + ridge, rhs)
+            except np.linalg.LinAlgError:
+                return None
+            M_ii = M_ii - np.einsum("pkn,nkq->pqn", X, Z[:, :, :K])
+            a_i = a_i - np.einsum("pkn,nk->pn", X, Z[:, :, K])
+            r2 = np.clip(1.0 - np.einsum("nk,nk->n", b, Z[:, :, K]), 0.0, 1.0)
+        # the residual target r = g - (its part in the others' span), made unit: then the exact
+        # coefficients align with it on every sample (ratio 1, the top eigenvalue), and each
+        # sample is weighted by |r|^2, its share of the loss
+        a_i = a_i / np.sqrt(np.maximum(r2, TINY))
+        flat = np.ascontiguousarray(M_ii).reshape(K * K, self.n)
         w = r2 if self.weights is None else r2 * self.weights
-        trace = np.einsum("npp->n", M_ii)
-        weights = 1.0 / np.maximum(trace, TINY)
-        c = _best_aligned(flat, T, weights * w, K)
+        weights = 1.0 / np.maximum(flat[:: K + 1].sum(axis=0), TINY)
+        c = _best_aligned(flat, a_i, weights * w, K)
         if c is None or not refine:
             return c
-        norm2 = np.einsum("p,npq,q->n", c, M_ii, c)  # re-weight so every sample counts as one angle
+        norm2 = c @ (c @ flat.reshape(K, K * self.n)).reshape(K, self.n)  # re-weight: each sample one angle
         weights = 1.0 / np.maximum(norm2, 1e-6 * float(norm2.sum()) / self.n + TINY)
-        again = _best_aligned(flat, T, weights * w, K)
+        again = _best_aligned(flat, a_i, weights * w, K)
         return c if again is None else again
 
     def solve(self) -> tuple[list[np.ndarray], float] | None:
+        """Inner coefficients by block coordinate descent. With one multi-term concept a block
+        solve is exact given the others (one sweep, plus the re-weighted refinement once the
+        candidate is good); with several, each starts aligned with the target on its own."""
         coefs = [np.ones(s) for s in self.sizes]
         multi = [i for i, s in enumerate(self.sizes) if s > 1]
-        for i in multi:  # start: each concept aligned with the target on its own
-            lo, hi = self.offsets[i], self.offsets[i + 1]
-            K = hi - lo
-            flat = np.transpose(self.M[:, lo:hi, lo:hi], (1, 2, 0)).reshape(K * K, self.n)
-            weights = 1.0 / np.maximum(np.einsum("npp->n", self.M[:, lo:hi, lo:hi]), TINY)
-            c = _best_aligned(flat, np.ascontiguousarray(self.a[:, lo:hi].T), weights, K)
+        for i in multi[1:]:
+            si, K = self.slices[i], self.sizes[i]
+            flat = np.ascontiguousarray(self.M[si, si]).reshape(K * K, self.n)
+            weights = 1.0 / np.maximum(flat[:: K + 1].sum(axis=0), TINY)
+            c = _best_aligned(flat, self.a[si], weights if self.weights is None else weights * self.weights, K)
             if c is not None:
                 coefs[i] = c
         loss = self.loss(coefs)
-        for _ in range(ROUNDS if multi else 0):
+        refined = False
+        for sweep in range(ROUNDS if multi else 0):
+            if sweep > 0 and len(multi) == 1 and (refined or not loss < REFINE_BELOW):
+                break
             improved = False
+            refine = loss < REFINE_BELOW
+            refined |= refine
             for i in multi:
-                c = self.solve_concept(coefs, i, loss < REFINE_BELOW)
+                c = self.solve_concept(coefs, i, refine)
                 if c is None:
                     continue
                 trial = coefs[:i] + [c] + coefs[i + 1:]
                 trial_loss = self.loss(trial)
-                if trial_loss < loss * (1 - 1e-9):
+                if trial_loss < loss * (1 - 1e-9) or not math.isfinite(loss):
                     coefs, loss, improved = trial, trial_loss, True
-            if not improved or loss < 1e-14:
+            if (not improved and len(multi) > 1) or loss < 1e-14:
                 break
         if not math.isfinite(loss):
             return None
         return coefs, loss
 
     def contributions(self, coefs: Sequence[np.ndarray]) -> list[np.ndarray]:
-        size = np.sqrt(np.einsum("npp->p", self.M) / self.n)
+        size = np.sqrt(np.einsum("ppn->p", self.M) / self.n)
         return [np.abs(c) * size[self.offsets[i]:self.offsets[i + 1]] for i, c in enumerate(coefs)]
 
 
