@@ -235,8 +235,8 @@ class SpanProblem:
         loss = self.loss(coefs)
         refined = False
         for sweep in range(ROUNDS if multi else 0):
-            if sweep > 0 and len(multi) == 1 and (refined or not loss < REFINE_BELOW):
-                break
+            if sweep > 0 and (not loss < REFINE_BELOW or len(multi) == 1 and refined):
+                break  # poor candidates get one sweep; good ones are refined
             improved = False
             refine = loss < REFINE_BELOW
             refined |= refine

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
+import numpy as np
+
 from latentlaw.symbolic import mutation_functions as mf
 from latentlaw.symbolic.complexity import complexity
 from latentlaw.symbolic.concepts import canonical_concepts, concept_terms, join_terms, lower_complexity
@@ -98,13 +100,19 @@ def propose_concepts(member: PopMember, ctx: SearchContext) -> list[Node] | None
     i = int(ctx.rng.integers(len(concepts)))
     terms = concept_terms(concepts[i], o)
     weights = dict(o.mutation_weights)
-    weights.pop("fold_terms")
     if not o.linear or len(terms) >= o.max_terms:
         weights.pop("add_term")
     if len(terms) < 2:
         weights.pop("delete_term")
+        weights.pop("fold_terms")
     move = _choose(weights, ctx)
     k = int(ctx.rng.integers(len(terms)))
+    if move == "fold_terms":  # part of a concept's sum under a function: x^2 + y^2 -> sqrt(x^2 + y^2)
+        folded = fold(terms, member.primary.coefs[i], ctx)
+        if folded is None:
+            return None
+        concepts[i] = join_terms(folded, o)
+        return concepts
     if move in ("add_term", "delete_term", "replace_term"):
         if move == "add_term":
             terms = terms + [mf.random_tree(ctx, int(ctx.rng.integers(0, 3)))]
@@ -114,7 +122,9 @@ def propose_concepts(member: PopMember, ctx: SearchContext) -> list[Node] | None
             terms = terms[:k] + [mf.random_tree(ctx, int(ctx.rng.integers(0, 3)))] + terms[k + 1:]
         concepts[i] = join_terms(terms, o)
         return concepts
-    target = terms[k] if len(terms) > 1 and ctx.rng.random() < 0.5 else None  # a term, or the whole concept
+    # a term, or (a quarter of the time) the whole concept: an outer function of all of it is
+    # stripped (same span), but an edit inside its sum is not
+    target = terms[k] if len(terms) > 1 and ctx.rng.random() < 0.75 else None
     changed = mf.TREE_MUTATIONS[move](concepts[i] if target is None else target, ctx)
     if changed is None:
         return None
@@ -128,15 +138,19 @@ def fold_terms(member: PopMember, ctx: SearchContext) -> list[Node] | None:
     """Nest part of the sum: c1 t1 + c2 t2 (with the member's own coefficients) becomes one term
     f(c1 t1 + c2 t2) under a random non-affine operator, e.g. x1^2 + x2^2 -> sqrt(x1^2 + x2^2).
     This is how sums grow into the arguments of other functions."""
+    return fold(list(member.terms), member.primary.coefs, ctx)
+
+
+def fold(terms: list[Node], coefs: np.ndarray, ctx: SearchContext) -> list[Node] | None:
+    """``fold_terms`` on a list of terms with their solved coefficients."""
     o = ctx.options
-    K = len(member.terms)
+    K = len(terms)
     chosen = sorted(ctx.rng.choice(K, size=int(ctx.rng.integers(2, K + 1)), replace=False).tolist())
-    coefs = member.primary.coefs
     plus, times = o.operator("+"), o.operator("*")
     total = None
     for k in chosen:
         c = float(coefs[k])
-        part = member.terms[k] if c == 1.0 else Node.binary(times, Node.const(c), member.terms[k])
+        part = terms[k] if c == 1.0 else Node.binary(times, Node.const(c), terms[k])
         total = part if total is None else Node.binary(plus, total, part)
     ops = [op for op in (*ctx.unary, *o.binary) if op.name not in ("+", "-", "neg")]
     if not ops:
@@ -148,7 +162,7 @@ def fold_terms(member: PopMember, ctx: SearchContext) -> list[Node] | None:
         folded = Node.binary(op, total, mf.random_leaf(ctx))
     else:
         folded = Node.binary(op, mf.random_leaf(ctx), total)
-    return [t for k, t in enumerate(member.terms) if k not in chosen] + [folded]
+    return [t for k, t in enumerate(terms) if k not in chosen] + [folded]
 
 
 def mutate(member: PopMember, ctx: SearchContext) -> tuple[Node, ...] | None:
