@@ -14,8 +14,9 @@ from typing import Any, Mapping
 
 from latentlaw.symbolic import operators as ops
 from latentlaw.symbolic.complexity import ComplexityWeights
+from latentlaw.symbolic.objectives import OBJECTIVES as LOSSES
 
-OBJECTIVES = ("gradient", "regression")
+OBJECTIVES = tuple(LOSSES)  # each objective owns its rules (objectives.py)
 BINARY_OPERATORS = ("+", "-", "*", "/")
 UNARY_OPERATORS = ("square", "sqrt", "sin", "cos", "exp", "log")
 MODEL_SELECTIONS = ("best", "accuracy", "score")
@@ -105,8 +106,9 @@ def check_n_concepts(value: Any, objective: str, n_inputs: int | None = None) ->
             value = _positive_int("n_concepts", value)
         except ValueError:
             raise ValueError(f"n_concepts must be an integer >= 1 or 'auto', got {value!r}.") from None
-    if value != 1 and objective != "gradient":
-        raise ValueError(f"n_concepts={value!r} needs objective='gradient' (a neuron's gradient lies in the span of "
+    if value != 1 and not (objective in LOSSES and LOSSES[objective].concepts):
+        able = [name for name, loss in LOSSES.items() if loss.concepts]
+        raise ValueError(f"n_concepts={value!r} needs objective={able[0]!r} (a neuron's gradient lies in the span of "
                          f"its laws' gradients; values have no such rule); use n_concepts=1 with {objective!r}.")
     if n_inputs is not None and value != "auto" and value > n_inputs:
         raise ValueError(f"n_concepts={value} is larger than the number of inputs ({n_inputs}): at most {n_inputs} "
