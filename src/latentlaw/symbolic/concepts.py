@@ -43,6 +43,8 @@ ROUNDS = 2  # block coordinate descent sweeps over the concepts' inner coefficie
 RIDGE = 1e-12  # relative ridge on k x k Gram matrices
 DEPENDENT = 1e-10  # normalised Gram determinant below this: the concepts' gradients are dependent there
 PRUNE = 1e-4  # a term below this share of its concept is dropped
+WARM_LIMIT = 50_000  # concepts whose last solved coefficients are remembered (per row set)
+_WARM: dict[tuple[int, str], np.ndarray] = {}  # (rows token, concept) -> coefficients: warm starts
 
 
 
@@ -219,13 +221,19 @@ class SpanProblem:
         again = _best_aligned(flat, a_i, weights * w, K)
         return c if again is None else again
 
-    def solve(self) -> tuple[list[np.ndarray], float] | None:
-        """Inner coefficients by block coordinate descent. With one multi-term concept a block
-        solve is exact given the others (one sweep, plus the re-weighted refinement once the
-        candidate is good); with several, each starts aligned with the target on its own."""
-        coefs = [np.ones(s) for s in self.sizes]
+    def solve(self, starts: Sequence[np.ndarray | None] = ()) -> tuple[list[np.ndarray], float] | None:
+        """Inner coefficients by block coordinate descent. ``starts``: coefficients a concept had in
+        an earlier member (evolution changes one concept at a time), solved last and, for poor
+        candidates, not at all. With one multi-term concept a block solve is exact given the others
+        (one sweep, plus the re-weighted refinement once the candidate is good); a cold concept
+        other than the first solved starts aligned with the target on its own."""
+        starts = list(starts) or [None] * self.k
+        coefs = [np.ones(s) if c is None or len(c) != s else c for s, c in zip(self.sizes, starts)]
         multi = [i for i, s in enumerate(self.sizes) if s > 1]
-        for i in multi[1:]:
+        warm = {i for i in multi if starts[i] is not None and len(starts[i]) == self.sizes[i]}
+        order = [i for i in multi if i not in warm] + [i for i in multi if i in warm]
+        cold = len(order) - len(warm)
+        for i in order[1:cold]:
             si, K = self.slices[i], self.sizes[i]
             flat = np.ascontiguousarray(self.M[si, si]).reshape(K * K, self.n)
             weights = 1.0 / np.maximum(flat[:: K + 1].sum(axis=0), TINY)
@@ -240,7 +248,9 @@ class SpanProblem:
             improved = False
             refine = loss < REFINE_BELOW
             refined |= refine
-            for i in multi:
+            for i in order:
+                if sweep == 0 and i in warm and cold and not loss < REFINE_BELOW:
+                    continue  # a poor candidate keeps its warm concepts as they were
                 c = self.solve_concept(coefs, i, refine)
                 if c is None:
                     continue
@@ -299,10 +309,14 @@ def evaluate_concepts(concepts: tuple[Node, ...], data: Dataset, objective: Obje
             stats.append(s)
         groups.append(stats)
     problem = SpanProblem(groups, data)
-    solved = problem.solve()
+    keys = [(data.token, c.key or to_string(c)) for c in concepts]
+    solved = problem.solve([_WARM.get(key) for key in keys])
     if solved is None:
         return None
     coefs, loss = solved
+    if len(_WARM) > WARM_LIMIT:
+        _WARM.clear()
+    _WARM.update(zip(keys, coefs))
     shares = problem.contributions(coefs)
     if any(len(s) > 1 and (s < PRUNE * s.max()).any() for s in shares):
         keep = [s >= PRUNE * s.max() for s in shares]
