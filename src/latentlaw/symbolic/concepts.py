@@ -33,7 +33,7 @@ import numpy as np
 from latentlaw.symbolic.complexity import complexity
 from latentlaw.symbolic.dataset import Dataset
 from latentlaw.symbolic.expression import Node
-from latentlaw.symbolic.objectives import REFINE_BELOW, SNAP, TINY, Objective, _best_aligned, _canonical_scale, _pair
+from latentlaw.symbolic.objectives import REFINE_BELOW, SNAP, TINY, Objective, _best_aligned, _canonical_scale, gram
 from latentlaw.symbolic.options import Options
 from latentlaw.symbolic.simplify import split_sum, strip_linear
 from latentlaw.symbolic.strings import to_string
@@ -131,17 +131,9 @@ class SpanProblem:
     def __init__(self, groups: list[list], data: Dataset) -> None:
         self.sizes = [len(g) for g in groups]
         flat = [s for g in groups for s in g]
-        m, n = len(flat), data.n
-        self.n, self.m, self.k = n, m, len(groups)
+        self.n, self.m, self.k = data.n, len(flat), len(groups)
         self.weights = data.weights
-        M = np.empty((m, m, n))
-        a = np.empty((m, n))
-        for p, s in enumerate(flat):
-            a[p] = s.proj
-            M[p, p] = s.sq
-            for q in range(p):
-                M[p, q] = M[q, p] = _pair(s.grad, flat[q].grad)
-        self.M, self.a = M, a
+        self.M, self.a = gram(flat, data.n)
         self.offsets = np.cumsum([0] + self.sizes)
         self.slices = [slice(self.offsets[i], self.offsets[i + 1]) for i in range(self.k)]
 
@@ -299,15 +291,9 @@ def evaluate_concepts(concepts: tuple[Node, ...], data: Dataset, objective: Obje
     from latentlaw.symbolic.member import ConceptVariant
 
     groups_terms = [concept_terms(c, options) for c in concepts]
-    groups = []
-    for terms in groups_terms:
-        stats = []
-        for t in terms:
-            s = objective.stats(t, data, memo)
-            if s is None:
-                return None
-            stats.append(s)
-        groups.append(stats)
+    groups = [objective.stats_of(terms, data, memo) for terms in groups_terms]
+    if any(g is None for g in groups):
+        return None
     problem = SpanProblem(groups, data)
     keys = [(data.token, c.key or to_string(c)) for c in concepts]
     solved = problem.solve([_WARM.get(key) for key in keys])
@@ -372,12 +358,10 @@ def span_loss_of_fields(fields: Sequence[np.ndarray], targets: np.ndarray) -> np
 
 def fixed_span_loss(expressions: Sequence[Node], data: Dataset, objective: Objective) -> float:
     """Span loss of k expressions exactly as written (no inner coefficient re-solved)."""
-    groups = []
-    for e in expressions:
-        s = objective.stats(e, data, memo=False)
-        if s is None:
-            return math.inf
-        groups.append([s])
+    stats = objective.stats_of(expressions, data, memo=False)
+    if stats is None:
+        return math.inf
+    groups = [[s] for s in stats]
     return SpanProblem(groups, data).loss([np.ones(1)] * len(groups))
 
 

@@ -211,12 +211,9 @@ def evaluate_terms(terms: tuple[Node, ...], data: Dataset, objective: Objective,
     """
     if options.n_concepts > 1:
         return evaluate_concepts(terms, data, objective, options, memo)
-    stats = []
-    for term in terms:
-        s = objective.stats(term, data, memo)
-        if s is None:
-            return None
-        stats.append(s)
+    stats = objective.stats_of(terms, data, memo)
+    if stats is None:
+        return None
     solution = objective.solve(stats, data, options.linear)
     if solution is None:
         return None

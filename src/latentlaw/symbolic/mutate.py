@@ -61,19 +61,24 @@ def _choose(weights: dict[str, float], ctx: SearchContext) -> str:
     return names[-1]
 
 
+def move_weights(o, n_terms: int) -> dict[str, float]:
+    """The mutation weights of the moves that apply to a sum of ``n_terms`` terms."""
+    weights = dict(o.mutation_weights)
+    if not o.linear or n_terms >= o.max_terms:
+        weights.pop("add_term")
+    if n_terms < 2:
+        weights.pop("delete_term")
+        weights.pop("fold_terms")
+    return weights
+
+
 def propose(member: PopMember, ctx: SearchContext) -> list[Node] | None:
     """One raw proposal (before canonical form); None when the chosen move does not apply."""
     o = ctx.options
     if o.n_concepts > 1:
         return propose_concepts(member, ctx)
     terms = list(member.terms)
-    weights = dict(o.mutation_weights)
-    if not o.linear or len(terms) >= o.max_terms:
-        weights.pop("add_term")
-    if len(terms) < 2:
-        weights.pop("delete_term")
-        weights.pop("fold_terms")
-    move = _choose(weights, ctx)
+    move = _choose(move_weights(o, len(terms)), ctx)
     k = int(ctx.rng.integers(len(terms)))
     if move == "add_term":
         return terms + [mf.random_tree(ctx, int(ctx.rng.integers(0, 3)))]
@@ -99,13 +104,7 @@ def propose_concepts(member: PopMember, ctx: SearchContext) -> list[Node] | None
     concepts = list(member.terms)
     i = int(ctx.rng.integers(len(concepts)))
     terms = concept_terms(concepts[i], o)
-    weights = dict(o.mutation_weights)
-    if not o.linear or len(terms) >= o.max_terms:
-        weights.pop("add_term")
-    if len(terms) < 2:
-        weights.pop("delete_term")
-        weights.pop("fold_terms")
-    move = _choose(weights, ctx)
+    move = _choose(move_weights(o, len(terms)), ctx)
     k = int(ctx.rng.integers(len(terms)))
     if move == "fold_terms":  # part of a concept's sum under a function: x^2 + y^2 -> sqrt(x^2 + y^2)
         folded = fold(terms, member.primary.coefs[i], ctx)

@@ -92,6 +92,16 @@ class Objective:
             node.memo = (data.token, result)
         return result
 
+    def stats_of(self, terms: Sequence[Node], data: Dataset, memo: bool = True) -> list[TermStats] | None:
+        """Per-term numbers of every term, or None if any term is unusable."""
+        out = []
+        for term in terms:
+            s = self.stats(term, data, memo)
+            if s is None:
+                return None
+            out.append(s)
+        return out
+
     def variants(self, solution: Solution) -> list[tuple[np.ndarray, float, float]]:
         """(coefs, intercept, loss) of the solution and of its +-1-snapped simplification."""
         return [(solution.coefs, solution.intercept, solution.loss)]
@@ -248,13 +258,7 @@ class GradientObjective(Objective):
                 return None
             loss = 2.0 - 2.0 * abs(mean)
             return Solution(np.ones(1), 0.0, loss, lambda c, b=0.0: loss)  # one term: sign and scale are free
-        M = np.empty((K, K, n))
-        T = np.empty((K, n))
-        for k, s in enumerate(stats):
-            T[k] = s.proj
-            M[k, k] = s.sq
-            for l in range(k):
-                M[k, l] = M[l, k] = _pair(s.grad, stats[l].grad)
+        M, T = gram(stats, n)
         flat = M.reshape(K * K, n)
         wide = M.reshape(K, K * n)
         base_means = np.add.reduce(flat[:: K + 1], axis=1) / n
@@ -317,6 +321,19 @@ def _project(grad: Gradient, projector: np.ndarray) -> Gradient:
         if total is not None:
             out[k] = total
     return out
+
+
+def gram(stats: Sequence[TermStats], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(K, K, n) dot products of the terms' gradients and (K, n) their dot products with the target."""
+    K = len(stats)
+    M = np.empty((K, K, n))
+    T = np.empty((K, n))
+    for k, s in enumerate(stats):
+        T[k] = s.proj
+        M[k, k] = s.sq
+        for l in range(k):
+            M[k, l] = M[l, k] = _pair(s.grad, stats[l].grad)
+    return M, T
 
 
 def _pair(ga: Gradient, gb: Gradient):
