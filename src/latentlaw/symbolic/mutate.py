@@ -22,6 +22,7 @@ from latentlaw.symbolic.member import PopMember, canonical_terms, members_key
 from latentlaw.symbolic.simplify import simplify_tree
 
 ATTEMPTS = 10
+MOVE_TERM = 0.1  # k concepts: share of proposals that move a term from one concept to another
 
 
 def valid_terms(terms: Sequence[Node], ctx: SearchContext) -> tuple[Node, ...] | None:
@@ -104,6 +105,12 @@ def propose_concepts(member: PopMember, ctx: SearchContext) -> list[Node] | None
     concepts = list(member.terms)
     i = int(ctx.rng.integers(len(concepts)))
     terms = concept_terms(concepts[i], o)
+    if len(terms) > 1 and ctx.rng.random() < MOVE_TERM:  # a term that belongs to another law moves there
+        k = int(ctx.rng.integers(len(terms)))
+        j = (i + 1 + int(ctx.rng.integers(len(concepts) - 1))) % len(concepts)
+        concepts[j] = join_terms(concept_terms(concepts[j], o) + [terms[k]], o)
+        concepts[i] = join_terms(terms[:k] + terms[k + 1:], o)
+        return concepts
     move = _choose(move_weights(o, len(terms)), ctx)
     k = int(ctx.rng.integers(len(terms)))
     if move == "fold_terms":  # part of a concept's sum under a function: x^2 + y^2 -> sqrt(x^2 + y^2)
