@@ -232,7 +232,7 @@ class SpanProblem:
             c = _best_aligned(flat, self.a[si], weights if self.weights is None else weights * self.weights, K)
             if c is not None:
                 coefs[i] = c
-        loss = self.loss(coefs)
+        loss = self.loss(coefs) if not cold else math.inf  # a cold concept is solved before any loss counts
         refined = False
         for sweep in range(ROUNDS if multi else 0):
             if sweep > 0 and (not loss < REFINE_BELOW or len(multi) == 1 and refined):
