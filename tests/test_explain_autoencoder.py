@@ -15,7 +15,8 @@ from conftest import compose
 from latentlaw.explain import latent_fit
 from latentlaw.explain.gradients import neuron_values_and_gradients
 from latentlaw.explain.preselect import PreselectSettings, choose_inputs, gradient_energy
-from latentlaw.symbolic.parse_sympy import ExpressionError, parse_sympy
+from latentlaw.data.base import DataError
+from latentlaw.symbolic.parse_sympy import parse_sympy
 from latentlaw.tasks.explain import explain, report, searcher_config, usable_truths
 from latentlaw.tasks.train import build_dataset, train
 from latentlaw.tracking import load_model, record
@@ -169,7 +170,7 @@ def test_column_generators_are_not_verified_as_laws(capsys):
     record_ = {"ground_truth": ["Elevation = 1900 + 1800*height", "x**2 + v**2"]}
     assert usable_truths(record_, ["x", "v"]) == ["x**2 + v**2"]
     assert "generated" in capsys.readouterr().out
-    with pytest.raises(ExpressionError, match="ground truth"):
+    with pytest.raises(DataError, match=r"ground-truth expression 'x \+ w' uses \['w'\]"):
         usable_truths({"ground_truth": ["x + w"]}, ["x", "v"])
 
 

@@ -6,17 +6,33 @@ invertible reparametrisation, which is all a latent neuron can be identified up 
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import torch
 
-from latentlaw.explain.base import Explainer
+from latentlaw.explain.base import Explainer, NeuronExplanation
 from latentlaw.explain.gradients import neuron_values_and_gradients, normalize_rows
 from latentlaw.symbolic.dataset import tangent_projector
+from latentlaw.symbolic.options import check_n_concepts
 
 
 class SymbolicGradientExplainer(Explainer):
     name = "symbolic_gradient"
     objective = "gradient"
+
+    def __init__(self, n_samples: int = 1000, layer: str | None = None, n_concepts: int | str = 1) -> None:
+        super().__init__(n_samples, layer)
+        # laws per neuron: 1, k, or "auto"; checked now, before any model is loaded or searched
+        self.n_concepts = check_n_concepts(n_concepts, self.objective)
+
+    def explain(self, model: torch.nn.Module, X: np.ndarray, variables: list[str], neuron: int,
+                searcher: Any, inputs: list[int] | None = None) -> NeuronExplanation:
+        """The base class's search, with ``n_concepts`` handed to the engine (a neuron mixing k
+        laws is matched by the span of k expressions' gradients)."""
+        if self.n_concepts != 1:
+            searcher.set_params(n_concepts=self.n_concepts)
+        return super().explain(model, X, variables, neuron, searcher, inputs=inputs)
 
     def targets(self, model: torch.nn.Module, X: np.ndarray, neuron: int) -> dict[str, np.ndarray]:
         _, grads = neuron_values_and_gradients(model, X, neuron, self.layer)

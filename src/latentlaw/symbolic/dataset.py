@@ -132,55 +132,11 @@ def prepare(X, y=None, gradients=None, weights=None, *, objective: str,
         if (w < 0).any() or w.sum() <= 0:
             raise ValueError("weights must be >= 0 with a positive sum.")
 
-    if objective == "gradient":
-        if gradients is None:
-            hint = " You passed y: for fitting values use objective='regression'." if y is not None else ""
-            raise ValueError("objective='gradient' needs gradients=<(n_samples, n_features) array of the neuron's "
-                             f"input gradients at X>.{hint}")
-        if y is not None:
-            raise ValueError("objective='gradient' fits gradients only; drop y, or use objective='regression' to fit y.")
-        G = np.asarray(gradients, dtype=np.float64)
-        if G.shape != X.shape:
-            raise ValueError(f"gradients must have the shape of X {X.shape} (one gradient row per input row), "
-                             f"got {G.shape}.")
-        _finite("gradients", G)
-        if projector is not None:
-            projector = np.asarray(projector, dtype=np.float64)
-            if projector.shape != (X.shape[1], X.shape[1]) or not np.allclose(projector, projector.T, atol=1e-8):
-                raise ValueError(f"projector must be a symmetric ({X.shape[1]}, {X.shape[1]}) matrix (the orthogonal "
-                                 f"projector onto the inputs' tangent space), got shape {projector.shape}.")
-            G = G @ projector
-        norms = row_norms(G)
-        if not norms.max() > 0:
-            raise ValueError("every target gradient is zero: the neuron is constant on X (a dead neuron) and has no "
-                             "direction to match; pick another neuron or other inputs.")
-        keep = norms > ZERO_GRADIENT * np.median(norms[norms > 0])
-        dropped = int(n - keep.sum())
-        if keep.sum() < 2:
-            raise ValueError("fewer than 2 rows have a non-zero target gradient; pass more rows.")
-        X, G = X[keep], G[keep] / norms[keep, None]
-        if w is not None:
-            w = w[keep]
-        data = Dataset(X=X, columns=list(np.ascontiguousarray(X.T)), y=None,
-                       gradient_columns=list(np.ascontiguousarray(G.T)), weights=None, variable_names=names,
-                       projector=projector)
-    elif objective == "regression":
-        if gradients is not None:
-            raise ValueError("objective='regression' fits y; gradients were given: use objective='gradient' "
-                             "to match gradients, or drop them.")
-        if y is None:
-            raise ValueError("objective='regression' needs y=<(n_samples,) targets>.")
-        y = np.asarray(y, dtype=np.float64)
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = y[:, 0]
-        if y.shape != (n,):
-            raise ValueError(f"y must have one value per row of X ({n}), got shape {y.shape}.")
-        _finite("y", y)
-        dropped = 0
-        data = Dataset(X=X, columns=list(np.ascontiguousarray(X.T)), y=y, gradient_columns=None,
-                       weights=None, variable_names=names)
-    else:
-        raise ValueError(f"objective must be 'gradient' or 'regression', got {objective!r}.")
+    from latentlaw.symbolic.objectives import OBJECTIVES  # objectives build on this module
+
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective must be one of {tuple(OBJECTIVES)}, got {objective!r}.")
+    data, dropped, w = OBJECTIVES[objective].prepare(X, y, gradients, w, names, projector)
     if w is not None:
         if not w.sum() > 0:
             raise ValueError("weights are zero on every row with a usable target.")

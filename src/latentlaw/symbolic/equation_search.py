@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from latentlaw.symbolic.checkpoint import read_front, write_front
+from latentlaw.symbolic.concepts import concepts_text, split_text
 from latentlaw.symbolic.context import SearchContext
 from latentlaw.symbolic.dataset import Dataset, variable_probabilities
 from latentlaw.symbolic.hall_of_fame import Entry, HallOfFame
@@ -32,7 +33,6 @@ from latentlaw.symbolic.population import Population
 from latentlaw.symbolic.progress import Progress
 from latentlaw.symbolic.selection import floor_and_levels, select
 from latentlaw.symbolic.single_iteration import run_iteration
-from latentlaw.symbolic.strings import to_string
 
 AUTO_BATCH = 512  # batch_size=None: rows per batch when there are more than twice as many
 # Iterations still run once early_stop_loss is reached: a first exact hit can be a long
@@ -91,7 +91,7 @@ def equation_search(data: Dataset, options: Options, *, random_state: int | None
         nonlocal written
         if checkpoint_file is not None and hof.version != written and hof.entries:
             write_front(checkpoint_file, [{"complexity": e.complexity, "loss": e.loss,
-                                           "equation": to_string(e.variant.expression, data.variable_names)}
+                                           "equation": concepts_text(e.variant.expression, data.variable_names)}
                                           for e in hof.front()])
             written = hof.version
 
@@ -100,7 +100,7 @@ def equation_search(data: Dataset, options: Options, *, random_state: int | None
         if not front:
             return "no valid expression yet"
         e = front[-1]
-        return f"best loss {e.loss:.3g} at complexity {e.complexity}: {to_string(e.variant.expression, data.variable_names)}"
+        return f"best loss {e.loss:.3g} at complexity {e.complexity}: {concepts_text(e.variant.expression, data.variable_names)}"
 
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -170,7 +170,7 @@ class _Settling:
         self.patience = options.patience
         self.names = data.variable_names
         y_variance = None if data.y is None else float(np.var(data.y))
-        self.levels = floor_and_levels(options.objective, y_variance)
+        self.levels = floor_and_levels(options.objective, y_variance, options.n_concepts)
         self.choice: str | None = None
         self.unchanged = 0
 
@@ -184,7 +184,7 @@ class _Settling:
         floor, null, good = self.levels
         k = select([e.complexity for e in front], [e.loss for e in front], "best", floor=floor, null_loss=null,
                    good_enough=good)
-        choice = to_string(front[k].variant.expression, self.names)
+        choice = concepts_text(front[k].variant.expression, self.names)
         self.unchanged = self.unchanged + 1 if choice == self.choice else 0
         self.choice = choice
         return self.unchanged >= self.patience
@@ -197,13 +197,16 @@ def _seeds(path: str, ctx: SearchContext) -> list[PopMember]:
     allowed = [op.name for op in (*ctx.options.binary, *ctx.options.unary)]
     seeds = []
     for text in frame["equation"].astype(str):
+        parts = split_text(text)
+        if len(parts) != ctx.options.n_concepts:
+            continue  # a row with another number of concepts cannot seed this search
         try:
-            tree = parse_expression(text, names, allowed)
+            trees = [parse_expression(part, names, allowed) for part in parts]
         except ValueError:
             continue
-        if any(n.op is not None and ctx.options.operator(n.op.name) is None for n in tree.nodes()):
+        if any(n.op is not None and ctx.options.operator(n.op.name) is None for tree in trees for n in tree.nodes()):
             continue
-        terms = valid_terms([tree], ctx)
+        terms = valid_terms(trees, ctx)
         if terms is None:
             continue
         member = new_member(terms, ctx)

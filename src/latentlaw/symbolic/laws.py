@@ -103,3 +103,40 @@ def law_gradients(law: Law | str, X: np.ndarray, transform: str | None = None, n
 def law_values(law: Law | str, X: np.ndarray) -> np.ndarray:
     law = LAWS[law] if isinstance(law, str) else law
     return evaluate_expression(law.expression, list(law.variables), X)
+
+
+# -- neurons that use several laws: n = F(I1, ..., Ik) ------------------------------------------
+# Pairs of laws on the same inputs; a mixture is sampled with the second law's sampler.
+MIXTURES: dict[str, tuple[str, str]] = {
+    "field": ("field_EB", "field_B2E2"),
+    "kepler": ("angular_momentum", "kepler_energy"),
+}
+
+
+def mix(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A smooth F(I1, ..., Ik) with no simpler structure, and its partials (n, k):
+    tanh(I1 + 0.7 I2 + ...) + 0.4 sin(1.3 I1 I2 ...), the issue's example for two laws."""
+    weights = 0.7 ** np.arange(values.shape[1])
+    inner = values @ weights
+    product = np.prod(values, axis=1)
+    sech2 = 1.0 - np.tanh(inner) ** 2
+    cos = 0.4 * 1.3 * np.cos(1.3 * product)
+    partial = np.empty_like(values)
+    for j in range(values.shape[1]):
+        others = np.prod(np.delete(values, j, axis=1), axis=1)
+        partial[:, j] = sech2 * weights[j] + cos * others
+    return np.tanh(inner) + 0.4 * np.sin(1.3 * product), partial
+
+
+def mixture_gradients(laws: tuple[Law | str, ...], X: np.ndarray, noise: float = 0.0,
+                      rng: np.random.Generator | None = None) -> np.ndarray:
+    """Exact gradients of ``mix(I1(X), ..., Ik(X))`` for laws on the same variables (plus
+    relative noise as in ``law_gradients``): they lie in the span of the laws' gradients."""
+    laws = tuple(LAWS[law] if isinstance(law, str) else law for law in laws)
+    values = np.column_stack([law_values(law, X) for law in laws])
+    _, partial = mix(values)
+    G = sum(partial[:, [j]] * law_gradients(law, X) for j, law in enumerate(laws))
+    if noise:
+        rng = rng or np.random.default_rng(0)
+        G = G + noise * np.linalg.norm(G, axis=1, keepdims=True) * rng.normal(size=G.shape)
+    return G

@@ -15,6 +15,7 @@ from typing import Sequence
 import numpy as np
 
 from latentlaw.symbolic.complexity import complexity
+from latentlaw.symbolic.concepts import evaluate_concepts
 from latentlaw.symbolic.dataset import Dataset
 from latentlaw.symbolic.expression import Node
 from latentlaw.symbolic.objectives import Objective
@@ -47,6 +48,27 @@ class Variant:
     def respelled(self, expression: Node, loss: float, complexity: int) -> Variant:
         """The same variant written as ``expression`` (e.g. with rounded constants)."""
         return Variant(self.terms, self.coefs, self.intercept, loss, complexity, self._options, expression)
+
+
+class ConceptVariant(Variant):
+    """A k-concept spelling: ``terms`` are the concepts, ``coefs`` one array per concept (over its
+    ``groups`` of terms), and ``expression`` the tuple of the k assembled concepts."""
+
+    __slots__ = ("groups",)
+
+    def __init__(self, terms, coefs, intercept, loss, complexity, options, expression=None, *, groups) -> None:
+        super().__init__(terms, coefs, intercept, loss, complexity, options, expression)
+        self.groups = groups
+
+    @property
+    def expression(self) -> tuple[Node, ...]:
+        if self._expression is None:
+            self._expression = tuple(assemble(g, c, 0.0, self._options) for g, c in zip(self.groups, self.coefs))
+        return self._expression
+
+    def respelled(self, expression, loss: float, complexity: int) -> ConceptVariant:
+        return ConceptVariant(self.terms, self.coefs, self.intercept, loss, complexity, self._options, expression,
+                              groups=self.groups)
 
 
 class PopMember:
@@ -187,12 +209,11 @@ def evaluate_terms(terms: tuple[Node, ...], data: Dataset, objective: Objective,
     Terms whose share of T is negligible (the solver gives them ~1e-10 of the others) are pruned:
     they change nothing but complexity, and would otherwise ride along for free.
     """
-    stats = []
-    for term in terms:
-        s = objective.stats(term, data, memo)
-        if s is None:
-            return None
-        stats.append(s)
+    if options.n_concepts > 1:
+        return evaluate_concepts(terms, data, objective, options, memo)
+    stats = objective.stats_of(terms, data, memo)
+    if stats is None:
+        return None
     solution = objective.solve(stats, data, options.linear)
     if solution is None:
         return None

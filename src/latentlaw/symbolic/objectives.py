@@ -25,7 +25,7 @@ from typing import Callable, Sequence
 import numpy as np
 from scipy.linalg.lapack import dsygv
 
-from latentlaw.symbolic.dataset import Dataset
+from latentlaw.symbolic.dataset import ZERO_GRADIENT, Dataset, _finite, row_norms
 from latentlaw.symbolic.evaluate import evaluate
 from latentlaw.symbolic.evaluate_derivative import Gradient, evaluate_with_gradient
 from latentlaw.symbolic.expression import Node
@@ -57,7 +57,21 @@ class Solution:
 
 
 class Objective:
+    """A loss and everything that depends on which loss it is: its name, the targets it takes
+    (``prepare``), the levels the selection rule reads (``levels``) and whether it can score
+    several expressions at once (``concepts``), so no other module compares objective names."""
+
     name = "objective"
+    concepts = False  # n_concepts > 1 (k expressions, one loss) is meaningful for this loss
+
+    def prepare(self, X: np.ndarray, y, gradients, w: np.ndarray | None, names: list[str],
+                projector) -> tuple[Dataset, int, np.ndarray | None]:
+        """Validated targets as a Dataset, the number of rows dropped, and the kept rows' weights."""
+        raise NotImplementedError
+
+    def levels(self, y_variance: float | None = None, n_concepts: int = 1) -> tuple[float, float, float]:
+        """(numerical floor, null-model loss, good-enough loss) for ``selection.select``."""
+        raise NotImplementedError
 
     def term_stats(self, node: Node, data: Dataset) -> TermStats | None:
         raise NotImplementedError
@@ -78,6 +92,16 @@ class Objective:
             node.memo = (data.token, result)
         return result
 
+    def stats_of(self, terms: Sequence[Node], data: Dataset, memo: bool = True) -> list[TermStats] | None:
+        """Per-term numbers of every term, or None if any term is unusable."""
+        out = []
+        for term in terms:
+            s = self.stats(term, data, memo)
+            if s is None:
+                return None
+            out.append(s)
+        return out
+
     def variants(self, solution: Solution) -> list[tuple[np.ndarray, float, float]]:
         """(coefs, intercept, loss) of the solution and of its +-1-snapped simplification."""
         return [(solution.coefs, solution.intercept, solution.loss)]
@@ -85,6 +109,28 @@ class Objective:
 
 class RegressionObjective(Objective):
     name = "regression"
+
+    def prepare(self, X, y, gradients, w, names, projector):
+        n = X.shape[0]
+        if gradients is not None:
+            raise ValueError("objective='regression' fits y; gradients were given: use objective='gradient' "
+                             "to match gradients, or drop them.")
+        if y is None:
+            raise ValueError("objective='regression' needs y=<(n_samples,) targets>.")
+        y = np.asarray(y, dtype=np.float64)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]
+        if y.shape != (n,):
+            raise ValueError(f"y must have one value per row of X ({n}), got shape {y.shape}.")
+        _finite("y", y)
+        dropped = 0
+        data = Dataset(X=X, columns=list(np.ascontiguousarray(X.T)), y=y, gradient_columns=None,
+                       weights=None, variable_names=names)
+        return data, dropped, w
+
+    def levels(self, y_variance=None, n_concepts=1):
+        scale = y_variance if y_variance and y_variance > 0 else 1.0
+        return 1e-10 * scale, scale, 1e-2 * scale
 
     def term_stats(self, node: Node, data: Dataset) -> TermStats | None:
         value = evaluate(node, data.columns)
@@ -142,6 +188,47 @@ class RegressionObjective(Objective):
 
 class GradientObjective(Objective):
     name = "gradient"
+    concepts = True
+
+    def prepare(self, X, y, gradients, w, names, projector):
+        n = X.shape[0]
+        if gradients is None:
+            hint = " You passed y: for fitting values use objective='regression'." if y is not None else ""
+            raise ValueError("objective='gradient' needs gradients=<(n_samples, n_features) array of the neuron's "
+                             f"input gradients at X>.{hint}")
+        if y is not None:
+            raise ValueError("objective='gradient' fits gradients only; drop y, or use objective='regression' to fit y.")
+        G = np.asarray(gradients, dtype=np.float64)
+        if G.shape != X.shape:
+            raise ValueError(f"gradients must have the shape of X {X.shape} (one gradient row per input row), "
+                             f"got {G.shape}.")
+        _finite("gradients", G)
+        if projector is not None:
+            projector = np.asarray(projector, dtype=np.float64)
+            if projector.shape != (X.shape[1], X.shape[1]) or not np.allclose(projector, projector.T, atol=1e-8):
+                raise ValueError(f"projector must be a symmetric ({X.shape[1]}, {X.shape[1]}) matrix (the orthogonal "
+                                 f"projector onto the inputs' tangent space), got shape {projector.shape}.")
+            G = G @ projector
+        norms = row_norms(G)
+        if not norms.max() > 0:
+            raise ValueError("every target gradient is zero: the neuron is constant on X (a dead neuron) and has no "
+                             "direction to match; pick another neuron or other inputs.")
+        keep = norms > ZERO_GRADIENT * np.median(norms[norms > 0])
+        dropped = int(n - keep.sum())
+        if keep.sum() < 2:
+            raise ValueError("fewer than 2 rows have a non-zero target gradient; pass more rows.")
+        X, G = X[keep], G[keep] / norms[keep, None]
+        if w is not None:
+            w = w[keep]
+        data = Dataset(X=X, columns=list(np.ascontiguousarray(X.T)), y=None,
+                       gradient_columns=list(np.ascontiguousarray(G.T)), weights=None, variable_names=names,
+                       projector=projector)
+        return data, dropped, w
+
+    def levels(self, y_variance=None, n_concepts=1):
+        # k > 1 concepts: the span loss (mean squared sine to the span, ~ the single loss for
+        # small angles) is 1 with no concept at all
+        return 1e-10, (2.0 if n_concepts == 1 else 1.0), 0.03
 
     def term_stats(self, node: Node, data: Dataset) -> TermStats | None:
         value, grad = evaluate_with_gradient(node, data.columns)
@@ -171,13 +258,7 @@ class GradientObjective(Objective):
                 return None
             loss = 2.0 - 2.0 * abs(mean)
             return Solution(np.ones(1), 0.0, loss, lambda c, b=0.0: loss)  # one term: sign and scale are free
-        M = np.empty((K, K, n))
-        T = np.empty((K, n))
-        for k, s in enumerate(stats):
-            T[k] = s.proj
-            M[k, k] = s.sq
-            for l in range(k):
-                M[k, l] = M[l, k] = _pair(s.grad, stats[l].grad)
+        M, T = gram(stats, n)
         flat = M.reshape(K * K, n)
         wide = M.reshape(K, K * n)
         base_means = np.add.reduce(flat[:: K + 1], axis=1) / n
@@ -240,6 +321,19 @@ def _project(grad: Gradient, projector: np.ndarray) -> Gradient:
         if total is not None:
             out[k] = total
     return out
+
+
+def gram(stats: Sequence[TermStats], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(K, K, n) dot products of the terms' gradients and (K, n) their dot products with the target."""
+    K = len(stats)
+    M = np.empty((K, K, n))
+    T = np.empty((K, n))
+    for k, s in enumerate(stats):
+        T[k] = s.proj
+        M[k, k] = s.sq
+        for l in range(k):
+            M[k, l] = M[l, k] = _pair(s.grad, stats[l].grad)
+    return M, T
 
 
 def _pair(ga: Gradient, gb: Gradient):

@@ -14,8 +14,9 @@ from typing import Any, Mapping
 
 from latentlaw.symbolic import operators as ops
 from latentlaw.symbolic.complexity import ComplexityWeights
+from latentlaw.symbolic.objectives import OBJECTIVES as LOSSES
 
-OBJECTIVES = ("gradient", "regression")
+OBJECTIVES = tuple(LOSSES)  # each objective owns its rules (objectives.py)
 BINARY_OPERATORS = ("+", "-", "*", "/")
 UNARY_OPERATORS = ("square", "sqrt", "sin", "cos", "exp", "log")
 MODEL_SELECTIONS = ("best", "accuracy", "score")
@@ -68,6 +69,7 @@ class Options:
     topn: int = 10
     mutation_weights: dict[str, float] = field(default_factory=lambda: dict(MUTATION_WEIGHTS))
     max_terms: int = 8  # at most 64 (coefficient solver tables)
+    n_concepts: int = 1  # expressions per member; > 1: gradient objective, span loss (concepts.py)
     linear: bool = field(init=False, default=False)  # derived: can sums of terms be written down?
     _table: dict = field(init=False, default=None, repr=False, compare=False)
 
@@ -95,12 +97,34 @@ def _probability(name: str, value: Any) -> float:
     return number
 
 
+def check_n_concepts(value: Any, objective: str, n_inputs: int | None = None) -> int | str:
+    """``n_concepts``: an integer 1..n_inputs or "auto"; more than one only for the gradient objective."""
+    if value is None:
+        value = 1
+    if value != "auto":
+        try:
+            value = _positive_int("n_concepts", value)
+        except ValueError:
+            raise ValueError(f"n_concepts must be an integer >= 1 or 'auto', got {value!r}.") from None
+    if value != 1 and not (objective in LOSSES and LOSSES[objective].concepts):
+        able = [name for name, loss in LOSSES.items() if loss.concepts]
+        raise ValueError(f"n_concepts={value!r} needs objective={able[0]!r} (a neuron's gradient lies in the span of "
+                         f"its laws' gradients; values have no such rule); use n_concepts=1 with {objective!r}.")
+    if n_inputs is not None and value != "auto" and value > n_inputs:
+        raise ValueError(f"n_concepts={value} is larger than the number of inputs ({n_inputs}): at most {n_inputs} "
+                         "gradients can be independent. Lower n_concepts or use 'auto'.")
+    return value
+
+
 def build_options(params: Mapping[str, Any]) -> Options:
     """Validate SymbolicSearch parameters (unknown keys are ignored) into Options."""
     p = dict(params)
     objective = p.get("objective", "gradient")
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {OBJECTIVES}, got {objective!r}.")
+    n_concepts = check_n_concepts(p.get("n_concepts", 1), objective)
+    if n_concepts == "auto":
+        n_concepts = 1  # SymbolicSearch runs one search per count; each gets its own Options
     binary = ops.lookup(p.get("binary_operators"), "binary")
     unary = ops.lookup(p.get("unary_operators"), "unary")
     used = {op.name for op in (*binary, *unary)}
@@ -187,4 +211,5 @@ def build_options(params: Mapping[str, Any]) -> Options:
         topn=_positive_int("topn", get("topn")),
         mutation_weights=mutation_weights,
         max_terms=_positive_int("max_terms", get("max_terms")),
+        n_concepts=n_concepts,
     )

@@ -8,6 +8,7 @@ entry in place only when the loss does not measurably change (2.5000000013 -> 2.
 from __future__ import annotations
 
 from latentlaw.symbolic.complexity import complexity
+from latentlaw.symbolic.concepts import dropped_term_genomes, fixed_span_loss
 from latentlaw.symbolic.context import SearchContext
 from latentlaw.symbolic.hall_of_fame import Entry, HallOfFame
 from latentlaw.symbolic.member import PopMember, evaluate_terms
@@ -22,10 +23,13 @@ def polish_front(hof: HallOfFame, ctx: SearchContext) -> None:
     for _ in range(3):  # dropping can expose another droppable term
         changed = False
         for entry in hof.front():
-            if len(entry.terms) < 2:
+            if ctx.options.n_concepts > 1:
+                candidates = dropped_term_genomes(entry.terms, ctx.options)
+            elif len(entry.terms) < 2:
                 continue
-            for k in range(len(entry.terms)):
-                terms = entry.terms[:k] + entry.terms[k + 1:]
+            else:
+                candidates = [entry.terms[:k] + entry.terms[k + 1:] for k in range(len(entry.terms))]
+            for terms in candidates:
                 key = " | ".join(map(repr, terms))
                 if key in seen:
                     continue
@@ -43,7 +47,9 @@ def polish_front(hof: HallOfFame, ctx: SearchContext) -> None:
 
 
 def fixed_loss(expression, ctx: SearchContext) -> float:
-    """Loss of an expression exactly as written (no coefficients re-solved)."""
+    """Loss of an expression (a tuple of them for k concepts) exactly as written (no coefficients re-solved)."""
+    if isinstance(expression, tuple):
+        return max(fixed_span_loss(expression, ctx.data, ctx.objective), 0.0)
     stats = ctx.objective.stats(expression, ctx.data, memo=False)
     if stats is None:
         return float("inf")
@@ -52,8 +58,9 @@ def fixed_loss(expression, ctx: SearchContext) -> float:
 
 
 def tidy(entry, hof: HallOfFame, ctx: SearchContext) -> None:
-    expression = entry.variant.expression.copy()
-    constants = expression.constants()
+    concepts = isinstance(entry.variant.expression, tuple)
+    expression = tuple(e.copy() for e in entry.variant.expression) if concepts else entry.variant.expression.copy()
+    constants = [c for e in expression for c in e.constants()] if concepts else expression.constants()
     if not constants:
         return
     exact = [c.value for c in constants]
@@ -68,8 +75,12 @@ def tidy(entry, hof: HallOfFame, ctx: SearchContext) -> None:
         loss = fixed_loss(expression, ctx)
         if loss <= reference * (1 + ROUNDING_SLACK) + 1e-14:
             # rounding can leave 1*t or t + 0: simplify, and file the result under its own size
-            tidier = simplify_tree(expression)
-            size = complexity(tidier, ctx.options.weights)
+            if concepts:
+                tidier = tuple(simplify_tree(e) for e in expression)
+                size = sum(complexity(e, ctx.options.weights) for e in tidier)
+            else:
+                tidier = simplify_tree(expression)
+                size = complexity(tidier, ctx.options.weights)
             variant = entry.variant.respelled(tidier, loss, size)
             if size == entry.complexity:
                 entry.variant = variant

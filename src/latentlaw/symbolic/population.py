@@ -20,7 +20,9 @@ class Population:
         tries = 0
         while len(members) < size and tries < 50 * size:
             tries += 1
-            n_terms = 1 + int(ctx.options.linear and ctx.rng.random() < 0.5)
+            n_terms = ctx.options.n_concepts
+            if n_terms == 1:
+                n_terms += int(ctx.options.linear and ctx.rng.random() < 0.5)
             terms = valid_terms([mf.random_tree(ctx, int(ctx.rng.integers(0, 3))) for _ in range(n_terms)], ctx)
             if terms is None:
                 continue

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -25,11 +26,17 @@ from latentlaw.symbolic.export_numpy import values as tree_values
 from latentlaw.symbolic.export_sympy import simplified
 from latentlaw.symbolic.export_torch import to_torch
 from latentlaw.symbolic.expression import Node
-from latentlaw.symbolic.options import BINARY_OPERATORS, UNARY_OPERATORS, Options, build_options
+from latentlaw.symbolic.concepts import span_loss_of_fields, split_text
+from latentlaw.symbolic.export_sympy import to_sympy
+from latentlaw.symbolic.options import (BINARY_OPERATORS, UNARY_OPERATORS, Options, _positive_int, build_options,
+                                        check_n_concepts)
 from latentlaw.symbolic.parse import parse_expression
 from latentlaw.symbolic.parse_sympy import parse_sympy
 from latentlaw.symbolic.selection import floor_and_levels, scores, select
 from latentlaw.symbolic.verify import gradient_field
+
+AUTO_GAIN = 0.1  # n_concepts="auto": one more concept must cut the span loss at least tenfold
+EXACT_SPAN = 1e-8  # a span loss this small is exact: no further concept is tried
 
 # What every backend receives in ``settings`` (the backend contract, see backends/__init__.py).
 SETTINGS_KEYS = ("binary_operators", "unary_operators", "maxsize", "niterations", "populations", "population_size",
@@ -73,7 +80,7 @@ class SymbolicSearch:
                  population_size: int = Options.population_size,
                  ncycles_per_iteration: int = Options.ncycles_per_iteration, timeout_in_seconds: float | None = None,
                  early_stop_loss: float | None = Options.early_stop_loss, patience: int | None = None,
-                 batch_size: int | None = None,
+                 batch_size: int | None = None, n_concepts: int | str = 1, max_concepts: int = 3,
                  model_selection: str = "best",
                  checkpoint_file: str | None = None, resume_from: str | None = None, verbosity: int = 1,
                  random_state: int | None = None, *, parsimony: float | None = None,
@@ -101,6 +108,8 @@ class SymbolicSearch:
         self.early_stop_loss = early_stop_loss
         self.patience = patience
         self.batch_size = batch_size
+        self.n_concepts = n_concepts
+        self.max_concepts = max_concepts
         self.model_selection = model_selection
         self.checkpoint_file = checkpoint_file
         self.resume_from = resume_from
@@ -155,11 +164,16 @@ class SymbolicSearch:
         options = build_options(params)  # every parameter is checked before any work
         if self.model_selection not in ("best", "accuracy", "score"):
             raise ValueError(f"model_selection must be 'best', 'accuracy' or 'score', got {self.model_selection!r}.")
-        if projector is not None and self.backend != "native":
-            raise ValueError(f"projector is supported by the native backend only, not {self.backend!r}.")
-        if self.patience is not None and self.backend != "native":
-            raise ValueError(f"patience is supported by the native backend only, not {self.backend!r}; "
+        if projector is not None:
+            backends.require(self.backend, "projector", "projector", "drop it or use backend='native'.")
+        if self.patience is not None:
+            backends.require(self.backend, "patience", "patience",
                              "set patience=None and bound the search with timeout_in_seconds.")
+        n_concepts = check_n_concepts(self.n_concepts, self.objective, np.shape(X)[1] if np.ndim(X) == 2 else None)
+        if n_concepts != 1:
+            backends.require(self.backend, "concepts", f"n_concepts={n_concepts!r}", "use n_concepts=1 or backend='native'.")
+        if n_concepts == "auto":
+            _positive_int("max_concepts", self.max_concepts)
         module = backends.load(self.backend, self.objective)
         if variable_names is None and hasattr(X, "columns"):  # a pandas DataFrame names its columns
             variable_names = [str(c) for c in X.columns]
@@ -168,12 +182,21 @@ class SymbolicSearch:
         if self.resume_from is not None:  # fail now on a missing or malformed checkpoint, or one with code in it
             read_equations(self.resume_from, [*data.variable_names, *(f"x{j}" for j in range(data.d))])
         started = time.perf_counter()
-        settings = {k: params[k] for k in SETTINGS_KEYS}
-        if module.NAME == "native":
-            settings = {**params, "options": options, "dataset": data}
-        front = module.run(data.X, data.y, data.gradients, data.variable_names, objective=self.objective,
-                           settings=settings, random_state=self.random_state,
-                           timeout_in_seconds=self.timeout_in_seconds, verbosity=self.verbosity)
+
+        def search(k: int) -> pd.DataFrame:
+            settings = {k: params[k] for k in SETTINGS_KEYS}
+            if module.NAME == "native":
+                settings = {**params, "options": options if k == 1 else replace(options, n_concepts=k), "dataset": data}
+            return module.run(data.X, data.y, data.gradients, data.variable_names, objective=self.objective,
+                              settings=settings, random_state=self.random_state,
+                              timeout_in_seconds=self.timeout_in_seconds, verbosity=self.verbosity)
+
+        self.concept_losses_ = {}
+        if n_concepts == "auto":
+            front, n_concepts = self._choose_concepts(search, data)
+        else:
+            front = search(n_concepts)
+        self.n_concepts_ = n_concepts
         self.fit_seconds_ = time.perf_counter() - started
         self.n_evaluations_ = int(front.attrs.get("n_evaluations", 0))
         self.n_iterations_ = int(front.attrs.get("n_iterations", 0))
@@ -186,22 +209,61 @@ class SymbolicSearch:
         self._finish(front, y_var)
         return self
 
+    def _choose_concepts(self, search, data) -> tuple[pd.DataFrame, int]:
+        """n_concepts="auto": search with k = 1, 2, ... concepts; keep k + 1 only while it lowers the
+        span loss of the selected row more than tenfold (``AUTO_GAIN``) and k's loss is not already
+        exact. One more concept always absorbs some noise (a free direction in d - k dimensions takes
+        ~1/(d - k) of an isotropic residual, and the search fits it), but a missing law leaves a
+        residual far above the noise floor, so a tenfold drop separates the two; k + 1 = the
+        dimension of the inputs' space always explains everything and is never tried."""
+        rank = data.d if data.projector is None else int(round(float(np.trace(data.projector))))
+        top = max(1, min(int(self.max_concepts), rank - 1))
+        chosen = None
+        for k in range(1, top + 1):
+            front = search(k)
+            loss = self._selected_span_loss(front, data, k)
+            self.concept_losses_[k] = loss
+            if chosen is not None:
+                if not loss < AUTO_GAIN * chosen[2]:
+                    break
+            chosen = (front, k, loss)
+            if loss <= EXACT_SPAN:
+                break
+        return chosen[0], chosen[1]
+
+    def _selected_span_loss(self, front: pd.DataFrame, data, k: int) -> float:
+        """Span loss of the row the selection rule picks from ``front`` (k concepts) on all rows."""
+        front = front.sort_values("complexity", kind="stable").reset_index(drop=True)
+        floor, null, good = floor_and_levels(self.objective, None, k)
+        row = select(front["complexity"], front["loss"], self.model_selection, floor=floor, null_loss=null,
+                     good_enough=good)
+        if k > 1:
+            return float(front["loss"].iloc[row])
+        tree = front["tree"].iloc[row] if "tree" in front.columns else None
+        field = (tree_gradients(tree, data.X) if tree is not None
+                 else gradient_field(front["sympy"].iloc[row], data.X, data.variable_names))
+        if data.projector is not None:
+            field = field @ data.projector
+        losses = span_loss_of_fields([np.nan_to_num(field)], data.gradients)
+        return float(losses.mean() if data.weights is None else (losses @ data.weights) / len(losses))
+
     def _finish(self, front: pd.DataFrame, y_variance: float | None) -> None:
         """Score, select and decorate a backend's front (sorted by complexity)."""
         if front is None or len(front) == 0:
             raise RuntimeError("the search returned an empty front: no valid expression was found. Widen the "
                                "operators, raise maxsize or the budget.")
         front = front.sort_values("complexity", kind="stable").reset_index(drop=True)
-        floor, null, good = floor_and_levels(self.objective, y_variance)
+        k = getattr(self, "n_concepts_", 1)
+        floor, null, good = floor_and_levels(self.objective, y_variance, k)
         trees = list(front["tree"]) if "tree" in front.columns else [None] * len(front)
         table = pd.DataFrame({
             "complexity": front["complexity"].astype(int),
             "loss": front["loss"].astype(float),
             "score": scores(front["complexity"], front["loss"], floor, null),
             "equation": front["equation"].astype(str),
-            "sympy": [simplified(e) for e in front["sympy"]],
+            "sympy": [tuple(map(simplified, e)) if isinstance(e, tuple) else simplified(e) for e in front["sympy"]],
         })
-        table["latex"] = [to_latex(e) for e in table["sympy"]]
+        table["latex"] = ["; ".join(map(to_latex, e)) if isinstance(e, tuple) else to_latex(e) for e in table["sympy"]]
         self._trees: list[Node | None] = trees
         self._callables: dict[int, Any] = {}
         self.pareto_front_ = table
@@ -220,10 +282,16 @@ class SymbolicSearch:
             raise IndexError(f"index {index} is out of range for a front of {n} rows.")
         return int(index) % n
 
-    def sympy(self, index: int | None = None) -> sympy.Expr:
-        """The expression as sympy (simplified); index=None: the selected one."""
+    def sympy(self, index: int | None = None) -> sympy.Expr | tuple[sympy.Expr, ...]:
+        """The expression as sympy (simplified); index=None: the selected one. A row of k > 1
+        concepts gives the tuple of its k expressions."""
         row = self._row(index)
         return self.pareto_front_["sympy"].iloc[row]
+
+    def concepts(self, index: int | None = None) -> tuple[sympy.Expr, ...]:
+        """The k concepts (laws) of a row as sympy expressions; a single-expression row gives one."""
+        found = self.sympy(index)
+        return found if isinstance(found, tuple) else (found,)
 
     def latex(self, index: int | None = None) -> str:
         row = self._row(index)
@@ -241,6 +309,8 @@ class SymbolicSearch:
         defined up to an invertible reparametrisation)."""
         row, X = self._row(index), self._check_X(X)
         tree = self._trees[row]
+        if isinstance(tree, tuple) or isinstance(self.sympy(row), tuple):
+            return np.stack([self._concept(row, j).predict(X) for j in range(len(self.concepts(row)))], axis=1)
         if tree is not None:
             return tree_values(tree, X)
         if row not in self._callables:
@@ -251,9 +321,11 @@ class SymbolicSearch:
         return np.broadcast_to(np.asarray(out, dtype=np.float64), (X.shape[0],)).copy()
 
     def gradient(self, X: Any, index: int | None = None) -> np.ndarray:
-        """grad of the expression at the rows of X, shape (n, d)."""
+        """grad of the expression at the rows of X, shape (n, d); (n, k, d) for a row of k concepts."""
         row, X = self._row(index), self._check_X(X)
         tree = self._trees[row]
+        if isinstance(tree, tuple) or isinstance(self.sympy(row), tuple):
+            return np.stack([self._concept(row, j).gradient(X) for j in range(len(self.concepts(row)))], axis=1)
         if tree is not None:
             return tree_gradients(tree, X)
         return gradient_field(self.sympy(row), X, self.variable_names_)
@@ -262,10 +334,24 @@ class SymbolicSearch:
         """The expression as a torch.nn.Module (constants trainable); native backend only."""
         row = self._row(index)
         tree = self._trees[row]
+        if isinstance(tree, tuple):
+            raise ValueError("torch export takes one expression; this row has several concepts: export each of "
+                             "concepts(index) with sympy's printers.")
         if tree is None:
             raise ValueError(f"torch export needs the native backend's trees (this front came from {self.backend_!r}); "
                              "use sympy(index) with sympy's own printers instead.")
         return to_torch(tree)
+
+    def _concept(self, row: int, j: int) -> "SymbolicSearch":
+        """A one-row view of concept j of a multi-concept row (for predict/gradient)."""
+        view = SymbolicSearch.__new__(SymbolicSearch)
+        tree = self._trees[row]
+        view._trees = [tree[j] if isinstance(tree, tuple) else None]
+        view._callables = {}
+        view.pareto_front_ = pd.DataFrame({"sympy": [self.concepts(row)[j]]})
+        view.best_index_ = 0
+        view.variable_names_, view.n_features_in_ = self.variable_names_, self.n_features_in_
+        return view
 
     # -- loading ------------------------------------------------------------------------------
     @classmethod
@@ -274,6 +360,8 @@ class SymbolicSearch:
         """A fitted-looking search from a checkpoint CSV (its complexity, loss, equation columns)."""
         names = check_variable_names(variable_names, len(variable_names))
         frame, expressions = read_equations(path, names)
+        if any(isinstance(e, tuple) for e in expressions):
+            return cls._from_concept_rows(frame, names, objective, params)
         trees = [parse_expression(e, names) for e in frame["equation"].astype(str)]
         front = pd.DataFrame({
             "complexity": frame["complexity"].astype(int),
@@ -289,12 +377,40 @@ class SymbolicSearch:
         search._finish(front, None)
         return search
 
+    @classmethod
+    def _from_concept_rows(cls, frame: pd.DataFrame, names: list[str], objective: str,
+                           params: dict[str, Any]) -> SymbolicSearch:
+        """``from_file`` for rows of k > 1 concepts ("T1 ; T2"): each part read by the native parser."""
+        texts = frame["equation"].astype(str)
+        trees = [tuple(parse_expression(part, names) for part in split_text(e)) for e in texts]
+        sizes = {len(t) for t in trees}
+        if len(sizes) != 1:
+            raise ValueError(f"the checkpoint mixes rows of {sorted(sizes)} concepts; one front has one count.")
+        front = pd.DataFrame({
+            "complexity": frame["complexity"].astype(int),
+            "loss": frame["loss"].astype(float),
+            "equation": texts,
+            "sympy": [tuple(to_sympy(t, names) for t in row) for row in trees],
+            "tree": trees,
+        })
+        search = cls(objective=objective, **params)
+        search.variable_names_ = names
+        search.n_features_in_ = len(names)
+        search.backend_ = "native"
+        search.n_concepts_ = sizes.pop()
+        search._finish(front, None)
+        return search
 
 def read_equations(path: str | Path, variable_names: Sequence[str]) -> tuple[pd.DataFrame, list[sympy.Expr]]:
     """A checkpoint CSV and its equations as sympy, read by the restricted parser: such files are
     passed between users and runs, so a row that is not a plain formula over ``variable_names``
     is refused with an error naming the file and row, and nothing in it runs."""
     frame = read_front(path)
-    expressions = [parse_sympy(text, list(variable_names), what=f"equation in row {i + 1} of {str(path)!r}")
-                   for i, text in enumerate(frame["equation"].astype(str))]
-    return frame, expressions
+    names = list(variable_names)
+
+    def read(text: str, row: int) -> sympy.Expr | tuple[sympy.Expr, ...]:
+        parts = split_text(text)  # "T1 ; T2": a row of several concepts
+        exprs = tuple(parse_sympy(p, names, what=f"equation in row {row} of {str(path)!r}") for p in parts)
+        return exprs if len(exprs) > 1 else exprs[0]
+
+    return frame, [read(text, i + 1) for i, text in enumerate(frame["equation"].astype(str))]

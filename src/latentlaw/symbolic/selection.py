@@ -43,12 +43,13 @@ PLATEAU = 0.5
 SLOW = 0.3  # log-loss per unit of complexity: what artefact fits buy after a noisy law (measured ~0.1)
 
 
-def floor_and_levels(objective: str, y_variance: float | None = None) -> tuple[float, float, float]:
-    """(floor, null loss, good-enough loss) for an objective; exact fits are below 100 x floor."""
-    if objective == "gradient":
-        return 1e-10, 2.0, 0.03
-    scale = y_variance if y_variance and y_variance > 0 else 1.0
-    return 1e-10 * scale, scale, 1e-2 * scale
+def floor_and_levels(objective: str, y_variance: float | None = None,
+                     n_concepts: int = 1) -> tuple[float, float, float]:
+    """(floor, null loss, good-enough loss) for an objective (its own ``levels``); exact fits are
+    below 100 x floor."""
+    from latentlaw.symbolic.objectives import OBJECTIVES
+
+    return OBJECTIVES[objective].levels(y_variance, n_concepts)
 
 
 def scores(complexity: Sequence[float], loss: Sequence[float], floor: float = 0.0,

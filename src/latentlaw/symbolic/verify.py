@@ -136,3 +136,70 @@ def form_alignment(expr: object, reference: object, X: np.ndarray, variable_name
     with np.errstate(all="ignore"):
         refit = alignment_of_fields(field(fit.x), unit_target)
     return max(start, refit)
+
+
+# -- neurons that use several laws (n_concepts > 1) -------------------------------------------
+SPAN_TOLERANCE = 1e-3  # 1 - span_alignment below this: the same span of laws
+
+
+def _orthonormal_span(fields: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, an orthonormal basis (n, d, k) of the fields' span, and which rows have all k
+    fields defined and independent there."""
+    G = np.stack(fields, axis=2)
+    ok = np.isfinite(G).all(axis=(1, 2))
+    G = np.where(np.isfinite(G), G, 0.0)
+    norms = np.linalg.norm(G, axis=1, keepdims=True)
+    scale = np.median(norms[ok], axis=0, keepdims=True) if ok.any() else np.ones_like(norms[:1])
+    ok &= (norms > ZERO * scale).all(axis=(1, 2))
+    q, r = np.linalg.qr(G / np.maximum(norms, 1e-300))
+    diag = np.abs(np.einsum("nkk->nk", r))
+    ok &= (diag > 1e-9).all(axis=1)
+    return q, ok
+
+
+def span_alignment(found: Sequence[object], laws: Sequence[object], X: np.ndarray, variable_names: Sequence[str],
+                   projector: np.ndarray | None = None) -> float:
+    """How well the gradient span of the ``found`` concepts matches that of the ``laws``, on X.
+
+    Per row, the principal angles between span(grad found) and span(grad laws): the cosine of
+    the largest angle (1 = the same span; 0 when the dimensions differ, since some direction of
+    the larger span is orthogonal to the smaller one). Averaged over the rows where the laws'
+    gradients are defined and independent; rows where the found ones are not count as 0. It is
+    symmetric, and blind to mixing or reshaping the concepts, as the neuron F(T1, ..., Tk) is."""
+    names = list(variable_names)
+    P = None if projector is None else np.asarray(projector, dtype=np.float64)
+
+    def fields(exprs: Sequence[object]) -> list[np.ndarray]:
+        out = [gradient_field(e, X, names) for e in exprs]
+        return out if P is None else [f @ P for f in out]
+
+    qa, ok_a = _orthonormal_span(fields(found))
+    qb, ok_b = _orthonormal_span(fields(laws))
+    if not ok_b.any():
+        return 0.0
+    if qa.shape[2] != qb.shape[2]:
+        return 0.0
+    sv = np.linalg.svd(np.einsum("ndk,ndl->nkl", qa[ok_b], qb[ok_b]), compute_uv=False)
+    cos = np.clip(sv.min(axis=1), 0.0, 1.0)
+    cos = np.where(ok_a[ok_b], cos, 0.0)
+    return float(cos.mean())
+
+
+def span_verdict(found: Sequence[object], laws: Sequence[object], X: np.ndarray, variable_names: Sequence[str],
+                 projector: np.ndarray | None = None, tol: float = SPAN_TOLERANCE) -> dict:
+    """The verdict for a multi-concept row: does the found span equal the laws' span (within
+    ``tol``), and for each found concept, which law it matches best and whether it has that law's
+    exact form (``form_alignment``; a concept that is a mixture of laws matches none exactly,
+    and that is no failure of the span).
+
+    Returns {"span_alignment", "span_equivalent", "concepts": [{"law", "alignment",
+    "form_alignment", "exact_form"}, ...]} with ``law`` the index into ``laws``."""
+    alignment = span_alignment(found, laws, X, variable_names, projector)
+    concepts = []
+    for expr in found:
+        scores = [gradient_alignment(expr, law, X, variable_names, projector) for law in laws]
+        best = int(np.argmax(scores))
+        form = form_alignment(expr, laws[best], X, variable_names, projector) if scores[best] > 0.9 else scores[best]
+        concepts.append({"law": best, "alignment": float(scores[best]), "form_alignment": float(form),
+                         "exact_form": bool(1.0 - form <= FORM_TOLERANCE)})
+    return {"span_alignment": alignment, "span_equivalent": bool(alignment >= 1.0 - tol), "concepts": concepts}

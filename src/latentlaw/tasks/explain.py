@@ -56,6 +56,8 @@ def verify(expression: sympy.Expr, front: Any, truths: list[str], X: np.ndarray,
 
     if not truths:
         return Verdict(None, None, None)
+    if isinstance(expression, (tuple, sympy.Tuple)):  # explainer.n_concepts > 1: a row of several laws
+        return _verify_concepts(expression, front, truths, X, variables, tolerance, projector)
     P = np.eye(X.shape[1]) if projector is None else projector
     truth_fields = [gradient_field(t, X, variables) @ P for t in truths]  # once, not per front row
 
@@ -68,6 +70,21 @@ def verify(expression: sympy.Expr, front: Any, truths: list[str], X: np.ndarray,
     contains = recovered or any(best_alignment(e) >= 1.0 - tolerance for e in front["sympy"])
     form = max(form_alignment(expression, t, X, variables, projector) for t in truths)
     return Verdict(float(alignment), bool(recovered), bool(contains), float(form), bool(form >= 1.0 - FORM_TOLERANCE))
+
+
+def _verify_concepts(expression: Any, front: Any, truths: list[str], X: np.ndarray, variables: list[str],
+                     tolerance: float, projector: np.ndarray | None) -> Verdict:
+    """A row of k concepts is the neuron's laws when its gradient span equals the truths' span
+    (principal angles); its form is exact when every concept has the exact form of a truth."""
+    from latentlaw.symbolic.verify import span_alignment, span_verdict
+
+    verdict = span_verdict(tuple(expression), truths, X, variables, projector, tolerance)
+    contains = verdict["span_equivalent"] or any(
+        isinstance(e, (tuple, sympy.Tuple)) and span_alignment(tuple(e), truths, X, variables, projector) >= 1 - tolerance
+        for e in front["sympy"])
+    forms = [c["form_alignment"] for c in verdict["concepts"]]
+    return Verdict(verdict["span_alignment"], verdict["span_equivalent"], bool(contains), float(min(forms)),
+                   all(c["exact_form"] for c in verdict["concepts"]))
 
 
 def _explain_one(explainer: Explainer, searcher_cfg: DictConfig, model: Any, X: np.ndarray, variables: list[str],

@@ -14,6 +14,11 @@ The contract every backend module honours:
   ``n_iterations`` and ``stop_reason`` in ``DataFrame.attrs``, and a ``tree`` column of
   latentlaw trees (the native backend does) for exact predict/gradient/torch export.
 
+Optional abilities are declared, not inferred from the name: ``CAPABILITIES`` (a frozenset,
+default empty) may hold "projector" (``fit(projector=...)``: compare gradients in a tangent
+space), "patience" (stop once the selection settles) and "concepts" (``n_concepts > 1``: rows of
+several expressions, equation strings joined by " ; ", sympy as a tuple).
+
 SymbolicSearch scores and selects rows itself, so every backend gets the same selection rule.
 """
 
@@ -38,6 +43,27 @@ def module(name: str) -> ModuleType:
         return importlib.import_module(f"{__name__}.{name}")
     except ImportError as err:
         raise ValueError(f"backend {name!r} cannot be loaded here ({err}); use backend='native'.") from err
+
+
+def supporting(capability: str) -> list[str]:
+    """The backends that declare ``capability`` (see the contract above)."""
+    out = []
+    for name in BACKENDS:
+        try:
+            if capability in getattr(module(name), "CAPABILITIES", frozenset()):
+                out.append(name)
+        except ValueError:
+            continue
+    return out
+
+
+def require(name: str, capability: str, what: str, fix: str) -> None:
+    """A ValueError naming ``what`` and the backends that can do it, unless ``name`` declares ``capability``."""
+    able = supporting(capability)
+    if name in able:
+        return
+    which = "the native backend only" if able == ["native"] else f"the backends {able} only"
+    raise ValueError(f"{what} is supported by {which}, not {name!r}; {fix}")
 
 
 def available() -> dict[str, bool]:

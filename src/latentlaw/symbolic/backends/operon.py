@@ -30,6 +30,7 @@ from latentlaw.symbolic.parse_sympy import ExpressionError, parse_sympy
 
 NAME = "operon"
 OBJECTIVES: tuple[str, ...] = ("regression",)
+CAPABILITIES: frozenset[str] = frozenset()  # none of projector, patience, concepts (see backends/__init__.py)
 
 # SymbolicSearch operator names -> operon primitive names.
 OPERATORS: dict[str, str] = {

@@ -36,6 +36,7 @@ from latentlaw.symbolic.parse_sympy import ExpressionError, parse_sympy
 
 NAME = "pysr"
 OBJECTIVES: tuple[str, ...] = ("regression", "gradient")
+CAPABILITIES: frozenset[str] = frozenset()  # none of projector, patience, concepts (see backends/__init__.py)
 
 # PySR spells every SymbolicSearch operator the same way; anything else is passed through
 # untouched, since PySR also accepts Julia definitions such as "inv(x) = 1/x".
