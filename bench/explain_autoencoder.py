@@ -1,6 +1,7 @@
 """Explaining every latent of an autoencoder: wall time and R^2 against each latent.
 
 Usage: python bench/explain_autoencoder.py [--only covertype_synthetic reviews] [--explainer direct_regression]
+       [--set preselect.max_inputs=20 ...]   (explain.py overrides, to compare settings)
 Trains a 32-latent autoencoder (trainer=fast) on the Covertype stand-in (54 inputs) and on the
 shipped reviews (384 embedding dimensions), explains all 32 latents of each with explain.py's
 defaults, and prints the time and the R^2 distribution. Target: the 54-input case within 10
@@ -33,6 +34,7 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", default=["covertype_synthetic", "reviews"])
     parser.add_argument("--explainer", default="direct_regression")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="explain.py overrides")
     args = parser.parse_args()
 
     def config(name: str, overrides: list[str]):
@@ -45,7 +47,7 @@ def main() -> None:
                                          f"seed={args.seed}", "trainer.enable_progress_bar=false"]))
         started = time.perf_counter()
         summary = explain(config("explain", [f"train_run={trained['run_id']}", f"explainer={args.explainer}",
-                                             f"seed={args.seed}"]))
+                                             f"seed={args.seed}", *args.set]))
         seconds = time.perf_counter() - started
         r2 = np.array([r[record.COLUMN_R2] for r in summary["neurons"]])
         best = np.array([r[record.COLUMN_BEST_R2] for r in summary["neurons"]])
@@ -58,7 +60,9 @@ def main() -> None:
                     f"r2_min.{dataset}": float(r2.min()), f"r2_max.{dataset}": float(r2.max()),
                     f"r2_share_0.9.{dataset}": float(np.mean(r2 >= 0.9)),
                     f"best_r2_median.{dataset}": float(np.median(best))}
+    settings = " ".join(args.set) or "explain.py's defaults"
     lines = [f"# Explaining all latents of an autoencoder ({args.explainer}, trainer=fast, seed {args.seed})", "",
+             f"Settings: {settings}.", "",
              f"{os.cpu_count()} cores, shared with other jobs while this ran (wall times are upper bounds).", "",
              "| dataset | latents | wall s | R^2 min | median | max | share >= 0.9 | best R^2 on front, median | "
              "inputs searched | their energy share, median |",
