@@ -37,6 +37,18 @@ def mlflow_store(tmp_path_factory: pytest.TempPathFactory) -> str:
         os.environ["MLFLOW_TRACKING_URI"] = previous
 
 
+def install_service(name: str) -> None:
+    """Install a Debian package a slow test needs (scripts/install_services.sh), so the test runs on
+    a fresh machine with no manual step; skips, with the script's reason, only where it cannot."""
+    import subprocess
+
+    done = subprocess.run(["sh", str(ROOT / "scripts" / "install_services.sh"), name], capture_output=True,
+                          text=True, timeout=900)
+    if done.returncode != 0:
+        pytest.skip(f"{name} is missing and scripts/install_services.sh could not install it: "
+                    f"{(done.stderr or done.stdout)[-500:]}")
+
+
 def compose(config_name: str, overrides: list[str]):
     """The config a CLI call with these overrides would get (Hydra's compose API)."""
     from hydra import compose as hydra_compose

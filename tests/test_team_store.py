@@ -1,7 +1,8 @@
 """The team setup of scripts/team_store.sh: PostgreSQL behind an MLflow server with served
 artifacts, Optuna's storage in the same PostgreSQL, and a parallel study into both (slow).
 
-Needs Debian's postgresql and psycopg2 (the `team` extra); skipped without them. Loopback only.
+Installs Debian's postgresql where missing (scripts/install_services.sh); psycopg2 comes with make setup
+(the `team` extra). Loopback only.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 import mlflow
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, install_service
 from latentlaw.tracking import record
 
 pytestmark = pytest.mark.slow
@@ -33,7 +34,7 @@ def _free_port() -> int:
 @pytest.fixture
 def team_store():
     if not glob.glob("/usr/lib/postgresql/*/bin/initdb"):
-        pytest.skip("PostgreSQL is not installed (apt-get install -y postgresql)")
+        install_service("postgresql")
     pytest.importorskip("psycopg2", reason="pip install -e '.[team]'")
     folder = tempfile.mkdtemp(prefix="latentlaw-team-")  # under /tmp: the postgres user must reach it
     env = {**os.environ, "LATENTLAW_TEAM_DIR": folder, "MLFLOW": str(Path(sys.executable).parent / "mlflow")}

@@ -1,8 +1,9 @@
 """The MLflow UI in a real (headless) browser: what a reader sees on the run pages.
 
 Slow: trains a tiny model, explains it, starts `mlflow ui` on a free loopback port and reads the
-DOM Chromium renders. Needs `chromium` (scripts/install_browser.sh). Screenshots are left in the
-test's tmp folder (printed) as artefacts.
+DOM Chromium renders. Installs Debian's `chromium` where missing (scripts/install_services.sh).
+Screenshots are left in the test's tmp folder (printed) as artefacts; LATENTLAW_SCREENSHOTS=<dir>
+copies them there (how README's docs/ui_*.png were made).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 import mlflow
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, install_service
 from latentlaw.tracking import record
 
 pytestmark = pytest.mark.slow
@@ -45,7 +46,7 @@ def _render(url: str, screenshot: Path) -> str:
 @pytest.fixture(scope="module")
 def ui(tmp_path_factory):
     if shutil.which("chromium") is None:
-        pytest.skip("chromium is not installed; run scripts/install_browser.sh")
+        install_service("chromium")
     folder = tmp_path_factory.mktemp("ui")
     store = f"sqlite:///{folder / 'mlflow.db'}"
     env = {**os.environ, "MLFLOW_TRACKING_URI": store}
@@ -76,6 +77,11 @@ def ui(tmp_path_factory):
     finally:
         server.terminate()
         server.wait(timeout=30)
+        keep = os.environ.get("LATENTLAW_SCREENSHOTS")
+        if keep:
+            Path(keep).mkdir(parents=True, exist_ok=True)
+            for shot in folder.glob("*.png"):
+                shutil.copy(shot, Path(keep) / f"ui_{shot.name}")
 
 
 def test_explain_run_page_shows_equation_verdict_and_parent(ui):
