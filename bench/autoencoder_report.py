@@ -39,8 +39,10 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="*", type=int, default=[1, 2, 3, 4, 6, 8, 16, 32])
     parser.add_argument("--latent-size", type=int, default=32)
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="explain.py overrides")
+    parser.add_argument("--train-set", nargs="*", default=[], metavar="KEY=VALUE", help="train.py overrides")
+    parser.add_argument("--store", default=None, help="tracking URI (default: mlruns/reports/<dataset>.db)")
     args = parser.parse_args()
-    store = f"sqlite:///{ROOT}/mlruns/reports/{args.dataset}.db"
+    store = args.store or f"sqlite:///{ROOT}/mlruns/reports/{args.dataset}.db"
 
     def config(name: str, overrides: list[str]):
         with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
@@ -49,7 +51,8 @@ def main() -> None:
     def trained(size: int, seed: int) -> str:
         started = time.perf_counter()
         run = train(config("train", [f"dataset={args.dataset}", "model=autoencoder", "trainer=fast",
-                                     f"model.latent_size={size}", f"seed={seed}", "trainer.enable_progress_bar=false"]))
+                                     f"model.latent_size={size}", f"seed={seed}", "trainer.enable_progress_bar=false",
+                                     *args.train_set]))
         print(f"trained latent size {size}, seed {seed} in {time.perf_counter() - started:.0f} s", flush=True)
         return run["run_id"]
 
@@ -101,7 +104,7 @@ def main() -> None:
                "minutes": total / 60}
     from bench_log import publish
 
-    publish(f"autoencoder_report_{args.dataset}", "\n".join(lines), metrics)
+    publish(f"autoencoder_report_{args.dataset}", "\n".join(lines), metrics, log=args.store is None)
 
 
 if __name__ == "__main__":
