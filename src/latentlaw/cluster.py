@@ -107,8 +107,8 @@ def ray_node_id() -> str | None:
     if ray is None or not ray.is_initialized():
         return None
     context = ray.get_runtime_context()
-    if context.get_task_id() is None and context.get_actor_id() is None:
-        return None  # the driver
+    if context.worker.mode != ray.WORKER_MODE:  # the driver (asking it for a task id logs a warning)
+        return None
     return context.get_node_id()
 
 
