@@ -113,11 +113,13 @@ def test_the_launcher_refuses_a_missing_ray_before_any_job(monkeypatch):
         launcher.launch([["seed=0"], ["seed=1"]], initial_job_idx=0)
 
 
-def test_a_local_sqlite_store_is_refused_for_a_cluster_of_several_machines(monkeypatch):
+def test_a_store_on_this_machine_only_is_refused_for_a_cluster_of_several_machines(monkeypatch):
     monkeypatch.setattr(cluster, "other_hosts", lambda: ["node-b"])
-    with pytest.raises(ClusterError, match=r"local file.*node-b.*team_store\.sh"):
+    with pytest.raises(ClusterError, match=r"local file.*node-b.*MLFLOW_TRACKING_URI=http://"):
         cluster.check_store_for_cluster("sqlite:////data/mlruns/mlflow.db")
-    cluster.check_store_for_cluster("http://10.0.0.5:5055")  # a server: every node reaches it
+    with pytest.raises(ClusterError, match=r"loopback.*node-b"):  # each node's 127.0.0.1 is itself
+        cluster.check_store_for_cluster("http://127.0.0.1:5055")
+    cluster.check_store_for_cluster("http://10.0.0.5:5055")  # a server on the network: every node reaches it
     monkeypatch.setattr(cluster, "other_hosts", lambda: [])
     cluster.check_store_for_cluster("sqlite:////data/mlruns/mlflow.db")  # one machine: the file is shared
 

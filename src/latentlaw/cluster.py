@@ -128,18 +128,24 @@ def other_hosts() -> list[str]:
 
 
 def check_store_for_cluster(tracking_uri: str) -> None:
-    """A local sqlite store is a file on this machine: jobs on other machines would each write
-    their own. Several hosts need the team store (an MLflow server)."""
+    """A local sqlite store is a file on this machine, and a server on 127.0.0.1 is a different
+    one on each machine: with nodes on other machines their runs would not reach this store."""
+    from urllib.parse import urlparse
+
     from latentlaw.tracking.store import sqlite_file
 
-    if sqlite_file(tracking_uri) is None:
+    host = urlparse(tracking_uri).hostname or ""
+    local_server = host == "localhost" or host == "::1" or host.startswith("127.")
+    if sqlite_file(tracking_uri) is None and not local_server:
         return
     hosts = other_hosts()
     if hosts:
+        what = "a local file" if sqlite_file(tracking_uri) is not None else "a server on this machine's loopback"
         raise ClusterError(
-            f"the MLflow store {tracking_uri} is a local file, but the Ray cluster has nodes on other machines "
-            f"({', '.join(hosts[:3])}); their runs would not reach it. Point every job at an MLflow server: "
-            'eval "$(scripts/team_store.sh start)" (or MLFLOW_TRACKING_URI=http://<host>:<port>) before the sweep.')
+            f"the MLflow store {tracking_uri} is {what}, but the Ray cluster has nodes on other machines "
+            f"({', '.join(hosts[:3])}); their runs would not reach it. Point every job at an MLflow server "
+            "that all nodes reach: MLFLOW_TRACKING_URI=http://<host>:<port> before the sweep (scripts/team_store.sh "
+            "starts one, bound to 127.0.0.1 until you serve it on the cluster's network).")
 
 
 @dataclass(frozen=True)

@@ -314,7 +314,7 @@ def _run_searches(cfg: DictConfig, searcher_cfg: DictConfig, explainer: Explaine
     cluster core); ``on_result`` runs in this process as each one finishes, in the order they finish."""
     on_ray = parallel.backend == "ray"
     if on_ray:
-        n_jobs = _n_jobs(cfg.get("n_jobs"), len(neurons), cluster.cluster_cpus() // max(1, int(cfg.threads)))
+        n_jobs = _n_jobs(cfg.get("n_jobs"), len(neurons), max(1, cluster.cluster_cpus() // max(1, int(cfg.threads))))
     else:
         n_jobs = _n_jobs(cfg.get("n_jobs"), len(neurons))
     seed_linear = bool(cfg.get("preselect") and cfg.preselect.get("seed_linear"))
