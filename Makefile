@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e ".[test,bench,team]"
+	$(PY) -m pip install -q -e ".[test,bench,team,cluster]"
 	$(PY) -m pip check
 	touch $@
 

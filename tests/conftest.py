@@ -13,6 +13,8 @@ os.environ.setdefault("LATENTLAW_ROOT", str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 os.environ.setdefault("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false")
+# MLflow's telemetry looks up config.mlflow-telemetry.io on first use: tests stay on this machine.
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 # Embedding caches go to a per-session folder, never into the checkout.
 os.environ.setdefault("LATENTLAW_CACHE", tempfile.mkdtemp(prefix="latentlaw-cache-"))
 

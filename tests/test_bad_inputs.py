@@ -195,6 +195,33 @@ def _resume_wrong_task(ctx: Ctx) -> object:
     return ctx.explain(f"resume={ctx.train_run}")
 
 
+def _closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (bound, then released)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _without_ray(ctx: Ctx) -> object:
+    """explain with parallel.backend=ray where Ray is not installed (its import fails)."""
+    saved = sys.modules.get("ray")
+    sys.modules["ray"] = None  # type: ignore[assignment]  # `import ray` raises ImportError
+    try:
+        return ctx.explain("parallel.backend=ray")
+    finally:
+        if saved is None:
+            sys.modules.pop("ray", None)
+        else:
+            sys.modules["ray"] = saved
+
+
+def _sweep_on_unreachable_ray(ctx: Ctx) -> subprocess.CompletedProcess:
+    return ctx.cli("train.py", "-m", "seed=0,1", *TINY, "hydra/launcher=ray",
+                   f"hydra.launcher.ray.init.address=127.0.0.1:{_closed_port()}", f"hydra.sweep.dir={ctx.tmp}/multirun")
+
+
 CASES = [
     # --- configs (train.py) ---------------------------------------------------------------------
     Case("cli-unknown-dataset", lambda c: c.cli("train.py", "dataset=nope"), r"dataset/nope",
@@ -278,6 +305,16 @@ CASES = [
          r"upload_fronts_every_seconds.*0", r"> 0"),
     Case("explain-resume-not-an-id", lambda c: c.explain("resume=last-night"), r"not an MLflow run id",
          r"pass the id"),
+    Case("explain-parallel-unknown-backend", lambda c: c.explain("parallel.backend=dask"),
+         r"parallel\.backend='dask'", r"loky.*ray"),
+    Case("explain-ray-address-not-host-port", lambda c: c.explain("parallel.backend=ray", "parallel.ray_address=head"),
+         r"parallel\.ray_address='head' is not host:port", r"ray start --head"),
+    Case("explain-ray-unreachable", lambda c: c.explain("parallel.backend=ray",
+                                                         f"parallel.ray_address=127.0.0.1:{_closed_port()}"),
+         r"cannot reach the Ray cluster at 127\.0\.0\.1:\d+", r"ray start --head.*set parallel\.ray_address"),
+    Case("explain-ray-not-installed", _without_ray, r"Ray is not installed", r'pip install -e "\.\[cluster\]"'),
+    Case("cli-sweep-ray-unreachable", _sweep_on_unreachable_ray, r"cannot reach the Ray cluster at 127\.0\.0\.1:\d+",
+         r"ray start --head.*set hydra\.launcher\.ray\.init\.address", cli=True),
     Case("analyze-unknown-experiment", lambda c: c.analyze("experiments=[never/explained]"),
          r"never/explained", r"explain\.py|run"),
     # --- the engine API ------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from contextlib import nullcontext
 
 import mlflow
@@ -35,6 +36,24 @@ def test_run_status_is_final(mlflow_store, error, status):
             if error:
                 raise error
     assert mlflow.get_run(run.info.run_id).info.status == status
+
+
+def test_a_ctrl_c_that_lightning_turns_into_an_exit_still_ends_killed(mlflow_store):
+    """Lightning's fit catches KeyboardInterrupt, shuts down and calls sys.exit(1) in its handler."""
+    def fit() -> None:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            sys.exit(1)
+
+    with pytest.raises(SystemExit):
+        with tracked_run("lightning-ctrl-c") as run:
+            fit()
+    assert mlflow.get_run(run.info.run_id).info.status == "KILLED"
+    with pytest.raises(SystemExit):
+        with tracked_run("plain-exit") as other:
+            sys.exit(2)  # an exit of its own is a failure
+    assert mlflow.get_run(other.info.run_id).info.status == "FAILED"
 
 
 def test_model_round_trip_reproduces_latents_exactly(mlflow_store):

@@ -30,6 +30,7 @@ class NeuronExplanation:
     seconds: float
     settings: dict[str, Any] = field(default_factory=dict)
     interrupted: bool = False
+    ray_node: str | None = None  # the Ray node that ran the search (parallel.backend=ray), else None
 
 
 class Explainer:

@@ -15,6 +15,8 @@ import numpy as np
 import sympy
 from omegaconf import DictConfig
 
+from latentlaw import cluster
+from latentlaw.cluster import ParallelSettings
 from latentlaw.config import build
 from latentlaw.explain.base import Explainer, NeuronExplanation
 from latentlaw.explain.preselect import Preselection, PreselectSettings
@@ -97,15 +99,23 @@ def _explain_one(explainer: Explainer, searcher_cfg: DictConfig, model: Any, X: 
     from latentlaw.explain.preselect import linear_seeds
 
     torch.set_num_threads(threads)
+    from latentlaw.cluster import ray_node_id
     from latentlaw.tracking.front_checkpoints import resume_from
 
+    # On another machine of a Ray cluster the driver's temporary folder does not exist: the search
+    # writes its front there all the same (mid-search uploads cover this machine's searches only).
+    Path(checkpoint).parent.mkdir(parents=True, exist_ok=True)
     extra: dict[str, Any] = resume_from(checkpoint)  # a resumed run: its uploaded front
     if not extra and selection is not None and seed_linear and searcher_cfg.get("resume_from") is None:
         extra["resume_from"] = linear_seeds(selection.variables, Path(checkpoint).with_suffix(".seeds.csv"))
     searcher = build(searcher_cfg, objective=explainer.objective, random_state=seed + neuron, checkpoint_file=checkpoint,
                      **extra)
+    if not X.flags.writeable:  # rows from Ray's object store are read-only; torch warns on those
+        X = X.copy()
     inputs = selection.inputs if selection is not None else None
-    return explainer.explain(model, X, variables, neuron, searcher, inputs=inputs)
+    result = explainer.explain(model, X, variables, neuron, searcher, inputs=inputs)
+    result.ray_node = ray_node_id()
+    return result
 
 
 def usable_truths(dataset_record: dict[str, Any], variables: list[str]) -> list[str]:
@@ -150,18 +160,33 @@ def _command_line_overrides() -> list[str]:
     return list(HydraConfig.get().overrides.task)
 
 
-def _n_jobs(setting: Any, n_neurons: int) -> int:
+def _n_jobs(setting: Any, n_neurons: int, cpus: int | None = None) -> int:
+    """Searches at a time: ``auto`` = one per core (``cpus``: the cluster's, else this machine's)."""
     if setting in (None, "auto"):
-        return max(1, min(n_neurons, os.cpu_count() or 1))
+        return max(1, min(n_neurons, cpus or os.cpu_count() or 1))
     return max(1, int(setting))
 
 
 def explain(cfg: DictConfig) -> dict[str, Any]:
-    """Explain the configured neurons of a training run; returns a summary per neuron."""
+    """Explain the configured neurons of a training run; returns a summary per neuron.
+
+    With ``parallel.backend=ray`` the searches run as Ray tasks; the cluster is reached (or the
+    missing Ray or unreachable address reported) before any run is created or model loaded."""
     if cfg.explainer.get("whole_latent_space"):  # e.g. explainer=latent_field: not one neuron but the whole space
         from latentlaw.tasks.latent_field import latent_field
 
         return latent_field(cfg)
+    parallel = ParallelSettings.from_config(cfg.get("parallel"))
+    connected = parallel.backend == "ray" and cluster.connect(parallel.ray_address, "parallel.ray_address")
+    try:
+        return _explain(cfg, parallel)
+    finally:
+        if connected:
+            cluster.import_ray().shutdown()  # this process's connection; a cluster keeps running
+
+
+def _explain(cfg: DictConfig, parallel: ParallelSettings) -> dict[str, Any]:
+    """explain() once the search engine is settled."""
     import mlflow
     import torch
 
@@ -230,7 +255,8 @@ def explain(cfg: DictConfig) -> dict[str, Any]:
         # verification: a failure there never loses a finished search.
         with front_checkpoints.FrontUploader(run.info.run_id, checkpoints, front_checkpoints.upload_interval(cfg)):
             results = _run_searches(cfg, searcher_cfg, explainer, model, X_search, variables, neurons, checkpoints,
-                                    selections, on_result=lambda res: _log_search(res, truths, latex=not wide))
+                                    selections, on_result=lambda res: _log_search(res, truths, latex=not wide),
+                                    parallel=parallel)
         projector = tangent_projector(X)
         if projector is not None:
             mlflow.set_tag(record.TANGENT_RANK, str(int(round(np.trace(projector)))))
@@ -299,10 +325,15 @@ def _clock(seconds: float) -> str:
 def _run_searches(cfg: DictConfig, searcher_cfg: DictConfig, explainer: Explainer, model: Any, X: np.ndarray,
                   variables: list[str], neurons: list[int], checkpoints: dict[int, str],
                   selections: dict[int, Preselection],
-                  on_result: Callable[[NeuronExplanation], None]) -> list[NeuronExplanation]:
-    """Searches in parallel over latents (one per core by default); ``on_result`` runs in this
-    process as each one finishes, in the order they finish."""
-    n_jobs = _n_jobs(cfg.get("n_jobs"), len(neurons))
+                  on_result: Callable[[NeuronExplanation], None],
+                  parallel: ParallelSettings = ParallelSettings()) -> list[NeuronExplanation]:
+    """Searches in parallel over latents (one per core by default, on a Ray cluster one per
+    cluster core); ``on_result`` runs in this process as each one finishes, in the order they finish."""
+    on_ray = parallel.backend == "ray"
+    if on_ray:
+        n_jobs = _n_jobs(cfg.get("n_jobs"), len(neurons), max(1, cluster.cluster_cpus() // max(1, int(cfg.threads))))
+    else:
+        n_jobs = _n_jobs(cfg.get("n_jobs"), len(neurons))
     seed_linear = bool(cfg.get("preselect") and cfg.preselect.get("seed_linear"))
     args = [(explainer, searcher_cfg, model, X, variables, j, int(cfg.seed), checkpoints[j], int(cfg.threads),
              selections.get(j), seed_linear) for j in neurons]
@@ -315,7 +346,10 @@ def _run_searches(cfg: DictConfig, searcher_cfg: DictConfig, explainer: Explaine
         if len(neurons) > 1:
             print(progress.step(res), flush=True)
 
-    if n_jobs == 1:
+    if on_ray:  # even one search at a time goes to the cluster: that is where the user wants the work
+        print(f"searching {len(neurons)} latents on Ray, {n_jobs} at a time", flush=True)
+        _search_on_ray(args, n_jobs, int(cfg.threads), finished)
+    elif n_jobs == 1:
         for a in args:
             finished(_explain_one(*a))
             if results[-1].interrupted:
@@ -329,6 +363,26 @@ def _run_searches(cfg: DictConfig, searcher_cfg: DictConfig, explainer: Explaine
             finished(res)
     order = {j: i for i, j in enumerate(neurons)}
     return sorted(results, key=lambda r: order[r.neuron])
+
+
+def _search_on_ray(args: list[tuple], n_jobs: int, threads: int, finished: Callable[[NeuronExplanation], None]) -> None:
+    """Each search a Ray task reserving ``threads`` CPUs, at most ``n_jobs`` in flight; the model
+    and inputs are put in Ray's object store once. Any error or Ctrl-C cancels the rest."""
+    ray = cluster.import_ray()
+    search = ray.remote(num_cpus=threads)(_explain_one)
+    model_ref, X_ref = ray.put(args[0][2]), ray.put(args[0][3])  # the same model and rows for every neuron
+    queue, pending = list(args), []
+    try:
+        while queue or pending:
+            while queue and len(pending) < n_jobs:
+                a = queue.pop(0)
+                pending.append(search.remote(a[0], a[1], model_ref, X_ref, *a[4:]))
+            done, pending = ray.wait(pending, num_returns=1)
+            finished(ray.get(done[0]))
+    except BaseException:
+        for ref in pending:
+            ray.cancel(ref)
+        raise
 
 
 def _front_table(result: NeuronExplanation) -> dict[str, list]:
@@ -357,6 +411,8 @@ def _log_search(res: NeuronExplanation, truths: list[str], latex: bool = True) -
     mlflow.log_text(sympy.srepr(res.expression), record.equation_file(j, "srepr"))
     mlflow.log_text(sympy.latex(res.expression), record.equation_file(j, "tex"))
     mlflow.set_tag(record.neuron_equation_tag(j), str(res.expression)[:5000])
+    if res.ray_node:
+        mlflow.set_tag(record.neuron_ray_node_tag(j), res.ray_node)
     mlflow.log_metrics({record.neuron_metric(record.SEARCH_SECONDS_METRIC, j): res.seconds,
                         record.neuron_metric("loss", j): float(selected["loss"]),
                         record.neuron_metric("complexity", j): float(selected["complexity"])})

@@ -23,8 +23,15 @@ log = logging.getLogger(__name__)
 
 
 def holder_tags() -> dict[str, str]:
-    """The tags that say which live process holds a run, stamped when it is opened."""
-    return {record.PID: str(os.getpid()), record.HOST: socket.gethostname(), record.HEARTBEAT: str(int(time.time()))}
+    """The tags that say which live process holds a run, stamped when it is opened; in a Ray
+    task (hydra/launcher=ray) also its Ray node, the node's id in ``ray status``."""
+    from latentlaw.cluster import ray_node_id
+
+    tags = {record.PID: str(os.getpid()), record.HOST: socket.gethostname(), record.HEARTBEAT: str(int(time.time()))}
+    node = ray_node_id()
+    if node:
+        tags[record.RAY_NODE] = node
+    return tags
 
 
 class Periodic:

@@ -82,6 +82,7 @@ PID = "latentlaw.pid"  # process id of the process that holds the run open
 HOST = "latentlaw.host"  # its host name: a pid means something only on its own host
 HEARTBEAT = "latentlaw.heartbeat"  # unix time (s) last written by the holder's heartbeat thread
 RESUMED = "latentlaw.resumed"  # how many times the run was reopened by resume=
+RAY_NODE = "latentlaw.ray_node"  # the Ray node id of the worker that held the run (hydra/launcher=ray jobs)
 STALE_ERROR = "stale: "  # prefix of ERROR when tracking.stale marked a dead run FAILED
 TRAIN_CHECKPOINT = "latentlaw.train_checkpoint"  # artifact path of the last complete training checkpoint
 TRAIN_CHECKPOINT_EPOCH = "latentlaw.train_checkpoint_epoch"  # epochs completed in that checkpoint
@@ -137,6 +138,11 @@ def pareto_plot(neuron: int) -> str:
 def equation_file(neuron: int, suffix: str) -> str:
     """``equations/neuron_<j>.<suffix>`` with suffix txt (infix), tex or srepr."""
     return f"equations/neuron_{neuron}.{suffix}"
+
+
+def neuron_ray_node_tag(neuron: int) -> str:
+    """The Ray node id that ran neuron <j>'s search (explain.py parallel.backend=ray)."""
+    return f"{RAY_NODE}.neuron_{neuron}"
 
 
 def neuron_metric(name: str, neuron: int) -> str:

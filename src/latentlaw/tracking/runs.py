@@ -42,18 +42,25 @@ def tracked_run(run_name: str | None = None, tags: Mapping[str, str] | None = No
     try:
         with Heartbeat(run.info.run_id):
             yield run
-    except KeyboardInterrupt:
+    except BaseException as err:
+        if not interrupted(err):
+            mlflow.set_tag(ERROR, f"{type(err).__name__}: {err}"[:5000])
+            mlflow.end_run("FAILED")
+            raise
         mlflow.set_tag(ERROR, "interrupted")
         mlflow.end_run("KILLED")
-        raise
-    except BaseException as err:
-        mlflow.set_tag(ERROR, f"{type(err).__name__}: {err}"[:5000])
-        mlflow.end_run("FAILED")
         raise
     else:
         if run_id and ERROR in run.data.tags:
             mlflow.delete_tag(ERROR)  # the failure it recorded was resumed past
         mlflow.end_run("FINISHED")
+
+
+def interrupted(err: BaseException) -> bool:
+    """Ctrl-C (or a cancelled Ray job), also as Lightning reports it: its fit catches the
+    KeyboardInterrupt, shuts down and calls sys.exit(1) from the handler."""
+    return isinstance(err, KeyboardInterrupt) or (isinstance(err, SystemExit)
+                                                  and isinstance(err.__context__, KeyboardInterrupt))
 
 
 def flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:

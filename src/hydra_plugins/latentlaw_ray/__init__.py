@@ -1,0 +1,1 @@
+"""latentlaw's Ray launcher for Hydra (``hydra/launcher=ray``), see launcher.py."""
