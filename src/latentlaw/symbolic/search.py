@@ -27,7 +27,6 @@ from latentlaw.symbolic.export_sympy import simplified
 from latentlaw.symbolic.export_torch import to_torch
 from latentlaw.symbolic.expression import Node
 from latentlaw.symbolic.concepts import span_loss_of_fields, split_text
-from latentlaw.symbolic.export_sympy import to_sympy
 from latentlaw.symbolic.options import (BINARY_OPERATORS, UNARY_OPERATORS, Options, _positive_int, build_options,
                                         check_n_concepts)
 from latentlaw.symbolic.parse import parse_expression
@@ -360,13 +359,18 @@ class SymbolicSearch:
         """A fitted-looking search from a checkpoint CSV (its complexity, loss, equation columns)."""
         names = check_variable_names(variable_names, len(variable_names))
         frame, expressions = read_equations(path, names)
-        if any(isinstance(e, tuple) for e in expressions):
-            return cls._from_concept_rows(frame, names, objective, params)
-        trees = [parse_expression(e, names) for e in frame["equation"].astype(str)]
+        texts = frame["equation"].astype(str)
+        # a row of k > 1 concepts ("T1 ; T2") holds one tree per concept
+        trees = [parse_expression(t, names) if not isinstance(e, tuple)
+                 else tuple(parse_expression(part, names) for part in split_text(t))
+                 for t, e in zip(texts, expressions)]
+        sizes = {len(e) if isinstance(e, tuple) else 1 for e in expressions}
+        if len(sizes) > 1:
+            raise ValueError(f"the checkpoint mixes rows of {sorted(sizes)} concepts; one front has one count.")
         front = pd.DataFrame({
             "complexity": frame["complexity"].astype(int),
             "loss": frame["loss"].astype(float),
-            "equation": frame["equation"].astype(str),
+            "equation": texts,
             "sympy": expressions,
             "tree": trees,
         })
@@ -374,32 +378,11 @@ class SymbolicSearch:
         search.variable_names_ = names
         search.n_features_in_ = len(names)
         search.backend_ = "native"
+        if sizes and max(sizes) > 1:
+            search.n_concepts_ = sizes.pop()
         search._finish(front, None)
         return search
 
-    @classmethod
-    def _from_concept_rows(cls, frame: pd.DataFrame, names: list[str], objective: str,
-                           params: dict[str, Any]) -> SymbolicSearch:
-        """``from_file`` for rows of k > 1 concepts ("T1 ; T2"): each part read by the native parser."""
-        texts = frame["equation"].astype(str)
-        trees = [tuple(parse_expression(part, names) for part in split_text(e)) for e in texts]
-        sizes = {len(t) for t in trees}
-        if len(sizes) != 1:
-            raise ValueError(f"the checkpoint mixes rows of {sorted(sizes)} concepts; one front has one count.")
-        front = pd.DataFrame({
-            "complexity": frame["complexity"].astype(int),
-            "loss": frame["loss"].astype(float),
-            "equation": texts,
-            "sympy": [tuple(to_sympy(t, names) for t in row) for row in trees],
-            "tree": trees,
-        })
-        search = cls(objective=objective, **params)
-        search.variable_names_ = names
-        search.n_features_in_ = len(names)
-        search.backend_ = "native"
-        search.n_concepts_ = sizes.pop()
-        search._finish(front, None)
-        return search
 
 def read_equations(path: str | Path, variable_names: Sequence[str]) -> tuple[pd.DataFrame, list[sympy.Expr]]:
     """A checkpoint CSV and its equations as sympy, read by the restricted parser: such files are
