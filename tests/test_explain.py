@@ -52,6 +52,12 @@ def test_symbolic_gradients_recover_the_energy_and_log_it(harmonic, explained):
     assert {"complexity", "loss", "equation", "latex", "selected"} <= set(front.columns)
     assert front["selected"].sum() == 1
     assert list(front["complexity"]) == sorted(front["complexity"])
+    # explainer.n_concepts=auto (the default): two inputs span the plane with two concepts, so
+    # auto tries k = 1 only, and says so
+    assert metrics["n_concepts"] == 1 and metrics["n_concepts.neuron_0"] == 1
+    assert 0 <= metrics["span_loss_k1.neuron_0"] < 1e-2  # the energy on a well-trained network
+    row = explained["neurons"][0]
+    assert row["n_concepts"] == 1 and row["concept_losses"].startswith("1:")
 
 
 def test_direct_regression_and_analyze_build_the_recovery_table(harmonic, explained):
@@ -156,3 +162,14 @@ def test_run_without_its_data_artifacts_is_refused(mlflow_store):
         pass
     with pytest.raises(LookupError, match="no artifact 'data/dataset.json'"):
         explain(compose("explain", [f"train_run={run.info.run_id}"]))
+
+
+def test_one_concept_searches_once_and_compares_nothing(harmonic):
+    """explainer.n_concepts=1: one search, no span loss per k. (Last in the file: the
+    recovery-table test reads the newest explain run.)"""
+    result = explain(compose("explain", [f"train_run={harmonic['run_id']}", "explainer.n_concepts=1",
+                                         "searcher.timeout_in_seconds=5", "searcher.verbosity=0"]))
+    metrics = mlflow.get_run(result["run_id"]).data.metrics
+    assert metrics["n_concepts.neuron_0"] == 1
+    assert not any(name.startswith("span_loss_k") for name in metrics)
+    assert result["neurons"][0]["concept_losses"] == ""

@@ -40,7 +40,7 @@ def _cell(runs: pd.DataFrame, key: str, explainer: str) -> dict[str, Any]:
     row = runs[(runs["key"] == key) & (runs[f"tags.{record.EXPLAINER}"] == explainer)]
     if row.empty:
         return {"expression": "", "recovered": None, "exact_form": None, "alignment": None, "seconds": None,
-                "run_id": ""}
+                "concepts": None, "run_id": ""}
     r = row.iloc[0]
     recovered, exact = r.get(f"tags.{record.RECOVERED}"), r.get(f"tags.{record.EXACT_FORM}")
     return {
@@ -49,6 +49,7 @@ def _cell(runs: pd.DataFrame, key: str, explainer: str) -> dict[str, Any]:
         "exact_form": None if exact not in ("true", "false") else exact == "true",  # older runs lack it
         "alignment": r.get(f"metrics.{record.ALIGNMENT_METRIC}"),
         "seconds": r.get(f"metrics.{record.SEARCH_SECONDS_METRIC}"),
+        "concepts": r.get(f"metrics.{record.N_CONCEPTS_METRIC}"),  # runs before explainer.n_concepts lack it
         "run_id": r["run_id"],
     }
 
@@ -71,6 +72,7 @@ def recovery_table(experiments: list[str] | None = None) -> pd.DataFrame:
             "sg_exact_form": sg["exact_form"],
             "sg_alignment": sg["alignment"],
             "sg_seconds": sg["seconds"],
+            "sg_concepts": sg["concepts"],
             "direct_regression": dr["expression"],
             "dr_recovered": dr["recovered"],
             "dr_exact_form": dr["exact_form"],
@@ -99,7 +101,7 @@ def to_markdown(table: pd.DataFrame) -> str:
     """A plain markdown table (no extra dependency) with a totals line."""
     cols = [("experiment", "experiment"), ("ground_truth", "ground truth"),
             ("symbolic_gradient", "symbolic gradient"), ("sg_recovered", "rec."), ("sg_exact_form", "form"),
-            ("sg_alignment", "align."), ("sg_seconds", "s"), ("direct_regression", "direct regression"),
+            ("sg_alignment", "align."), ("sg_concepts", "laws"), ("sg_seconds", "s"), ("direct_regression", "direct regression"),
             ("dr_recovered", "rec."), ("dr_exact_form", "form"), ("dr_alignment", "align."),
             ("paper_sg_recovered", "paper SG"), ("paper_dr_recovered", "paper DR")]
     lines = ["| " + " | ".join(h for _, h in cols) + " |", "|" + "---|" * len(cols)]
@@ -111,6 +113,8 @@ def to_markdown(table: pd.DataFrame) -> str:
                 v = f"{float(v):.5f}"
             elif c == "sg_seconds" and v is not None and pd.notna(v):
                 v = f"{float(v):.1f}"
+            elif c == "sg_concepts" and v is not None and pd.notna(v):
+                v = str(int(v))
             if c in LAW_COLUMNS and isinstance(v, str) and v:
                 cells.append(code_span(v))  # laws in code spans: ** must not render as bold
             else:
@@ -122,7 +126,8 @@ def to_markdown(table: pd.DataFrame) -> str:
     lines.append(f"Recovered: symbolic gradients {counts['sg_recovered']}/{n} ({counts['sg_exact_form']} in the exact "
                  f"form), direct regression {counts['dr_recovered']}/{n} ({counts['dr_exact_form']} in the exact form) "
                  "(paper, judged by hand: symbolic gradients 12/12, direct regression 7/12).")
-    lines.append("rec.: aligned with the truth to 1e-3; form: with its constants refitted, the expression is the "
+    lines.append("laws: how many laws (concepts) the symbolic-gradient row has, set by explainer.n_concepts or "
+                 "chosen by auto; rec.: aligned with the truth to 1e-3 (several laws: the same gradient span); form: with its constants refitted, the expression is the "
                  "law up to an invertible function (an approximation of another form is not).")
     return "\n".join(lines)
 

@@ -31,6 +31,8 @@ class NeuronExplanation:
     settings: dict[str, Any] = field(default_factory=dict)
     interrupted: bool = False
     ray_node: str | None = None  # the Ray node that ran the search (parallel.backend=ray), else None
+    n_concepts: int = 1  # laws in the selected row (explainer.n_concepts, or what "auto" chose)
+    concept_losses: dict[int, float] = field(default_factory=dict)  # k -> span loss, for each k "auto" tried
 
 
 class Explainer:
@@ -109,4 +111,6 @@ class Explainer:
             seconds=time.perf_counter() - started,
             settings=dict(searcher.get_params()) if hasattr(searcher, "get_params") else {},
             interrupted=interrupted,
+            n_concepts=int(getattr(searcher, "n_concepts_", 1)),
+            concept_losses={int(k): float(v) for k, v in getattr(searcher, "concept_losses_", {}).items()},
         )

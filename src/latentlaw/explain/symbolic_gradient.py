@@ -6,6 +6,7 @@ invertible reparametrisation, which is all a latent neuron can be identified up 
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import numpy as np
@@ -14,14 +15,17 @@ import torch
 from latentlaw.explain.base import Explainer, NeuronExplanation
 from latentlaw.explain.gradients import neuron_values_and_gradients, normalize_rows
 from latentlaw.symbolic.dataset import tangent_projector
+from latentlaw.symbolic import backends
 from latentlaw.symbolic.options import check_n_concepts
+
+log = logging.getLogger(__name__)
 
 
 class SymbolicGradientExplainer(Explainer):
     name = "symbolic_gradient"
     objective = "gradient"
 
-    def __init__(self, n_samples: int = 1000, layer: str | None = None, n_concepts: int | str = 1) -> None:
+    def __init__(self, n_samples: int = 1000, layer: str | None = None, n_concepts: int | str = "auto") -> None:
         super().__init__(n_samples, layer)
         # laws per neuron: 1, k, or "auto"; checked now, before any model is loaded or searched
         self.n_concepts = check_n_concepts(n_concepts, self.objective)
@@ -30,8 +34,13 @@ class SymbolicGradientExplainer(Explainer):
                 searcher: Any, inputs: list[int] | None = None) -> NeuronExplanation:
         """The base class's search, with ``n_concepts`` handed to the engine (a neuron mixing k
         laws is matched by the span of k expressions' gradients)."""
-        if self.n_concepts != 1:
-            searcher.set_params(n_concepts=self.n_concepts)
+        n_concepts = self.n_concepts
+        backend = getattr(searcher, "backend", "native")
+        if n_concepts == "auto" and not backends.supports(backend, "concepts"):
+            n_concepts = 1  # "as many laws as pay" with an engine that searches one law at a time
+            log.info("explainer.n_concepts=auto: the %s backend searches one law per neuron", backend)
+        if n_concepts != 1:  # an explicit k > 1 with such a backend fails in fit, naming the ones that can
+            searcher.set_params(n_concepts=n_concepts)
         return super().explain(model, X, variables, neuron, searcher, inputs=inputs)
 
     def targets(self, model: torch.nn.Module, X: np.ndarray, neuron: int) -> dict[str, np.ndarray]:

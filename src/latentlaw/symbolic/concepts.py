@@ -129,11 +129,25 @@ class SpanProblem:
     what the coefficient solver (``objectives._best_aligned``) reads."""
 
     def __init__(self, groups: list[list], data: Dataset) -> None:
-        self.sizes = [len(g) for g in groups]
         flat = [s for g in groups for s in g]
-        self.n, self.m, self.k = data.n, len(flat), len(groups)
-        self.weights = data.weights
-        self.M, self.a = gram(flat, data.n)
+        self._setup(*gram(flat, data.n), [len(g) for g in groups], data.weights)
+
+    @classmethod
+    def from_gram(cls, M: np.ndarray, a: np.ndarray, supports: Sequence[Sequence[int]],
+                  weights: np.ndarray | None) -> "SpanProblem":
+        """The problem whose concept i is the sum of library terms ``supports[i]``, from the
+        library's own Gram quantities (no gradient is evaluated again)."""
+        idx = np.array([j for s in supports for j in s])
+        problem = cls.__new__(cls)
+        problem._setup(M[np.ix_(idx, idx)], a[idx], [len(s) for s in supports], weights)
+        return problem
+
+    def _setup(self, M: np.ndarray, a: np.ndarray, sizes: list[int], weights: np.ndarray | None) -> None:
+        self.sizes = sizes
+        self.M, self.a = M, a
+        self.m, self.n = a.shape
+        self.k = len(sizes)
+        self.weights = weights
         self.offsets = np.cumsum([0] + self.sizes)
         self.slices = [slice(self.offsets[i], self.offsets[i + 1]) for i in range(self.k)]
 

@@ -33,6 +33,7 @@ from latentlaw.symbolic.population import Population
 from latentlaw.symbolic.progress import Progress
 from latentlaw.symbolic.selection import floor_and_levels, select
 from latentlaw.symbolic.single_iteration import run_iteration
+from latentlaw.symbolic.span_start import span_seeds
 
 AUTO_BATCH = 512  # batch_size=None: rows per batch when there are more than twice as many
 # Iterations still run once early_stop_loss is reached: a first exact hit can be a long
@@ -119,6 +120,17 @@ def equation_search(data: Dataset, options: Options, *, random_state: int | None
                         pop.members[i] = seed.with_birth(ctx.next_birth())
                 for seed in seeds:
                     hof.consider(seed, ctx)
+            if options.n_concepts > 1:  # k laws: start from the unmixed span of a library of simple terms
+                ctx.unary = options.unary
+                starts = span_seeds(ctx)
+                progress.say(f"{len(starts)} starting members from the span of simple terms")
+                for pop in populations:
+                    ctx.unary = pop.unary
+                    usable = [s for s in starts if ctx.uses_only_allowed(s.terms)]
+                    for i, start in enumerate(usable[: len(pop.members) // 2]):
+                        pop.members[-1 - i] = start.with_birth(ctx.next_birth())
+                for start in starts:
+                    hof.consider(start, ctx)
             for pop in populations:
                 for m in pop.best_per_complexity():
                     hof.consider(m, ctx)

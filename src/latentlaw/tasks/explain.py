@@ -214,6 +214,12 @@ def _explain(cfg: DictConfig, parallel: ParallelSettings) -> dict[str, Any]:
     explainer: Explainer = build(cfg.explainer)
     neurons = resolve_neurons(cfg.neurons, layer_width(model, len(variables), explainer.layer))
     searcher_cfg = searcher_config(cfg, dataset_record.get("kind"))
+    if "n_concepts" in searcher_cfg and hasattr(explainer, "n_concepts") and not any(
+            o.lstrip("+~").startswith("explainer.n_concepts=") for o in _command_line_overrides()):
+        from latentlaw.symbolic.options import check_n_concepts
+
+        # latent_search.n_concepts (autoencoder latents: one law each) unless explainer.n_concepts was given
+        explainer.n_concepts = check_n_concepts(searcher_cfg.n_concepts, explainer.objective)
     # Build one searcher and its options now so a bad searcher config fails before any run is created.
     from latentlaw.symbolic.options import build_options
 
@@ -415,7 +421,10 @@ def _log_search(res: NeuronExplanation, truths: list[str], latex: bool = True) -
         mlflow.set_tag(record.neuron_ray_node_tag(j), res.ray_node)
     mlflow.log_metrics({record.neuron_metric(record.SEARCH_SECONDS_METRIC, j): res.seconds,
                         record.neuron_metric("loss", j): float(selected["loss"]),
-                        record.neuron_metric("complexity", j): float(selected["complexity"])})
+                        record.neuron_metric("complexity", j): float(selected["complexity"]),
+                        record.neuron_metric(record.N_CONCEPTS_METRIC, j): float(res.n_concepts),
+                        **{record.neuron_metric(record.span_loss_metric(k), j): _finite(v)
+                           for k, v in res.concept_losses.items()}})
     fig = pareto_chart(res.front, res.selected_index, f"{res.explainer}, neuron {j}", " ; ".join(truths) or None,
                        latex=latex)
     log_figure(fig, record.pareto_plot(j))
@@ -459,6 +468,8 @@ def _log_results(results: list[NeuronExplanation], truths: list[str], X_verify: 
             "form_alignment": verdict.form_alignment,
             "exact_form": verdict.exact_form,
             "interrupted": res.interrupted,
+            record.COLUMN_N_CONCEPTS: res.n_concepts,
+            record.COLUMN_CONCEPT_LOSSES: " ".join(f"{k}:{v:.3g}" for k, v in sorted(res.concept_losses.items())),
             record.COLUMN_R2: _finite(fit.r2),
             record.COLUMN_BEST_R2: _finite(fit.best_r2),
             record.COLUMN_ALIGNMENT: fit.alignment,
@@ -469,7 +480,8 @@ def _log_results(results: list[NeuronExplanation], truths: list[str], X_verify: 
     mlflow.log_table({k: [r[k] for r in rows] for k in rows[0]}, record.EQUATIONS_TABLE)
     log_json(results[0].settings, record.SEARCHER_SETTINGS)
     mlflow.set_tags({record.EQUATION: first["equation"][:5000], record.EQUATION_LATEX: first["latex"][:5000]})
-    mlflow.log_metric(record.SEARCH_SECONDS_METRIC, float(sum(r["seconds"] for r in rows)))
+    mlflow.log_metrics({record.SEARCH_SECONDS_METRIC: float(sum(r["seconds"] for r in rows)),
+                        record.N_CONCEPTS_METRIC: float(first[record.COLUMN_N_CONCEPTS])})  # of the EQUATION tag's row
     r2 = np.array([r[record.COLUMN_R2] for r in rows])
     mlflow.log_metrics({record.LATENT_R2_MIN_METRIC: float(r2.min()),
                         record.LATENT_R2_MEDIAN_METRIC: float(np.median(r2)),
@@ -502,8 +514,13 @@ def report(summary: dict[str, Any]) -> str:
         verdict = "" if r["recovered"] is None else (
             f"  -> {'RECOVERED' if r['recovered'] else 'not recovered'} (alignment {r['ground_truth_alignment']:.6f}; "
             f"{'the exact form' if r['exact_form'] else 'not the exact form'} with refitted constants)")
+        concepts = ""
+        if r.get(record.COLUMN_CONCEPT_LOSSES) or r.get(record.COLUMN_N_CONCEPTS, 1) > 1:
+            concepts = f", {r[record.COLUMN_N_CONCEPTS]} concept(s)"
+            if r.get(record.COLUMN_CONCEPT_LOSSES):
+                concepts += f" (span loss per k tried: {r[record.COLUMN_CONCEPT_LOSSES]})"
         lines.append(f"neuron {r['neuron']}: {r['equation']}   [complexity {r['complexity']}, loss {r['loss']:.3g}, "
-                     f"R^2 {r[record.COLUMN_R2]:.3f}, {r['seconds']:.1f} s]{verdict}")
+                     f"R^2 {r[record.COLUMN_R2]:.3f}, {r['seconds']:.1f} s{concepts}]{verdict}")
     r2 = np.array([r[record.COLUMN_R2] for r in summary["neurons"]])
     if len(r2) > 1:
         lines.append(f"R^2 against each latent on held-out rows ({summary['r2_method']}): min {r2.min():.3f}, "

@@ -117,6 +117,16 @@ COLUMN_INPUTS = "inputs"  # the preselected variable names the search saw, comma
 COLUMN_INPUT_SHARE = PRESELECTED_SHARE_METRIC
 PRESELECTION_DIR = "preselection"  # preselection/neuron_<j>.json: inputs, variables, shares, kept_share
 
+# --- several laws per neuron (explainer.n_concepts; symbolic/concepts.py) ---------------------
+N_CONCEPTS_METRIC = "n_concepts"  # per neuron: how many concepts its selected row has (chosen by auto or set)
+COLUMN_N_CONCEPTS = N_CONCEPTS_METRIC
+COLUMN_CONCEPT_LOSSES = "concept_losses"  # "1:0.031 2:0.0004": the selected row's span loss at each k tried
+
+
+def span_loss_metric(k: int) -> str:
+    """Per-neuron metric name (with neuron_metric) of the span loss reached with k concepts."""
+    return f"span_loss_k{k}"
+
 
 def preselection_file(neuron: int) -> str:
     """``preselection/neuron_<j>.json``: which inputs latent j's search saw and their energy shares."""

@@ -57,6 +57,14 @@ def supporting(capability: str) -> list[str]:
     return out
 
 
+def supports(name: str, capability: str) -> bool:
+    """Whether backend ``name`` declares ``capability`` (False for an unknown or unloadable one)."""
+    try:
+        return capability in getattr(module(name), "CAPABILITIES", frozenset())
+    except ValueError:
+        return False
+
+
 def require(name: str, capability: str, what: str, fix: str) -> None:
     """A ValueError naming ``what`` and the backends that can do it, unless ``name`` declares ``capability``."""
     able = supporting(capability)

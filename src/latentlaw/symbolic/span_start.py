@@ -1,0 +1,145 @@
+"""Starting members for a k-concept search: the span of a library of simple terms, made sparse.
+
+Evolution assembles each concept term by term, and on narrow inputs (the paper's U[0, 1] field
+components) it settles on look-alikes (cos E1 for -E1^2/2) long before both laws are whole: on
+exact gradients of a mixture of E.B and B^2 - E^2 it stalled at span loss 0.02 for minutes. When
+the laws are sums of simple terms the span is nearly a linear-algebra problem. Every concept
+starts as a sum over one library (each input, its square, each product of two inputs), the
+concepts' coefficients are solved by the span solver's block coordinate descent
+(``concepts.SpanProblem``), and terms are then dropped one at a time, each time the one whose loss
+is least missed. While the concepts still mix the laws, the other concept carries a dropped term,
+so each removal pushes a concept towards a combination without it, and the mixture comes apart
+into sparse laws. Every state on the way that fits ``maxsize`` is offered as a starting member;
+evolution and the polish then replace what the library cannot write (1/r, sin x). Nothing here
+is random: the starts depend on the data only.
+
+Written here because no library does it: sparse regression (PySINDy, scikit-learn's Lasso) fits
+values or derivatives of one function, not the span of k unknown functions' gradients, which is
+unchanged by mixing them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+
+from latentlaw.symbolic.concepts import SpanProblem, join_terms
+from latentlaw.symbolic.context import SearchContext
+from latentlaw.symbolic.expression import Node
+from latentlaw.symbolic.member import PopMember, new_member
+from latentlaw.symbolic.objectives import gram
+from latentlaw.symbolic.mutate import valid_terms
+
+LIBRARY_LIMIT = 40  # terms per concept at most: a larger library is cut to the terms the first solve uses most
+GRAM_BUDGET = 1e6  # floats per row of the start's Gram array: caps the rows it uses
+START_ROWS = 256
+SWEEPS = 40  # block coordinate descent sweeps over the concepts (each a closed-form solve)
+CANDIDATES = 6  # per concept and step, the terms with the smallest shares are tried for removal
+MAX_SEEDS = 8
+
+
+def library(ctx: SearchContext) -> list[Node]:
+    """Each input, its square and each product of two inputs (unary functions of an input have
+    nearly collinear gradients on narrow ranges, so they would make the first solve ill-posed)."""
+    o = ctx.options
+    d = ctx.data.d
+    times, square = o.operator("*"), o.operator("square")
+    terms = [Node.var(i) for i in range(d)]
+    terms += [Node.unary(square, Node.var(i)) if square else Node.binary(times, Node.var(i), Node.var(i))
+              for i in range(d)]
+    terms += [Node.binary(times, Node.var(i), Node.var(j)) for i, j in itertools.combinations(range(d), 2)]
+    return terms
+
+
+def span_seeds(ctx: SearchContext) -> list[PopMember]:
+    """Seed members for ``ctx.options.n_concepts`` >= 2 concepts (empty when sums cannot be written)."""
+    o = ctx.options
+    k = o.n_concepts
+    if k < 2 or not o.linear or o.operator("*") is None:
+        return []
+    data = ctx.data
+    probe = data.take(np.arange(min(data.n, 64)))
+    terms = [t for t in library(ctx) if ctx.objective.stats(t, probe, memo=False) is not None]
+    if len(terms) <= k:
+        return []
+    rows = int(min(data.n, START_ROWS, max(64, GRAM_BUDGET / (k * len(terms)) ** 2)))
+    sub = data.take(np.linspace(0, data.n - 1, rows).astype(int)) if rows < data.n else data
+    stats = ctx.objective.stats_of(terms, sub, memo=False)
+    if stats is None:
+        return []
+    M, a = gram(stats, sub.n)
+    supports = [list(range(len(terms))) for _ in range(k)]
+    solved = _solve(SpanProblem.from_gram(M, a, supports, sub.weights), None)
+    if solved is not None and len(terms) > LIBRARY_LIMIT:  # keep the terms the solve uses most
+        problem = SpanProblem.from_gram(M, a, supports, sub.weights)
+        shares = np.max([s / max(s.max(), 1e-300) for s in problem.contributions(solved[0])], axis=0)
+        keep = sorted(np.argsort(-shares)[:LIBRARY_LIMIT].tolist())
+        supports = [list(keep) for _ in range(k)]
+        solved = _solve(SpanProblem.from_gram(M, a, supports, sub.weights), None)
+    seeds: list[PopMember] = []
+    seen: set[str] = set()
+    while solved is not None and sum(len(s) for s in supports) > k:
+        coefs, _ = solved
+        _offer([[terms[j] for j in s] for s in supports], ctx, seeds, seen)
+        # Drop the term whose loss is least missed (its concept re-solved without it, the others
+        # fixed), among each concept's weakest few; while the concepts mix the laws another
+        # concept still carries it, so each removal pushes one concept away from a mixture.
+        shares = SpanProblem.from_gram(M, a, supports, sub.weights).contributions(coefs)
+        best = None
+        for i in range(k):
+            if len(supports[i]) < 2:
+                continue
+            for x in np.argsort(shares[i])[:CANDIDATES].tolist():
+                trial = supports[:i] + [supports[i][:x] + supports[i][x + 1:]] + supports[i + 1:]
+                start = coefs[:i] + [np.delete(coefs[i], x)] + coefs[i + 1:]
+                problem = SpanProblem.from_gram(M, a, trial, sub.weights)
+                c = problem.solve_concept(start, i, refine=False)
+                if c is not None:
+                    start = start[:i] + [c] + start[i + 1:]
+                trial_loss = problem.loss(start)
+                if best is None or trial_loss < best[0]:
+                    best = (trial_loss, trial, start)
+        if best is None:
+            break
+        _, supports, coefs = best
+        solved = _solve(SpanProblem.from_gram(M, a, supports, sub.weights), coefs)
+    seeds.sort(key=lambda member: member.primary.loss)
+    return seeds[:MAX_SEEDS]
+
+
+def _solve(problem: SpanProblem, coefs) -> tuple[list[np.ndarray], float] | None:
+    """Block coordinate descent to convergence (from ``coefs``, or cold)."""
+    solved = problem.solve() if coefs is None else (coefs, problem.loss(coefs))
+    if solved is None:
+        return None
+    coefs, loss = solved
+    for _ in range(SWEEPS):
+        before = loss
+        for i in range(problem.k):
+            c = problem.solve_concept(coefs, i, refine=False)
+            if c is None:
+                continue
+            trial = coefs[:i] + [c] + coefs[i + 1:]
+            trial_loss = problem.loss(trial)
+            if trial_loss < loss or not math.isfinite(loss):
+                coefs, loss = trial, trial_loss
+        if not loss < before * (1 - 1e-3):
+            break
+    return (coefs, loss) if math.isfinite(loss) else None
+
+
+def _offer(concept_terms, ctx, seeds, seen) -> None:
+    o = ctx.options
+    concepts = [join_terms([t.copy() for t in ts], o) if len(ts) > 1 else ts[0].copy() for ts in concept_terms]
+    canon = valid_terms(concepts, ctx)
+    if canon is None:
+        return
+    key = " ; ".join(c.key or repr(c) for c in canon)
+    if key in seen:
+        return
+    seen.add(key)
+    member = new_member(canon, ctx)
+    if member is not None:
+        seeds.append(member)
