@@ -101,8 +101,9 @@ def to_markdown(table: pd.DataFrame) -> str:
     """A plain markdown table (no extra dependency) with a totals line."""
     cols = [("experiment", "experiment"), ("ground_truth", "ground truth"),
             ("symbolic_gradient", "symbolic gradient"), ("sg_recovered", "rec."), ("sg_exact_form", "form"),
-            ("sg_alignment", "align."), ("sg_concepts", "laws"), ("sg_seconds", "s"), ("direct_regression", "direct regression"),
-            ("dr_recovered", "rec."), ("dr_exact_form", "form"), ("dr_alignment", "align."),
+            ("sg_alignment", "align."), ("sg_concepts", "laws"), ("sg_seconds", "s"),
+            ("direct_regression", "direct regression"), ("dr_recovered", "rec."), ("dr_exact_form", "form"),
+            ("dr_alignment", "align."),
             ("paper_sg_recovered", "paper SG"), ("paper_dr_recovered", "paper DR")]
     lines = ["| " + " | ".join(h for _, h in cols) + " |", "|" + "---|" * len(cols)]
     for _, r in table.iterrows():
@@ -127,8 +128,9 @@ def to_markdown(table: pd.DataFrame) -> str:
                  f"form), direct regression {counts['dr_recovered']}/{n} ({counts['dr_exact_form']} in the exact form) "
                  "(paper, judged by hand: symbolic gradients 12/12, direct regression 7/12).")
     lines.append("laws: how many laws (concepts) the symbolic-gradient row has, set by explainer.n_concepts or "
-                 "chosen by auto; rec.: aligned with the truth to 1e-3 (several laws: the same gradient span); form: with its constants refitted, the expression is the "
-                 "law up to an invertible function (an approximation of another form is not).")
+                 "chosen by auto; rec.: aligned with the truth to 1e-3 (several laws: the same gradient span); "
+                 "form: with its constants refitted, the expression is the law up to an invertible function "
+                 "(an approximation of another form is not).")
     return "\n".join(lines)
 
 

@@ -14,8 +14,8 @@ import torch
 
 from latentlaw.explain.base import Explainer, NeuronExplanation
 from latentlaw.explain.gradients import neuron_values_and_gradients, normalize_rows
-from latentlaw.symbolic.dataset import tangent_projector
 from latentlaw.symbolic import backends
+from latentlaw.symbolic.dataset import tangent_projector
 from latentlaw.symbolic.options import check_n_concepts
 
 log = logging.getLogger(__name__)

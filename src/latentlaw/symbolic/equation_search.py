@@ -113,24 +113,12 @@ def equation_search(data: Dataset, options: Options, *, random_state: int | None
             if resume_from is not None:
                 seeds = _seeds(resume_from, ctx)
                 progress.say(f"resuming from {resume_from}: {len(seeds)} seed expressions")
-                for pop in populations:
-                    ctx.unary = pop.unary
-                    usable = [s for s in seeds if ctx.uses_only_allowed(s.terms)]
-                    for i, seed in enumerate(usable[: len(pop.members)]):
-                        pop.members[i] = seed.with_birth(ctx.next_birth())
-                for seed in seeds:
-                    hof.consider(seed, ctx)
+                _plant(seeds, populations, hof, ctx, first=True)
             if options.n_concepts > 1:  # k laws: start from the unmixed span of a library of simple terms
                 ctx.unary = options.unary
                 starts = span_seeds(ctx)
                 progress.say(f"{len(starts)} starting members from the span of simple terms")
-                for pop in populations:
-                    ctx.unary = pop.unary
-                    usable = [s for s in starts if ctx.uses_only_allowed(s.terms)]
-                    for i, start in enumerate(usable[: len(pop.members) // 2]):
-                        pop.members[-1 - i] = start.with_birth(ctx.next_birth())
-                for start in starts:
-                    hof.consider(start, ctx)
+                _plant(starts, populations, hof, ctx, first=False)
             for pop in populations:
                 for m in pop.best_per_complexity():
                     hof.consider(m, ctx)
@@ -200,6 +188,21 @@ class _Settling:
         self.unchanged = self.unchanged + 1 if choice == self.choice else 0
         self.choice = choice
         return self.unchanged >= self.patience
+
+
+def _plant(members: list[PopMember], populations: list[Population], hof: HallOfFame, ctx: SearchContext,
+           first: bool) -> None:
+    """Put ``members`` into every population whose operators can write them and offer them to the
+    hall of fame: a resumed front fills the first slots (all of a population if it is that long),
+    starting members the last ones (half of a population at most, so random members remain)."""
+    for pop in populations:
+        ctx.unary = pop.unary
+        usable = [m for m in members if ctx.uses_only_allowed(m.terms)]
+        n = len(pop.members)
+        for i, member in enumerate(usable[: n if first else n // 2]):
+            pop.members[i if first else n - 1 - i] = member.with_birth(ctx.next_birth())
+    for member in members:
+        hof.consider(member, ctx)
 
 
 def _seeds(path: str, ctx: SearchContext) -> list[PopMember]:

@@ -29,8 +29,8 @@ from latentlaw.symbolic.concepts import SpanProblem, join_terms
 from latentlaw.symbolic.context import SearchContext
 from latentlaw.symbolic.expression import Node
 from latentlaw.symbolic.member import PopMember, new_member
-from latentlaw.symbolic.objectives import gram
 from latentlaw.symbolic.mutate import valid_terms
+from latentlaw.symbolic.objectives import gram
 
 LIBRARY_LIMIT = 40  # terms per concept at most: a larger library is cut to the terms the first solve uses most
 GRAM_BUDGET = 1e6  # floats per row of the start's Gram array: caps the rows it uses
@@ -73,20 +73,20 @@ def span_seeds(ctx: SearchContext) -> list[PopMember]:
     supports = [list(range(len(terms))) for _ in range(k)]
     solved = _solve(SpanProblem.from_gram(M, a, supports, sub.weights), None)
     if solved is not None and len(terms) > LIBRARY_LIMIT:  # keep the terms the solve uses most
-        problem = SpanProblem.from_gram(M, a, supports, sub.weights)
-        shares = np.max([s / max(s.max(), 1e-300) for s in problem.contributions(solved[0])], axis=0)
+        problem, coefs, _ = solved
+        shares = np.max([s / max(s.max(), 1e-300) for s in problem.contributions(coefs)], axis=0)
         keep = sorted(np.argsort(-shares)[:LIBRARY_LIMIT].tolist())
         supports = [list(keep) for _ in range(k)]
         solved = _solve(SpanProblem.from_gram(M, a, supports, sub.weights), None)
     seeds: list[PopMember] = []
     seen: set[str] = set()
     while solved is not None and sum(len(s) for s in supports) > k:
-        coefs, _ = solved
+        problem, coefs, _ = solved
         _offer([[terms[j] for j in s] for s in supports], ctx, seeds, seen)
         # Drop the term whose loss is least missed (its concept re-solved without it, the others
         # fixed), among each concept's weakest few; while the concepts mix the laws another
         # concept still carries it, so each removal pushes one concept away from a mixture.
-        shares = SpanProblem.from_gram(M, a, supports, sub.weights).contributions(coefs)
+        shares = problem.contributions(coefs)
         best = None
         for i in range(k):
             if len(supports[i]) < 2:
@@ -109,8 +109,9 @@ def span_seeds(ctx: SearchContext) -> list[PopMember]:
     return seeds[:MAX_SEEDS]
 
 
-def _solve(problem: SpanProblem, coefs) -> tuple[list[np.ndarray], float] | None:
-    """Block coordinate descent to convergence (from ``coefs``, or cold)."""
+def _solve(problem: SpanProblem, coefs) -> tuple[SpanProblem, list[np.ndarray], float] | None:
+    """Block coordinate descent to convergence (from ``coefs``, or cold); the problem comes back
+    with the solution so its Gram blocks are not sliced again."""
     solved = problem.solve() if coefs is None else (coefs, problem.loss(coefs))
     if solved is None:
         return None
@@ -127,7 +128,7 @@ def _solve(problem: SpanProblem, coefs) -> tuple[list[np.ndarray], float] | None
                 coefs, loss = trial, trial_loss
         if not loss < before * (1 - 1e-3):
             break
-    return (coefs, loss) if math.isfinite(loss) else None
+    return (problem, coefs, loss) if math.isfinite(loss) else None
 
 
 def _offer(concept_terms, ctx, seeds, seen) -> None:
