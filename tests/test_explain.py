@@ -173,3 +173,22 @@ def test_one_concept_searches_once_and_compares_nothing(harmonic):
     assert metrics["n_concepts.neuron_0"] == 1
     assert not any(name.startswith("span_loss_k") for name in metrics)
     assert result["neurons"][0]["concept_losses"] == ""
+
+
+def test_a_row_of_two_concepts_is_verified_scored_and_logged(harmonic):
+    """explainer.n_concepts=2 on two inputs: every pair of independent expressions spans the
+    plane, so the row is found at once, and it must go through verification, the latent fit, the
+    exports and the run's tables as a row of two laws (the harmonic network uses one law: the
+    two-law row does not span the truth's one-dimensional gradient span exactly)."""
+    result = explain(compose("explain", [f"train_run={harmonic['run_id']}", "explainer.n_concepts=2",
+                                         "searcher.timeout_in_seconds=5", "searcher.verbosity=0"]))
+    run = mlflow.get_run(result["run_id"])
+    assert run.info.status == "FINISHED"
+    assert run.data.metrics["n_concepts.neuron_0"] == 2 and run.data.metrics["n_concepts"] == 2
+    row = result["neurons"][0]
+    assert row["n_concepts"] == 2 and row["recovered"] is False
+    assert len(row["equation"].split(" ; ")) == 2 and len(run.data.tags["equation"].split(" ; ")) == 2
+    assert row["latent_alignment"] > 0.99  # the plane's two directions hold every gradient
+    mlflow.set_experiment(experiment_id=run.info.experiment_id)
+    front = mlflow.load_table("fronts/neuron_0.json", run_ids=[run.info.run_id])
+    assert front["selected"].sum() == 1

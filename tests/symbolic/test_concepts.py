@@ -217,3 +217,18 @@ def test_auto_picks_two_on_a_mixture_and_one_on_noisy_single_laws():
         search = SymbolicSearch(n_concepts="auto", random_state=0, timeout_in_seconds=20, verbosity=0).fit(
             X, gradients=G, variable_names=list(law.variables))
         assert search.n_concepts_ == 1, (name, search.concept_losses_)
+
+
+@pytest.mark.parametrize("n,k", [(1, 1), (4, 2), (5, 3), (7, 2), (6, 4)])
+def test_the_library_start_regroups_terms_in_every_way_once(n, k):
+    """Regrouping scores each split of a state's terms among k concepts once: the enumeration
+    gives the Stirling number S(n, k) of distinct splits into non-empty groups, and the budget
+    is counted with the same number."""
+    from latentlaw.symbolic.span_start import _count_groupings, _groupings
+
+    splits = list(_groupings(list(range(n)), k))
+    assert len(splits) == _count_groupings(n, k)
+    assert len({frozenset(frozenset(g) for g in s) for s in splits}) == len(splits)
+    for s in splits:
+        assert len(s) == k and all(s) and sorted(j for g in s for j in g) == list(range(n))
+    assert _count_groupings(10, 2) == 511 and _count_groupings(3, 4) == 0

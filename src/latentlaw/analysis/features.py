@@ -79,7 +79,8 @@ class RunFeatures:
 def read_equations(explain_run: str, variables: list[str]) -> tuple[dict[int, sympy.Expr], dict[int, str],
                                                                      dict[int, float]]:
     """latent -> parsed selected equation (and its text, and held-out R^2 where the table has one)."""
-    from latentlaw.symbolic.parse_sympy import ExpressionError, parse_sympy
+    from latentlaw.symbolic.export_sympy import parse_equation
+    from latentlaw.symbolic.parse_sympy import ExpressionError
     from latentlaw.tracking.lookup import load_json_artifact
 
     raw = load_json_artifact(explain_run, record.EQUATIONS_TABLE)
@@ -92,8 +93,8 @@ def read_equations(explain_run: str, variables: list[str]) -> tuple[dict[int, sy
     for _, row in table.iterrows():
         neuron = int(row["neuron"])
         try:
-            equations[neuron] = parse_sympy(str(row["equation"]), variables,
-                                            what=f"equation of latent {neuron} in explain run {explain_run}")
+            equations[neuron] = parse_equation(str(row["equation"]), variables,
+                                               what=f"equation of latent {neuron} in explain run {explain_run}")
         except ExpressionError as err:
             raise AnalysisError(f"{err}; explain the training run again with explain.py.") from None
         texts[neuron] = str(row["equation"])
@@ -226,8 +227,14 @@ def equation_structure(expr: sympy.Expr, variables: list[str], X: np.ndarray) ->
 
     Read from the second derivatives: all zero -> linear; mixed ones zero -> additive; a non-zero
     d2T/dx_a dx_b makes (a, b) an interacting pair. Checked on sample rows, so a derivative that is
-    zero only after simplification sympy does not find still reads as zero.
+    zero only after simplification sympy does not find still reads as zero. A row of several
+    concepts takes the most involved kind of its concepts and all their interacting pairs.
     """
+    if isinstance(expr, sympy.Tuple):
+        parts = [equation_structure(e, variables, X) for e in expr]
+        order = ["constant", "linear", "additive", "interacting"]
+        kind = max((k for k, _ in parts), key=lambda k: order.index(k) if k in order else len(order))
+        return kind, sorted({pair for _, pairs in parts for pair in pairs})
     used = [v for v in variables if sympy.Symbol(v) in expr.free_symbols]
     if not used:
         return "constant", []
@@ -253,7 +260,8 @@ def equation_structure(expr: sympy.Expr, variables: list[str], X: np.ndarray) ->
 def equation_matrices(equations: dict[int, sympy.Expr], X: np.ndarray, variables: list[str],
                       k: int) -> tuple[np.ndarray, np.ndarray]:
     """(in_equation (k, d) bool, equation_share (k, d)): free symbols and gradient-energy shares;
-    latents without an equation get a NaN share row."""
+    latents without an equation get a NaN share row. A row of several concepts (each on its own
+    arbitrary scale) shares out the mean of its concepts' shares."""
     from latentlaw.symbolic.verify import gradient_field
 
     d = len(variables)
@@ -264,10 +272,14 @@ def equation_matrices(equations: dict[int, sympy.Expr], X: np.ndarray, variables
             continue
         names = {str(s) for s in equations[i].free_symbols}
         used[i] = [v in names for v in variables]
-        grads = gradient_field(equations[i], X, variables)
-        with np.errstate(all="ignore"):
-            energy = np.nanmean(np.where(np.isfinite(grads), grads**2, np.nan), axis=0)
-        share[i] = normalize_shares(np.nan_to_num(energy, nan=0.0)[None, :])[0]
+        parts = list(equations[i]) if isinstance(equations[i], sympy.Tuple) else [equations[i]]
+        shares = []
+        for part in parts:
+            grads = gradient_field(part, X, variables)
+            with np.errstate(all="ignore"):
+                energy = np.nanmean(np.where(np.isfinite(grads), grads**2, np.nan), axis=0)
+            shares.append(normalize_shares(np.nan_to_num(energy, nan=0.0)[None, :])[0])
+        share[i] = np.mean(shares, axis=0)
     return used, share
 
 

@@ -10,14 +10,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-import sympy  # noqa: E402
 
-from latentlaw.symbolic.export_sympy import as_sympy  # noqa: E402
+from latentlaw.symbolic.export_sympy import as_sympy, equation_latex  # noqa: E402
 
 
 def _labels(front: pd.DataFrame, use_latex: bool) -> list[str]:
     if use_latex:
-        return [f"${sympy.latex(as_sympy(e, None))}$" for e in front["sympy"]]  # restricted parser for text
+        return [f"${equation_latex(as_sympy(e, None))}$" for e in front["sympy"]]  # restricted parser for text
     return [str(e) for e in front["equation"]]
 
 

@@ -5,7 +5,9 @@ returns z = f(x) in the latent's units, so its R^2 is that of the expression as 
 symbolic-gradient expression T equals the latent only up to an invertible map, so its R^2 is that
 of the best affine map z ~ a + b*T: a lower bound when the map is curved. The gradient alignment
 (|mean cos| between grad T and grad z, 1 = same level sets) is reported for both and ignores the
-map altogether.
+map altogether. A row of k concepts (T1, ..., Tk) is scored the same way with the affine map
+z ~ a + b1*T1 + ... + bk*Tk and, for the alignment, the mean cosine of the angle between grad z
+and the span of the k gradients.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy
 
+from latentlaw.symbolic.concepts import span_loss_of_fields
 from latentlaw.symbolic.verify import alignment_of_fields, gradient_field
 
 AS_FITTED = "as fitted"  # direct regression: the expression in the latent's units
@@ -31,7 +34,10 @@ class LatentFit:
 
 
 def values(expression: sympy.Expr, X: np.ndarray, variables: Sequence[str]) -> np.ndarray:
-    """The expression at the rows of X (NaN where undefined); X's columns are ``variables``."""
+    """The expression at the rows of X (NaN where undefined); X's columns are ``variables``.
+    A row of k concepts gives an (n, k) array, one column per concept."""
+    if isinstance(expression, (tuple, sympy.Tuple)):
+        return np.column_stack([values(e, X, variables) for e in expression])
     names = list(variables)
     used = sorted(expression.free_symbols, key=str)
     columns = [names.index(str(s)) for s in used]
@@ -42,7 +48,8 @@ def values(expression: sympy.Expr, X: np.ndarray, variables: Sequence[str]) -> n
 
 
 def r_squared(prediction: np.ndarray, target: np.ndarray, refit: bool) -> float:
-    """1 - SSE/SST; with ``refit`` after the least-squares affine map of the prediction. A prediction
+    """1 - SSE/SST; with ``refit`` after the least-squares affine map of the prediction (of its
+    columns, when it has several). A prediction
     that is undefined on any row scores -inf: it does not reproduce the latent there."""
     if not np.all(np.isfinite(prediction)):
         return float("-inf")
@@ -50,7 +57,7 @@ def r_squared(prediction: np.ndarray, target: np.ndarray, refit: bool) -> float:
     if total <= 0:
         return float("nan")
     if refit:
-        design = np.column_stack([np.ones_like(prediction), prediction])
+        design = np.column_stack([np.ones(len(prediction)), prediction])
         coef, *_ = np.linalg.lstsq(design, target, rcond=None)
         prediction = design @ coef
     return 1.0 - float(np.sum((target - prediction) ** 2)) / total
@@ -62,5 +69,9 @@ def score(expression: sympy.Expr, front: Sequence[sympy.Expr], X: np.ndarray, va
     refit = objective == "gradient"
     r2 = r_squared(values(expression, X, variables), latent, refit)
     best = max([r2, *(r_squared(values(e, X, variables), latent, refit) for e in front)])
-    alignment = alignment_of_fields(gradient_field(expression, X, variables), latent_gradients)
+    if isinstance(expression, (tuple, sympy.Tuple)):
+        inside = 1.0 - span_loss_of_fields([gradient_field(e, X, variables) for e in expression], latent_gradients)
+        alignment = float(np.mean(np.sqrt(inside)))
+    else:
+        alignment = alignment_of_fields(gradient_field(expression, X, variables), latent_gradients)
     return LatentFit(r2=r2, best_r2=best, alignment=alignment, method=AFFINE_REFIT if refit else AS_FITTED)

@@ -51,7 +51,9 @@ class SiameseNetwork(LatentModel):
 
     def _step(self, batch: tuple[torch.Tensor, ...], stage: str) -> torch.Tensor:
         anchor, positive, negative = batch
-        za, zp, zn = self.encode(anchor), self.encode(positive), self.encode(negative)
+        # one pass over the three stacked members: fewer, larger matrix products (faster on CPU,
+        # bench/train_speed.py) and the same values as three passes
+        za, zp, zn = self.encode(torch.cat((anchor, positive, negative))).split(len(anchor))
         d_pos, d_neg = squared_distance(za, zp), squared_distance(za, zn)
         loss = F.relu(d_pos - d_neg + self.hparams.margin).mean()
         on_step = stage == "train"

@@ -6,6 +6,7 @@ from typing import Sequence
 
 import sympy
 
+from latentlaw.symbolic.concepts import SEPARATOR, split_text
 from latentlaw.symbolic.expression import Node
 from latentlaw.symbolic.parse_sympy import parse_sympy
 
@@ -32,7 +33,10 @@ def as_sympy(expression: object, variable_names: Sequence[str] | None) -> sympy.
 
     Strings may come from files and other users' runs, so they go through the restricted
     ``parse_sympy`` (our operator names square, cube, neg, inv and ``^`` included), never sympify.
-    ``variable_names=None`` accepts any plain name as a variable."""
+    ``variable_names=None`` accepts any plain name as a variable. A row of k concepts (a tuple
+    of any of these) becomes a ``sympy.Tuple``."""
+    if isinstance(expression, (tuple, list)):
+        return sympy.Tuple(*(as_sympy(e, variable_names) for e in expression))
     if isinstance(expression, Node):
         return to_sympy(expression, variable_names)
     if isinstance(expression, sympy.Basic):
@@ -43,6 +47,30 @@ def as_sympy(expression: object, variable_names: Sequence[str] | None) -> sympy.
         raise ValueError(f"cannot read expression {expression!r:.80}: expected a formula string, a sympy "
                          f"expression or a tree, got {type(expression).__name__}")
     return parse_sympy(expression, variable_names, what="expression")
+
+
+def equation_text(expression: sympy.Basic) -> str:
+    """The text every record shares (tags, tables, files, the pyfunc model): one expression as
+    sympy prints it, a row of k concepts as its expressions joined by " ; " (the front's spelling)."""
+    if isinstance(expression, (tuple, sympy.Tuple)):
+        return SEPARATOR.join(str(e) for e in expression)
+    return str(expression)
+
+
+def equation_latex(expression: sympy.Basic) -> str:
+    """LaTeX of one expression, or of k concepts separated by "; "."""
+    if isinstance(expression, (tuple, sympy.Tuple)):
+        return "; ".join(sympy.latex(e) for e in expression)
+    return sympy.latex(expression)
+
+
+def parse_equation(text: str, variable_names: Sequence[str] | None, what: str = "equation") -> sympy.Basic:
+    """``equation_text`` read back with the restricted parser: a sympy expression, or a
+    ``sympy.Tuple`` of k concepts when the text has several parts."""
+    parts = split_text(text)
+    if len(parts) == 1:
+        return parse_sympy(parts[0], variable_names, what=what)
+    return sympy.Tuple(*(parse_sympy(p, variable_names, what=f"{what} (concept {i + 1})") for i, p in enumerate(parts)))
 
 
 def simplified(expr: sympy.Expr) -> sympy.Expr:

@@ -20,6 +20,7 @@ from latentlaw.cluster import ParallelSettings
 from latentlaw.config import build
 from latentlaw.explain.base import Explainer, NeuronExplanation
 from latentlaw.explain.preselect import Preselection, PreselectSettings
+from latentlaw.symbolic.export_sympy import equation_latex, equation_text
 from latentlaw.tracking import record
 
 log = logging.getLogger(__name__)
@@ -317,7 +318,7 @@ class _Progress:
         left = self.total - self.done
         eta = elapsed / self.done * left
         mlflow.log_metric(record.LATENTS_DONE_METRIC, float(self.done), step=self.done)
-        equation = str(res.expression)
+        equation = equation_text(res.expression)
         equation = equation if len(equation) <= 80 else equation[:77] + "..."
         return (f"[{self.done}/{self.total}] latent {res.neuron} done in {res.seconds:.1f} s: {equation}; "
                 f"{left} left, elapsed {_clock(elapsed)}, ETA {_clock(eta)}")
@@ -397,8 +398,8 @@ def _front_table(result: NeuronExplanation) -> dict[str, list]:
         "complexity": [int(c) for c in front["complexity"]],
         "loss": [float(v) for v in front["loss"]],
         "score": [float(v) for v in front["score"]] if "score" in front else [float("nan")] * len(front),
-        "equation": [str(e) for e in front["sympy"]],
-        "latex": [sympy.latex(e) for e in front["sympy"]],
+        "equation": [equation_text(e) for e in front["sympy"]],
+        "latex": [equation_latex(e) for e in front["sympy"]],
         "selected": [i == result.selected_index for i in range(len(front))],
     }
 
@@ -413,10 +414,10 @@ def _log_search(res: NeuronExplanation, truths: list[str], latex: bool = True) -
     j = res.neuron
     selected = res.front.iloc[res.selected_index]
     mlflow.log_table(_front_table(res), record.front_table(j))
-    mlflow.log_text(str(res.expression), record.equation_file(j, "txt"))
+    mlflow.log_text(equation_text(res.expression), record.equation_file(j, "txt"))
     mlflow.log_text(sympy.srepr(res.expression), record.equation_file(j, "srepr"))
-    mlflow.log_text(sympy.latex(res.expression), record.equation_file(j, "tex"))
-    mlflow.set_tag(record.neuron_equation_tag(j), str(res.expression)[:5000])
+    mlflow.log_text(equation_latex(res.expression), record.equation_file(j, "tex"))
+    mlflow.set_tag(record.neuron_equation_tag(j), equation_text(res.expression)[:5000])
     if res.ray_node:
         mlflow.set_tag(record.neuron_ray_node_tag(j), res.ray_node)
     mlflow.log_metrics({record.neuron_metric(record.SEARCH_SECONDS_METRIC, j): res.seconds,
@@ -457,8 +458,8 @@ def _log_results(results: list[NeuronExplanation], truths: list[str], X_verify: 
         chosen = selections.get(j)
         rows.append({
             "neuron": j,
-            "equation": str(res.expression),
-            "latex": sympy.latex(res.expression),
+            "equation": equation_text(res.expression),
+            "latex": equation_latex(res.expression),
             "complexity": int(selected["complexity"]),
             "loss": float(selected["loss"]),
             "seconds": res.seconds,

@@ -143,7 +143,7 @@ def describe_explain(summary: Mapping[str, Any], variables: Sequence[str], X_exa
 
 
 class EquationModel(mlflow.pyfunc.PythonModel):
-    """x -> the equation's value. The expression is stored as text with its variables and read
+    """x -> the equation's value (k columns for a row of k concepts). The expression is stored as text with its variables and read
     at load time by latentlaw's restricted parser (never eval), then compiled by lambdify."""
 
     def load_context(self, context):  # no type hints: MLflow would read them as a signature
@@ -151,12 +151,14 @@ class EquationModel(mlflow.pyfunc.PythonModel):
 
         import sympy
 
-        from latentlaw.symbolic.parse_sympy import parse_sympy
+        from latentlaw.symbolic.export_sympy import parse_equation
 
         with open(context.artifacts["equation"], encoding="utf-8") as handle:
             spec = json.load(handle)
         self.variables = list(spec["variables"])
-        expression = parse_sympy(spec["equation"], self.variables, what="logged equation")
+        expression = parse_equation(spec["equation"], self.variables, what="logged equation")
+        self.n_outputs = len(expression) if isinstance(expression, sympy.Tuple) else 1
+        expression = list(expression) if self.n_outputs > 1 else expression
         self._fn = sympy.lambdify([sympy.Symbol(v) for v in self.variables], expression, modules="numpy")
 
     def predict(self, context, model_input: pd.DataFrame, params=None) -> np.ndarray:
@@ -171,6 +173,8 @@ class EquationModel(mlflow.pyfunc.PythonModel):
                 raise ValueError(f"input has {X.shape[1]} columns; the equation takes {self.variables}.")
             columns = list(X.T)
         value = self._fn(*columns)
+        if self.n_outputs > 1:  # a row of k concepts: one column per concept
+            return np.column_stack([np.broadcast_to(np.asarray(v, dtype=float), columns[0].shape) for v in value])
         return np.broadcast_to(np.asarray(value, dtype=float), columns[0].shape).copy()
 
 
