@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from latentlaw.tracking import configure_tracking, record, tracked_run
-from latentlaw.tracking.ui import browse_hint, code_span, describe_explain, log_dataset_input
+from latentlaw.tracking.ui import browse_hint, code_span, describe_explain, log_dataset_input, log_equation_model
 
 
 @pytest.mark.parametrize("text, span", [
@@ -61,6 +61,20 @@ def test_explain_description_and_the_equation_as_a_pyfunc_model(mlflow_store):
     np.testing.assert_allclose(model.predict(pd.DataFrame(X, columns=["x", "v"])), expected, rtol=1e-12)
     with pytest.raises(Exception, match="missing inputs"):
         model.predict(pd.DataFrame(X, columns=["x", "w"]))
+
+
+def test_a_row_of_two_laws_is_a_pyfunc_model_with_a_column_per_law(mlflow_store):
+    """explainer.n_concepts > 1: the equation text is "T1 ; T2" and its model returns (n, 2)."""
+    from conftest import ROOT
+
+    configure_tracking(mlflow_store, ROOT, "ui-explain-test")
+    with tracked_run("explain-ui-two-laws") as run:
+        log_equation_model("x*v ; v**2 - x**2", ["x", "v"], record.equation_model(0), np.array([[0.1, 0.2]]))
+    model = mlflow.pyfunc.load_model(f"runs:/{run.info.run_id}/{record.equation_model(0)}")
+    X = np.array([[0.3, -1.2], [1.0, 0.5], [-2.0, 0.0]])
+    expected = np.column_stack([X[:, 0] * X[:, 1], X[:, 1] ** 2 - X[:, 0] ** 2])
+    # float64 throughout; 1e-12 only allows for the order of operations
+    np.testing.assert_allclose(model.predict(pd.DataFrame(X, columns=["x", "v"])), expected, rtol=1e-12)
 
 
 def test_a_logged_equation_is_parsed_never_run(tmp_path):
