@@ -49,8 +49,8 @@ def values(expression: sympy.Expr, X: np.ndarray, variables: Sequence[str]) -> n
 
 def r_squared(prediction: np.ndarray, target: np.ndarray, refit: bool) -> float:
     """1 - SSE/SST; with ``refit`` after the least-squares affine map of the prediction (of its
-    columns, when it has several). A prediction
-    that is undefined on any row scores -inf: it does not reproduce the latent there."""
+    columns, when it has several). A prediction that is undefined on any row scores -inf: it
+    does not reproduce the latent there."""
     if not np.all(np.isfinite(prediction)):
         return float("-inf")
     total = float(np.sum((target - target.mean()) ** 2))

@@ -143,8 +143,9 @@ def describe_explain(summary: Mapping[str, Any], variables: Sequence[str], X_exa
 
 
 class EquationModel(mlflow.pyfunc.PythonModel):
-    """x -> the equation's value (k columns for a row of k concepts). The expression is stored as text with its variables and read
-    at load time by latentlaw's restricted parser (never eval), then compiled by lambdify."""
+    """x -> the equation's value (k columns for a row of k concepts). The expression is stored
+    as text with its variables and read at load time by latentlaw's restricted parser (never
+    eval), then compiled by lambdify."""
 
     def load_context(self, context):  # no type hints: MLflow would read them as a signature
         import json
