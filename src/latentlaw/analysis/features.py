@@ -230,8 +230,10 @@ def equation_structure(expr: sympy.Expr, variables: list[str], X: np.ndarray) ->
     zero only after simplification sympy does not find still reads as zero. A row of several
     concepts takes the most involved kind of its concepts and all their interacting pairs.
     """
-    if isinstance(expr, sympy.Tuple):
-        parts = [equation_structure(e, variables, X) for e in expr]
+    from latentlaw.symbolic.export_sympy import concepts_of
+
+    if len(concepts_of(expr)) > 1:
+        parts = [equation_structure(e, variables, X) for e in concepts_of(expr)]
         order = ["constant", "linear", "additive", "interacting"]
         kind = max((k for k, _ in parts), key=lambda k: order.index(k) if k in order else len(order))
         return kind, sorted({pair for _, pairs in parts for pair in pairs})
@@ -262,6 +264,7 @@ def equation_matrices(equations: dict[int, sympy.Expr], X: np.ndarray, variables
     """(in_equation (k, d) bool, equation_share (k, d)): free symbols and gradient-energy shares;
     latents without an equation get a NaN share row. A row of several concepts (each on its own
     arbitrary scale) shares out the mean of its concepts' shares."""
+    from latentlaw.symbolic.export_sympy import concepts_of
     from latentlaw.symbolic.verify import gradient_field
 
     d = len(variables)
@@ -272,9 +275,8 @@ def equation_matrices(equations: dict[int, sympy.Expr], X: np.ndarray, variables
             continue
         names = {str(s) for s in equations[i].free_symbols}
         used[i] = [v in names for v in variables]
-        parts = list(equations[i]) if isinstance(equations[i], sympy.Tuple) else [equations[i]]
         shares = []
-        for part in parts:
+        for part in concepts_of(equations[i]):
             grads = gradient_field(part, X, variables)
             with np.errstate(all="ignore"):
                 energy = np.nanmean(np.where(np.isfinite(grads), grads**2, np.nan), axis=0)

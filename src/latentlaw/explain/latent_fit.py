@@ -19,6 +19,7 @@ import numpy as np
 import sympy
 
 from latentlaw.symbolic.concepts import span_loss_of_fields
+from latentlaw.symbolic.export_sympy import concepts_of
 from latentlaw.symbolic.verify import alignment_of_fields, gradient_field
 
 AS_FITTED = "as fitted"  # direct regression: the expression in the latent's units
@@ -36,8 +37,8 @@ class LatentFit:
 def values(expression: sympy.Expr, X: np.ndarray, variables: Sequence[str]) -> np.ndarray:
     """The expression at the rows of X (NaN where undefined); X's columns are ``variables``.
     A row of k concepts gives an (n, k) array, one column per concept."""
-    if isinstance(expression, (tuple, sympy.Tuple)):
-        return np.column_stack([values(e, X, variables) for e in expression])
+    if len(concepts_of(expression)) > 1:
+        return np.column_stack([values(e, X, variables) for e in concepts_of(expression)])
     names = list(variables)
     used = sorted(expression.free_symbols, key=str)
     columns = [names.index(str(s)) for s in used]
@@ -69,9 +70,9 @@ def score(expression: sympy.Expr, front: Sequence[sympy.Expr], X: np.ndarray, va
     refit = objective == "gradient"
     r2 = r_squared(values(expression, X, variables), latent, refit)
     best = max([r2, *(r_squared(values(e, X, variables), latent, refit) for e in front)])
-    if isinstance(expression, (tuple, sympy.Tuple)):
-        inside = 1.0 - span_loss_of_fields([gradient_field(e, X, variables) for e in expression], latent_gradients)
-        alignment = float(np.mean(np.sqrt(inside)))
+    fields = [gradient_field(e, X, variables) for e in concepts_of(expression)]
+    if len(fields) > 1:  # the cosine of each latent gradient's angle to the concepts' span
+        alignment = float(np.mean(np.sqrt(1.0 - span_loss_of_fields(fields, latent_gradients))))
     else:
-        alignment = alignment_of_fields(gradient_field(expression, X, variables), latent_gradients)
+        alignment = alignment_of_fields(fields[0], latent_gradients)
     return LatentFit(r2=r2, best_r2=best, alignment=alignment, method=AFFINE_REFIT if refit else AS_FITTED)

@@ -49,19 +49,20 @@ def as_sympy(expression: object, variable_names: Sequence[str] | None) -> sympy.
     return parse_sympy(expression, variable_names, what="expression")
 
 
+def concepts_of(expression: sympy.Basic) -> list[sympy.Expr]:
+    """The expressions of a row: its k concepts (a tuple or ``sympy.Tuple``), or the one expression."""
+    return list(expression) if isinstance(expression, (tuple, sympy.Tuple)) else [expression]
+
+
 def equation_text(expression: sympy.Basic) -> str:
     """The text every record shares (tags, tables, files, the pyfunc model): one expression as
     sympy prints it, a row of k concepts as its expressions joined by " ; " (the front's spelling)."""
-    if isinstance(expression, (tuple, sympy.Tuple)):
-        return SEPARATOR.join(str(e) for e in expression)
-    return str(expression)
+    return SEPARATOR.join(str(e) for e in concepts_of(expression))
 
 
 def equation_latex(expression: sympy.Basic) -> str:
     """LaTeX of one expression, or of k concepts separated by "; "."""
-    if isinstance(expression, (tuple, sympy.Tuple)):
-        return "; ".join(sympy.latex(e) for e in expression)
-    return sympy.latex(expression)
+    return "; ".join(sympy.latex(e) for e in concepts_of(expression))
 
 
 def parse_equation(text: str, variable_names: Sequence[str] | None, what: str = "equation") -> sympy.Basic:

@@ -152,14 +152,14 @@ class EquationModel(mlflow.pyfunc.PythonModel):
 
         import sympy
 
-        from latentlaw.symbolic.export_sympy import parse_equation
+        from latentlaw.symbolic.export_sympy import concepts_of, parse_equation
 
         with open(context.artifacts["equation"], encoding="utf-8") as handle:
             spec = json.load(handle)
         self.variables = list(spec["variables"])
-        expression = parse_equation(spec["equation"], self.variables, what="logged equation")
-        self.n_outputs = len(expression) if isinstance(expression, sympy.Tuple) else 1
-        expression = list(expression) if self.n_outputs > 1 else expression
+        expressions = concepts_of(parse_equation(spec["equation"], self.variables, what="logged equation"))
+        self.n_outputs = len(expressions)
+        expression = expressions if self.n_outputs > 1 else expressions[0]
         self._fn = sympy.lambdify([sympy.Symbol(v) for v in self.variables], expression, modules="numpy")
 
     def predict(self, context, model_input: pd.DataFrame, params=None) -> np.ndarray:
