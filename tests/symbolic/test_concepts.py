@@ -9,6 +9,7 @@ import sympy
 
 from latentlaw.symbolic import SymbolicSearch
 from latentlaw.symbolic.dataset import prepare
+from latentlaw.symbolic.export_sympy import to_sympy
 from latentlaw.symbolic.laws import LAWS, MIXTURES, law_gradients, mix, mixture_gradients
 from latentlaw.symbolic.member import evaluate_terms
 from latentlaw.symbolic.objectives import OBJECTIVES
@@ -224,11 +225,41 @@ def test_the_library_start_regroups_terms_in_every_way_once(n, k):
     """Regrouping scores each split of a state's terms among k concepts once: the enumeration
     gives the Stirling number S(n, k) of distinct splits into non-empty groups, and the budget
     is counted with the same number."""
-    from latentlaw.symbolic.span_start import _count_groupings, _groupings
+    from latentlaw.symbolic.concepts import count_groupings, groupings
 
-    splits = list(_groupings(list(range(n)), k))
-    assert len(splits) == _count_groupings(n, k)
+    splits = list(groupings(list(range(n)), k))
+    assert len(splits) == count_groupings(n, k)
     assert len({frozenset(frozenset(g) for g in s) for s in splits}) == len(splits)
     for s in splits:
         assert len(s) == k and all(s) and sorted(j for g in s for j in g) == list(range(n))
-    assert _count_groupings(10, 2) == 511 and _count_groupings(3, 4) == 0
+    assert count_groupings(10, 2) == 511 and count_groupings(3, 4) == 0
+
+
+def test_the_polish_refiles_a_term_filed_with_the_wrong_law():
+    """The row a search of experiment 06's network ended with, B^2 - E^2 + B2 E2 ; B1 E1 + B3 E3:
+    right terms, one in the wrong concept. No term can be dropped to fix it; regrouping can."""
+    from latentlaw.symbolic.context import SearchContext
+    from latentlaw.symbolic.hall_of_fame import HallOfFame
+    from latentlaw.symbolic.member import new_member
+    from latentlaw.symbolic.polish import polish_front
+
+    laws = [LAWS[name] for name in MIXTURES["field"]]
+    X = laws[1].sample(np.random.default_rng(0), 300)
+    names = list(laws[0].variables)
+    data, _ = prepare(X, gradients=mixture_gradients(laws, X), objective="gradient", variable_names=names)
+    options = build_options({"n_concepts": 2, "maxsize": 40, "binary_operators": BINARY_OPERATORS,
+                             "unary_operators": UNARY_OPERATORS})
+    ctx = SearchContext(options=options, objective=OBJECTIVES["gradient"], data=data, batch=data,
+                        rng=np.random.default_rng(0), variable_p=np.ones(len(names)))
+    wrong = ("square(B1) + square(B2) + square(B3) - square(E1) - square(E2) - square(E3) + B2*E2", "E1*B1 + E3*B3")
+    hof = HallOfFame()
+    hof.consider(new_member(tuple(parse_expression(c, names) for c in wrong), ctx), ctx)
+    assert min(e.loss for e in hof.front()) > 1e-3
+    polish_front(hof, ctx)
+    best = min(hof.front(), key=lambda e: e.loss)
+    assert best.loss < 1e-10  # round-off of the span solve, far below the 1e-3 of the wrong row
+    X_test = laws[1].sample(np.random.default_rng(100), 500)
+    found = [to_sympy(e, names) for e in best.variant.expression]
+    truths = [law.expression for law in laws]
+    assert span_alignment(found, truths, X_test, names) >= 1 - TOLERANCE
+

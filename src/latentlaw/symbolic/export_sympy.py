@@ -8,13 +8,18 @@ import sympy
 
 from latentlaw.symbolic.concepts import SEPARATOR, split_text
 from latentlaw.symbolic.expression import Node
+from latentlaw.symbolic.nice_constants import EXACT_TOLERANCE, pi_multiple
 from latentlaw.symbolic.parse_sympy import parse_sympy
 
 
 def constant_to_sympy(value: float) -> sympy.Expr:
-    """Whole numbers become sympy Integers, so x^2.0 reads as x**2 and simplifies."""
+    """Whole numbers become sympy Integers, so x^2.0 reads as x**2 and simplifies; a float equal
+    (to round-off) to a small rational multiple of a power of pi prints as one (pi**2, 1/(2*pi))."""
     if float(value).is_integer() and abs(value) < 1e15:
         return sympy.Integer(int(value))
+    found = pi_multiple(value, EXACT_TOLERANCE)
+    if found is not None:
+        return found.sympy()
     return sympy.Float(value)
 
 

@@ -218,7 +218,7 @@ def evaluate_terms(terms: tuple[Node, ...], data: Dataset, objective: Objective,
     if solution is None:
         return None
     shares = solution.contributions
-    if shares is not None and len(terms) > 1:
+    if shares is not None and len(terms) > 1 and shares.max() > 0:  # all-zero (y = 0) or NaN shares: keep all
         keep = shares >= PRUNE * shares.max()
         if not keep.all():
             terms = tuple(t for t, k in zip(terms, keep) if k)

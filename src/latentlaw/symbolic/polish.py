@@ -1,25 +1,36 @@
-"""A last pass over the front: drop terms that do not pay, round constants that do not matter.
+"""A last pass over the front: regroup, drop terms that do not pay, round constants that do not matter.
 
-Both moves are priced on all rows. Dropping a term offers the shorter expression to the hall of
-fame (an early stop can end the search before mutation finds it). Rounding rewrites a front
-entry in place only when the loss does not measurably change (2.5000000013 -> 2.5).
+Every move is priced on all rows. With k concepts, every split of a row's terms among the
+concepts is offered first (``concepts.regrouped_genomes``). Dropping a term offers the shorter
+expression to the hall of fame (an early stop can end the search before mutation finds it).
+Rounding rewrites a front
+entry in place only when the loss does not measurably change: first a constant at a time to 0
+(m + 1e-8 -> m), then to a nearby rational multiple of a power of pi (9.8696044 -> pi^2, see
+``nice_constants``), then all remaining constants to fewer decimal digits (2.5000000013 -> 2.5).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from latentlaw.symbolic.complexity import complexity
-from latentlaw.symbolic.concepts import dropped_term_genomes, fixed_span_loss
+from latentlaw.symbolic.concepts import (concept_terms, count_groupings, dropped_term_genomes, fixed_span_loss,
+                                         regrouped_genomes)
 from latentlaw.symbolic.context import SearchContext
 from latentlaw.symbolic.hall_of_fame import Entry, HallOfFame
 from latentlaw.symbolic.member import PopMember, evaluate_terms
+from latentlaw.symbolic.nice_constants import SNAP_TOLERANCE, pi_multiple
 from latentlaw.symbolic.simplify import simplify_tree
 
 ROUNDING_DIGITS = (1, 2, 3, 4, 6, 8)
+REGROUP_BUDGET = 600  # k-concept genomes the regrouping scores on all rows (a few ms each)
 ROUNDING_SLACK = 1e-6  # relative loss increase accepted for rounder constants
 
 
 def polish_front(hof: HallOfFame, ctx: SearchContext) -> None:
     seen: set[str] = set()
+    if ctx.options.n_concepts > 1:
+        _regroup(hof, ctx, seen)
     for _ in range(3):  # dropping can expose another droppable term
         changed = False
         for entry in hof.front():
@@ -30,20 +41,41 @@ def polish_front(hof: HallOfFame, ctx: SearchContext) -> None:
             else:
                 candidates = [entry.terms[:k] + entry.terms[k + 1:] for k in range(len(entry.terms))]
             for terms in candidates:
-                key = " | ".join(map(repr, terms))
-                if key in seen:
-                    continue
-                seen.add(key)
-                ctx.evaluations += 1
-                result = evaluate_terms(terms, ctx.data, ctx.objective, ctx.options, memo=False)
-                if result is not None:
-                    before = hof.version
-                    hof.consider(PopMember(result[0], result[1], 0), ctx, scored=True)
-                    changed |= hof.version != before
+                changed |= _offer(terms, hof, ctx, seen)
         if not changed:
             break
     for entry in hof.front():
         tidy(entry, hof, ctx)
+
+
+def _regroup(hof: HallOfFame, ctx: SearchContext, seen: set[str]) -> None:
+    """Offer every split of a row's terms among its concepts, most accurate rows first, within
+    ``REGROUP_BUDGET`` scored genomes (a row of 10 terms and 2 concepts has 511)."""
+    o = ctx.options
+    budget = REGROUP_BUDGET
+    for entry in sorted(hof.front(), key=lambda e: e.loss):
+        n_terms = sum(len(concept_terms(c, o)) for c in entry.terms)
+        count = count_groupings(n_terms, o.n_concepts)
+        if n_terms <= o.n_concepts or count > budget:
+            continue
+        budget -= count
+        for terms in regrouped_genomes(entry.terms, o):
+            _offer(terms, hof, ctx, seen)
+
+
+def _offer(terms, hof: HallOfFame, ctx: SearchContext, seen: set[str]) -> bool:
+    """Score a genome on all rows and offer it to the hall of fame; True if the front changed."""
+    key = " | ".join(map(repr, terms))
+    if key in seen:
+        return False
+    seen.add(key)
+    ctx.evaluations += 1
+    result = evaluate_terms(terms, ctx.data, ctx.objective, ctx.options, memo=False)
+    if result is None:
+        return False
+    before = hof.version
+    hof.consider(PopMember(result[0], result[1], 0), ctx, scored=True)
+    return hof.version != before
 
 
 def fixed_loss(expression, ctx: SearchContext) -> float:
@@ -63,28 +95,78 @@ def tidy(entry, hof: HallOfFame, ctx: SearchContext) -> None:
     constants = [c for e in expression for c in e.constants()] if concepts else expression.constants()
     if not constants:
         return
-    exact = [c.value for c in constants]
     reference = fixed_loss(expression, ctx)
+    snapped = _snap(constants, expression, reference, ctx, _zero)  # x*(m + 1e-8) -> x*m
+    snapped |= _snap([c if i not in snapped else None for i, c in enumerate(constants)], expression, reference,
+                     ctx, _pi_form)
+    exact = [c.value for c in constants]
     for digits in ROUNDING_DIGITS:
-        rounded = [float(f"{v:.{digits}g}") for v in exact]
+        rounded = [v if i in snapped else float(f"{v:.{digits}g}") for i, v in enumerate(exact)]
         if rounded == exact:
+            if snapped:
+                _respell(entry, expression, fixed_loss(expression, ctx), hof, ctx, concepts)
             return
         for node, value in zip(constants, rounded):
             node.value = value
         ctx.evaluations += 1
         loss = fixed_loss(expression, ctx)
-        if loss <= reference * (1 + ROUNDING_SLACK) + 1e-14:
-            # rounding can leave 1*t or t + 0: simplify, and file the result under its own size
-            if concepts:
-                tidier = tuple(simplify_tree(e) for e in expression)
-                size = sum(complexity(e, ctx.options.weights) for e in tidier)
-            else:
-                tidier = simplify_tree(expression)
-                size = complexity(tidier, ctx.options.weights)
-            variant = entry.variant.respelled(tidier, loss, size)
-            if size == entry.complexity:
-                entry.variant = variant
-            else:
-                hof.offer(Entry(entry.terms, variant))
-            hof.version += 1
+        if loss <= _allowed(reference):
+            _respell(entry, expression, loss, hof, ctx, concepts)
             return
+    if snapped:
+        for node, value in zip(constants, exact):
+            node.value = value
+        _respell(entry, expression, fixed_loss(expression, ctx), hof, ctx, concepts)
+
+
+def _allowed(reference: float) -> float:
+    return reference * (1 + ROUNDING_SLACK) + 1e-14
+
+
+def _zero(value: float) -> float | None:
+    return 0.0 if value != 0.0 else None
+
+
+def _pi_form(value: float) -> float | None:
+    """A nearby r * pi^k; short decimals (0.7854, 2.5) are left alone: a reader (or an earlier
+    pass) already chose them."""
+    if float(f"{value:.4g}") == value:
+        return None
+    found = pi_multiple(value, SNAP_TOLERANCE)
+    return None if found is None else found.value
+
+
+def _snap(constants: list, expression, reference: float, ctx: SearchContext,
+          propose: Callable[[float], float | None]) -> set[int]:
+    """Indices of the constants moved to ``propose``'s value, one at a time, each kept only if
+    the loss of the whole expression stays within the rounding slack of ``reference``
+    (None entries are skipped)."""
+    snapped: set[int] = set()
+    for i, node in enumerate(constants):
+        candidate = None if node is None else propose(node.value)
+        if candidate is None:
+            continue
+        value = node.value
+        node.value = candidate
+        ctx.evaluations += 1
+        if fixed_loss(expression, ctx) <= _allowed(reference):
+            snapped.add(i)
+        else:
+            node.value = value
+    return snapped
+
+
+def _respell(entry, expression, loss: float, hof: HallOfFame, ctx: SearchContext, concepts: bool) -> None:
+    """Rounding can leave 1*t or t + 0: simplify, and file the result under its own size."""
+    if concepts:
+        tidier = tuple(simplify_tree(e) for e in expression)
+        size = sum(complexity(e, ctx.options.weights) for e in tidier)
+    else:
+        tidier = simplify_tree(expression)
+        size = complexity(tidier, ctx.options.weights)
+    variant = entry.variant.respelled(tidier, loss, size)
+    if size == entry.complexity:
+        entry.variant = variant
+    else:
+        hof.offer(Entry(entry.terms, variant))
+    hof.version += 1

@@ -59,7 +59,10 @@ class SymbolicSearch:
     noisy gradients no loss is ever low enough to stop, and the choice settles long before the
     timeout). ``batch_size``:
     rows per evaluation batch (None: all rows up to 1024, else batches of 512); the front is
-    always scored on all rows. ``checkpoint_file``: CSV rewritten with the front during the
+    always scored on all rows. ``log_start`` (regression, native): the share of the budget first
+    spent on a search of log|y| when y keeps one sign, whose laws seed the search as exp(h)
+    terms (products and exponentials are sums there; see log_start.py; 0 turns it off).
+    ``checkpoint_file``: CSV rewritten with the front during the
     search; ``resume_from``: such a CSV whose equations seed the populations. Advanced
     parameters (PySR names) default to the engine's tuned values when None.
 
@@ -90,7 +93,7 @@ class SymbolicSearch:
                  optimizer_probability: float | None = None, optimizer_iterations: int | None = None,
                  fraction_replaced: float | None = None, fraction_replaced_hof: float | None = None,
                  topn: int | None = None, max_terms: int | None = None,
-                 mutation_weights: dict[str, float] | None = None) -> None:
+                 mutation_weights: dict[str, float] | None = None, log_start: float | None = None) -> None:
         self.objective = objective
         self.backend = backend
         self.binary_operators = binary_operators
@@ -128,6 +131,7 @@ class SymbolicSearch:
         self.topn = topn
         self.max_terms = max_terms
         self.mutation_weights = mutation_weights
+        self.log_start = log_start
 
     # -- scikit-learn plumbing ----------------------------------------------------------------
     @classmethod

@@ -31,7 +31,7 @@ import math
 
 import numpy as np
 
-from latentlaw.symbolic.concepts import SpanProblem, join_terms
+from latentlaw.symbolic.concepts import SpanProblem, count_groupings, groupings, join_terms
 from latentlaw.symbolic.context import SearchContext
 from latentlaw.symbolic.expression import Node
 from latentlaw.symbolic.member import PopMember, new_member
@@ -145,47 +145,22 @@ def _regroup(M, a, path, k: int, weights, done: set[tuple[int, ...]]) -> list[li
     states first, while ``done`` (the term sets regrouped so far) stays within ``REGROUP_BUDGET``
     solves; elimination goes on from the best."""
     out: list[list[list[int]]] = []
-    spent = sum(_count_groupings(len(union), k) for union in done)
+    spent = sum(count_groupings(len(union), k) for union in done)
     for supports in sorted(path, key=lambda s: -sum(map(len, s))):
         union = tuple(sorted({j for s in supports for j in s}))
-        count = _count_groupings(len(union), k)
+        count = count_groupings(len(union), k)
         if len(union) <= k or union in done or spent + count > REGROUP_BUDGET:
             continue
         done.add(union)
         spent += count
         scored = []
-        for grouping in _groupings(list(union), k):
+        for grouping in groupings(list(union), k):
             solved = SpanProblem.from_gram(M, a, grouping, weights).solve()
             if solved is not None and math.isfinite(solved[1]):
                 scored.append((solved[1], grouping))
         scored.sort(key=lambda t: t[0])
         out += [g for _, g in scored[:REGROUP_KEEP]]
     return out
-
-
-def _count_groupings(n: int, k: int) -> int:
-    """Ways to split n items into k non-empty unordered groups (Stirling number of the 2nd kind)."""
-    return sum((-1) ** j * math.comb(k, j) * (k - j) ** n for j in range(k + 1)) // math.factorial(k)
-
-
-def _groupings(items: list[int], k: int):
-    """Every split of ``items`` into k non-empty groups, each split once (groups unordered)."""
-    def place(i: int, groups: list[list[int]]):
-        if i == len(items):
-            if len(groups) == k:
-                yield [list(g) for g in groups]
-            return
-        if len(items) - i < k - len(groups):
-            return
-        for g in groups:
-            g.append(items[i])
-            yield from place(i + 1, groups)
-            g.pop()
-        if len(groups) < k:
-            groups.append([items[i]])
-            yield from place(i + 1, groups)
-            groups.pop()
-    yield from place(0, [])
 
 
 def _solve(problem: SpanProblem, coefs) -> tuple[SpanProblem, list[np.ndarray], float] | None:

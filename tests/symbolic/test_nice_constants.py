@@ -1,0 +1,106 @@
+"""Constants that are rational multiples of pi powers: found, snapped only when free, printed as pi."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+import sympy
+
+from latentlaw.symbolic import SymbolicSearch
+from latentlaw.symbolic.context import SearchContext
+from latentlaw.symbolic.dataset import Dataset
+from latentlaw.symbolic.export_sympy import to_sympy
+from latentlaw.symbolic.hall_of_fame import HallOfFame
+from latentlaw.symbolic.member import new_member
+from latentlaw.symbolic.mutate import valid_terms
+from latentlaw.symbolic.objectives import OBJECTIVES
+from latentlaw.symbolic.options import build_options
+from latentlaw.symbolic.parse import parse_expression
+from latentlaw.symbolic.polish import polish_front
+from latentlaw.symbolic.export_sympy import constant_to_sympy, equation_text, parse_equation
+from latentlaw.symbolic.nice_constants import EXACT_TOLERANCE, SNAP_TOLERANCE, pi_multiple
+
+NAMES = ["x", "v"]
+FAST = dict(niterations=20, populations=4, population_size=30, ncycles_per_iteration=100, verbosity=0)
+
+
+pi = sympy.pi
+
+
+@pytest.mark.parametrize("value, expected", [
+    (math.pi ** 2, pi ** 2),
+    (-1 / (2 * math.pi), -1 / (2 * pi)),
+    (4 * math.pi / 3, 4 * pi / 3),
+    (1 / math.sqrt(2 * math.pi), 1 / sympy.sqrt(2 * pi)),  # the Gaussian's constant
+    (1 / math.sqrt(math.pi), 1 / sympy.sqrt(pi)),
+    (3.0, None),  # plain numbers stay numbers
+    (2.5, None),
+    (math.pi ** 2 * (1 + 1e-9), None),  # close, but not to round-off
+])
+def test_pi_multiple_reads_exact_values(value, expected):
+    found = pi_multiple(value, EXACT_TOLERANCE)
+    assert (found and sympy.simplify(found.sympy() - expected) == 0) if expected is not None else found is None
+    if found:
+        assert found.value == pytest.approx(value, rel=1e-15)
+
+
+def test_the_export_prints_pi_and_reads_back():
+    assert constant_to_sympy(math.pi ** 2) == sympy.pi ** 2
+    assert constant_to_sympy(1 / (2 * math.pi)) == 1 / (2 * sympy.pi)
+    assert constant_to_sympy(9.8696) == sympy.Float(9.8696)  # 5e-7 away: a fitted number, not pi^2
+    text = equation_text(sympy.Symbol("x") * constant_to_sympy(math.pi / 2))
+    assert text == "pi*x/2"
+    assert parse_equation(text, ["x"]) == sympy.pi * sympy.Symbol("x") / 2
+
+
+def _weighted_harmonic(c: float, n: int = 300, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Exact gradients of x^2 - c v^2 (the coefficient is solved, so only c's value is searched)."""
+    X = np.random.default_rng(seed).uniform(0.5, 2.0, size=(n, 2))
+    return X, np.stack([2 * X[:, 0], -2 * c * X[:, 1]], axis=1)
+
+
+def _search(c: float) -> sympy.Expr:
+    X, G = _weighted_harmonic(c)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return SymbolicSearch(random_state=0, **FAST).fit(X, gradients=G, variable_names=NAMES).sympy()
+
+
+def test_a_fitted_pi_squared_is_snapped_and_printed_as_pi():
+    x, v = sympy.symbols("x v")
+    found = _search(math.pi ** 2)
+    assert sympy.pi in found.atoms(sympy.NumberSymbol), found
+    ratio = sympy.simplify(found.diff(v) / found.diff(x) * x / v)  # -pi^2 for x^2 - pi^2 v^2
+    assert ratio == -sympy.pi ** 2, found
+
+
+def test_a_constant_near_pi_squared_is_kept_when_snapping_costs_loss():
+    c = math.pi ** 2 * (1 + SNAP_TOLERANCE / 2)  # within snapping distance, but not pi^2
+    found = _search(c)
+    assert not found.atoms(sympy.NumberSymbol), found
+    x, v = sympy.symbols("x v")
+    ratio = float(found.diff(v) / found.diff(x) * x / v)
+    assert ratio == pytest.approx(-c, rel=1e-6)  # the rounding slack: at most 1e-6 relative in loss
+
+
+def test_a_constant_that_changes_nothing_is_snapped_to_zero():
+    """A front entry carrying a spurious 1e-9 (as a constant optimiser leaves them, and an early
+    stop keeps them) is polished without it (a 0 that costs loss is refused like a pi form above)."""
+    X = np.random.default_rng(0).uniform(1.0, 3.0, size=(300, 3))
+    a, b, c = X.T
+    names = ["a", "b", "c"]
+    data = Dataset(X=X, columns=list(np.ascontiguousarray(X.T)), y=a * np.exp(-b * c / a), gradient_columns=None,
+                   weights=None, variable_names=names)
+    options = build_options(dict(objective="regression", unary_operators=["exp"]))
+    ctx = SearchContext(options=options, objective=OBJECTIVES["regression"], data=data, batch=data,
+                        rng=np.random.default_rng(0), variable_p=np.ones(3))
+    hof = HallOfFame()
+    terms = valid_terms([parse_expression("a*exp(-(b*(c + 1e-9))/a)", names)], ctx)
+    hof.consider(new_member(terms, ctx), ctx)
+    polish_front(hof, ctx)
+    texts = {e.complexity: (to_sympy(e.variant.expression, names), e.loss) for e in hof.front()}
+    exact = [(expr, loss) for expr, loss in texts.values() if loss < 1e-20]
+    assert exact and all(not expr.atoms(sympy.Float) for expr, _ in exact), texts
