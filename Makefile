@@ -40,7 +40,9 @@ test-all: setup
 # All 12 paper experiments: train, explain both ways, tabulate; JOBS jobs at a time.
 # PRESET= SEARCH= for the paper's sizes and the default 60 s searches.
 # Explain's own per-neuron parallelism is off (n_jobs=1): the launcher already fills the cores.
-SEARCH ?= searcher.timeout_in_seconds=45
+# patience=10: a search stops once its selected expression has not changed for 10 iterations
+# (15.8 min against 18.7 without, the same table or better; README "Reproducing the paper").
+SEARCH ?= searcher.timeout_in_seconds=45 searcher.patience=10
 reproduce: store
 	$(ONE_THREAD) $(PY) train.py -m experiment=$(PAPER) $(PRESET) trainer.enable_progress_bar=false $(PARALLEL)
 	$(ONE_THREAD) $(PY) explain.py -m train_run=$(PAPER) explainer=symbolic_gradient,direct_regression $(SEARCH) \
