@@ -3,10 +3,10 @@
 Every move is priced on all rows. With k concepts, every split of a row's terms among the
 concepts is offered first (``concepts.regrouped_genomes``). Dropping a term offers the shorter
 expression to the hall of fame (an early stop can end the search before mutation finds it).
-Rounding rewrites a front
-entry in place only when the loss does not measurably change: first a constant at a time to 0
-(m + 1e-8 -> m), then to a nearby rational multiple of a power of pi (9.8696044 -> pi^2, see
-``nice_constants``), then all remaining constants to fewer decimal digits (2.5000000013 -> 2.5).
+Rounding rewrites a front entry in place only when the loss does not measurably change: first a
+constant at a time to 0 (m + 1e-8 -> m), then to a nearby rational multiple of a power of pi
+(9.8696044 -> pi^2, see ``nice_constants``), then all remaining constants to fewer decimal
+digits (2.5000000013 -> 2.5).
 """
 
 from __future__ import annotations
@@ -96,9 +96,8 @@ def tidy(entry, hof: HallOfFame, ctx: SearchContext) -> None:
     if not constants:
         return
     reference = fixed_loss(expression, ctx)
-    snapped = _snap(constants, expression, reference, ctx, _zero)  # x*(m + 1e-8) -> x*m
-    snapped |= _snap([c if i not in snapped else None for i, c in enumerate(constants)], expression, reference,
-                     ctx, _pi_form)
+    snapped = _snap(constants, expression, reference, ctx, _zero, set())  # x*(m + 1e-8) -> x*m
+    snapped |= _snap(constants, expression, reference, ctx, _pi_form, snapped)
     exact = [c.value for c in constants]
     for digits in ROUNDING_DIGITS:
         rounded = [v if i in snapped else float(f"{v:.{digits}g}") for i, v in enumerate(exact)]
@@ -137,13 +136,13 @@ def _pi_form(value: float) -> float | None:
 
 
 def _snap(constants: list, expression, reference: float, ctx: SearchContext,
-          propose: Callable[[float], float | None]) -> set[int]:
-    """Indices of the constants moved to ``propose``'s value, one at a time, each kept only if
-    the loss of the whole expression stays within the rounding slack of ``reference``
-    (None entries are skipped)."""
+          propose: Callable[[float], float | None], skip: set[int]) -> set[int]:
+    """Indices of the constants (those not in ``skip``) moved to ``propose``'s value, one at a
+    time, each kept only if the loss of the whole expression stays within the rounding slack of
+    ``reference``."""
     snapped: set[int] = set()
     for i, node in enumerate(constants):
-        candidate = None if node is None else propose(node.value)
+        candidate = None if i in skip else propose(node.value)
         if candidate is None:
             continue
         value = node.value
