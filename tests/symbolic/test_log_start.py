@@ -55,3 +55,25 @@ def test_the_start_can_be_turned_off_and_is_validated(capsys):
     assert "log|y|" not in capsys.readouterr().out
     with pytest.raises(ValueError, match="log_start"):
         SymbolicSearch(objective="regression", log_start=1.5).fit(X, y)
+
+
+def test_ctrl_c_during_the_start_stops_the_whole_search(monkeypatch):
+    """The start is a search of its own, which keeps Ctrl-C to end with its front; the outer
+    search must still stop (interrupted) rather than run on."""
+    import latentlaw.symbolic.equation_search as equation_search
+
+    calls = {"n": 0}
+    real = equation_search.run_iteration
+
+    def interrupted(population, ctx):
+        calls["n"] += 1
+        if calls["n"] == 2:  # inside the log|y| search: it runs first
+            raise KeyboardInterrupt
+        real(population, ctx)
+
+    monkeypatch.setattr(equation_search, "run_iteration", interrupted)
+    X, y = _data(_boltzmann)
+    search = SymbolicSearch(objective="regression", verbosity=0, **BUDGET).fit(X, y, variable_names=NAMES)
+    assert search.stop_reason_ == "interrupted"
+    assert calls["n"] == 2  # no iteration of the outer search ran after it
+    assert len(search.pareto_front_) > 0  # the random populations' best are kept

@@ -21,10 +21,10 @@ from latentlaw.symbolic.concepts import concepts_text, split_text
 from latentlaw.symbolic.context import SearchContext
 from latentlaw.symbolic.dataset import Dataset, variable_probabilities
 from latentlaw.symbolic.hall_of_fame import Entry, HallOfFame
+from latentlaw.symbolic.log_start import log_seeds
 from latentlaw.symbolic.member import PopMember, new_member
 from latentlaw.symbolic.migration import migrate
 from latentlaw.symbolic.mutate import valid_terms
-from latentlaw.symbolic.log_start import log_seeds
 from latentlaw.symbolic.objectives import OBJECTIVES
 from latentlaw.symbolic.operators import ALGEBRAIC
 from latentlaw.symbolic.options import Options
@@ -115,11 +115,6 @@ def equation_search(data: Dataset, options: Options, *, random_state: int | None
                 seeds = _seeds(resume_from, ctx)
                 progress.say(f"resuming from {resume_from}: {len(seeds)} seed expressions")
                 _plant(seeds, populations, hof, ctx, first=True)
-            if resume_from is None:  # a one-signed regression target: start from the laws of log|y|
-                starts = log_seeds(ctx, deadline)
-                if starts:
-                    progress.say(f"{len(starts)} starting members from a search of log|y|")
-                    _plant(starts, populations, hof, ctx, first=False)
             if options.n_concepts > 1:  # k laws: start from the unmixed span of a library of simple terms
                 ctx.unary = options.unary
                 starts = span_seeds(ctx)
@@ -128,6 +123,12 @@ def equation_search(data: Dataset, options: Options, *, random_state: int | None
             for pop in populations:
                 for m in pop.best_per_complexity():
                     hof.consider(m, ctx)
+            if resume_from is None:  # a one-signed regression target: start from the laws of log|y|
+                # (after the random members are in the hall of fame, so Ctrl-C during it keeps them)
+                starts = log_seeds(ctx, deadline)
+                if starts:
+                    progress.say(f"{len(starts)} starting members from a search of log|y|")
+                    _plant(starts, populations, hof, ctx, first=False)
             grace = None
             settled = _Settling(options, data)
             while iteration < options.niterations and stop_reason == "niterations":

@@ -60,6 +60,8 @@ def log_seeds(ctx: SearchContext, deadline: float | None) -> list[PopMember]:
     inner = dataclasses.replace(o, log_start=0.0, timeout_in_seconds=timeout, early_stop_loss=early,
                                 niterations=max(1, round(o.log_start * o.niterations)))
     result = equation_search(logged, inner, random_state=int(ctx.rng.integers(2**31)), verbosity=0)
+    if result.stop_reason == "interrupted":  # the inner search kept Ctrl-C to itself: pass it on
+        raise KeyboardInterrupt
     seeds: list[PopMember] = []
     for entry in sorted(result.front, key=lambda e: e.loss)[:MAX_SEEDS]:
         v = entry.variant
