@@ -263,3 +263,33 @@ def test_the_polish_refiles_a_term_filed_with_the_wrong_law():
     truths = [law.expression for law in laws]
     assert span_alignment(found, truths, X_test, names) >= 1 - TOLERANCE
 
+
+
+def test_a_law_written_with_unit_coefficients_fits_maxsize_when_fitted_ones_would_not():
+    """A trained network weighs a law's terms unevenly (experiment 06 at the fast preset: the
+    E1^2, E2^2 of B^2 - E^2 at 0.83 against E3^2). Fitted, the laws need four constants more
+    than maxsize allows; the member must still offer them with every coefficient +-1, priced
+    honestly on the data, or the search can never hold the laws."""
+    from latentlaw.symbolic.concepts import fixed_span_loss
+    from latentlaw.symbolic.verify import gradient_field
+
+    names = ["E1", "E2", "E3", "B1", "B2", "B3"]
+    X = np.random.default_rng(0).uniform(0, 1, (300, 6))
+    skewed = ("B1**2 + B2**2 + B3**2 - 0.83*E1**2 - 0.83*E2**2 - E3**2", "E1*B1 + E2*B2 + E3*B3")
+    E, B = X[:, :3], X[:, 3:]
+    values = np.column_stack([(B ** 2).sum(1) - (E ** 2) @ [0.83, 0.83, 1.0], (E * B).sum(1)])
+    _, partial = mix(values)
+    G = sum(partial[:, [j]] * gradient_field(law, X, names) for j, law in enumerate(skewed))
+    laws = ("square(B1) + square(B2) + square(B3) - square(E1) - square(E2) - square(E3)", "E1*B1 + E2*B2 + E3*B3")
+    data, _ = prepare(X, gradients=G, objective="gradient", variable_names=names)
+    trees = tuple(parse_expression(c, names) for c in laws)
+    for maxsize, sizes in ((40, {28, 32}), (30, {28})):
+        options = build_options({"n_concepts": 2, "maxsize": maxsize, "binary_operators": BINARY_OPERATORS,
+                                 "unary_operators": UNARY_OPERATORS})
+        _, variants = evaluate_terms(trees, data, OBJECTIVES["gradient"], options, memo=False)
+        assert {v.complexity for v in variants} == sizes
+    unit = next(v for v in variants if v.complexity == 28)
+    assert all(set(np.abs(c)) == {1.0} for c in unit.coefs)
+    # the honest price: the span loss of the laws exactly as written (float64 round-off only)
+    assert unit.loss == pytest.approx(fixed_span_loss(trees, data, OBJECTIVES["gradient"]), rel=1e-9, abs=1e-15)
+    assert unit.loss > 1e-6  # the neuron's own law weighs E1^2 and E2^2 less: +-1 is not free

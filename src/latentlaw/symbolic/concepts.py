@@ -43,6 +43,7 @@ ROUNDS = 2  # block coordinate descent sweeps over the concepts' inner coefficie
 RIDGE = 1e-12  # relative ridge on k x k Gram matrices
 DEPENDENT = 1e-10  # normalised Gram determinant below this: the concepts' gradients are dependent there
 PRUNE = 1e-4  # a term below this share of its concept is dropped
+UNIT_RATIO = 2.0  # coefficients within this factor of +-1 are also tried as exactly +-1, all at once
 WARM_LIMIT = 50_000  # concepts whose last solved coefficients are remembered (per row set)
 _WARM: dict[tuple[int, str], np.ndarray] = {}  # (rows token, concept) -> coefficients: warm starts
 
@@ -344,6 +345,9 @@ def evaluate_concepts(concepts: tuple[Node, ...], data: Dataset, objective: Obje
     snapped = [np.array([(1.0 if v > 0 else -1.0) if abs(abs(v) - 1.0) <= SNAP else v for v in c]) for c in coefs]
     if any(not np.array_equal(a, b) for a, b in zip(snapped, coefs)):
         options_of.append((snapped, problem.loss(snapped)))
+    unit = [np.array([np.sign(v) if 1 / UNIT_RATIO <= abs(v) <= UNIT_RATIO else v for v in c]) for c in snapped]
+    if any(not np.array_equal(a, b) for a, b in zip(unit, snapped)):
+        options_of.append((unit, problem.loss(unit)))
     from latentlaw.symbolic.member import assembled_complexity
 
     variants = []

@@ -3,7 +3,8 @@
 The genome is a tuple of term trees; the expression a member stands for is
 ``b + sum_k c_k t_k`` with c, b solved by the objective. A member keeps up to two *variants* of
 that expression: the solved coefficients, and the same with coefficients near +-1 snapped to
-exactly +-1 (fewer nodes). Both are priced honestly on the data and both are offered to the
+exactly +-1 (fewer nodes); a k-concept member also the one with every coefficient within a factor
+2 of +-1 set to +-1 (concepts.UNIT_RATIO). All are priced honestly on the data and offered to the
 hall of fame, so the Pareto front decides whether the simpler spelling is worth its loss.
 """
 
