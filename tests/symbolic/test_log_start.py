@@ -1,4 +1,4 @@
-"""Regression of a one-signed target starts from the laws of log|y| (log_start.py)."""
+"""Regression of a one-signed target starts from the laws of log|y| and y^2 (log_start.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sympy
 
 from latentlaw.symbolic import SymbolicSearch
 from latentlaw.symbolic.dataset import Dataset
-from latentlaw.symbolic.log_start import log_target
+from latentlaw.symbolic.log_start import OUTERS, outer_target
 
 NAMES = ["a", "b", "c"]
 UNARY = ["square", "sqrt", "exp", "log"]
@@ -44,7 +44,7 @@ def test_a_product_with_an_exponential_is_found_from_its_logarithm(capsys):
 def test_no_start_where_log_y_does_not_exist(f, capsys):
     X, y = _data(f)
     data = Dataset(X=X, columns=list(X.T), y=y, gradient_columns=None, weights=None, variable_names=NAMES)
-    assert log_target(data) is None
+    assert all(outer_target(data, outer) is None for outer in OUTERS)
     SymbolicSearch(objective="regression", verbosity=1, **dict(BUDGET, niterations=1)).fit(X, y, variable_names=NAMES)
     assert "log|y|" not in capsys.readouterr().out
 
@@ -77,3 +77,53 @@ def test_ctrl_c_during_the_start_stops_the_whole_search(monkeypatch):
     assert search.stop_reason_ == "interrupted"
     assert calls["n"] == 2  # no iteration of the outer search ran after it
     assert len(search.pareto_front_) > 0  # the random populations' best are kept
+
+
+def _pythagoras(a, b, c):
+    return np.sqrt(a * a + 3.0 * b * c)  # y^2 = a^2 + 3 b c: a sum the linear solve assembles at once
+
+
+def test_a_root_of_a_sum_is_found_from_its_square(capsys):
+    X, y = _data(_pythagoras)
+    search = SymbolicSearch(objective="regression", verbosity=1, **BUDGET).fit(X, y, variable_names=NAMES)
+    assert "starting members from a search of y^2" in capsys.readouterr().out
+    X_new, y_new = _data(_pythagoras, 200, seed=1)
+    assert np.allclose(search.predict(X_new), y_new, rtol=1e-8, atol=0)  # exact law: round-off only
+    assert any(isinstance(node, sympy.Pow) and node.exp == sympy.Rational(1, 2)
+               for node in sympy.preorder_traversal(search.sympy())), search.sympy()
+
+
+@pytest.mark.parametrize("y, applies", [([1.0, 2.0, 4.0], ["log|y|", "y^2"]), ([-1.0, -2.0, -4.0], ["log|y|", "y^2"]),
+                                        ([-1.0, 0.0, 1.0], []), ([0.0, 1.0, 2.0], []), ([2.0, 2.0, 2.0], []),
+                                        ([-2.0, -2.0, -2.0], [])])
+def test_each_start_applies_only_where_its_target_is_usable(y, applies):
+    X = np.arange(3.0).reshape(3, 1)
+    data = Dataset(X=X, columns=list(X.T), y=np.array(y), gradient_columns=None, weights=None, variable_names=["a"])
+    assert [o.name for o in OUTERS if outer_target(data, o) is not None] == applies
+
+
+def test_the_polish_writes_a_root_of_a_square_as_the_term_itself():
+    """The y^2 start writes c*omega_0/(c - v) as sqrt(square(...)); sympy cannot drop the root
+    without knowing the sign, so the polish offers u for sqrt(square(u)), priced on all rows
+    (|u| = u where u keeps its sign, as here)."""
+    from latentlaw.symbolic.context import SearchContext
+    from latentlaw.symbolic.hall_of_fame import HallOfFame
+    from latentlaw.symbolic.member import new_member
+    from latentlaw.symbolic.objectives import OBJECTIVES
+    from latentlaw.symbolic.options import build_options
+    from latentlaw.symbolic.parse import parse_expression
+    from latentlaw.symbolic.dataset import prepare
+    from latentlaw.symbolic.polish import polish_front
+    from latentlaw.symbolic.strings import to_string
+
+    X, y = _data(lambda a, b, c: a * b / (b + c))
+    data, _ = prepare(X, y, objective="regression", variable_names=NAMES)
+    options = build_options({"objective": "regression", "unary_operators": UNARY})
+    ctx = SearchContext(options=options, objective=OBJECTIVES["regression"], data=data, batch=data,
+                        rng=np.random.default_rng(0), variable_p=np.ones(3))
+    hof = HallOfFame()
+    hof.consider(new_member((parse_expression("sqrt(square(a*b/(b + c)))", NAMES),), ctx), ctx)
+    polish_front(hof, ctx)
+    texts = {to_string(e.variant.expression, NAMES): e.loss for e in hof.front()}
+    assert "a*b/(b + c)" in texts and texts["a*b/(b + c)"] < 1e-20, texts  # float64 round-off only
+    assert not any("sqrt" in t for t in texts)  # the longer spelling is dominated and leaves the front

@@ -21,7 +21,7 @@ from latentlaw.symbolic.concepts import concepts_text, split_text
 from latentlaw.symbolic.context import SearchContext
 from latentlaw.symbolic.dataset import Dataset, variable_probabilities
 from latentlaw.symbolic.hall_of_fame import Entry, HallOfFame
-from latentlaw.symbolic.log_start import log_seeds
+from latentlaw.symbolic.log_start import outer_seeds
 from latentlaw.symbolic.member import PopMember, new_member
 from latentlaw.symbolic.migration import migrate
 from latentlaw.symbolic.mutate import valid_terms
@@ -123,12 +123,12 @@ def equation_search(data: Dataset, options: Options, *, random_state: int | None
             for pop in populations:
                 for m in pop.best_per_complexity():
                     hof.consider(m, ctx)
-            if resume_from is None:  # a one-signed regression target: start from the laws of log|y|
+            if resume_from is None:  # a one-signed regression target: start from the laws of log|y| and y^2
                 # (after the random members are in the hall of fame, so Ctrl-C during it keeps them)
-                starts = log_seeds(ctx, deadline)
-                if starts:
-                    progress.say(f"{len(starts)} starting members from a search of log|y|")
-                    _plant(starts, populations, hof, ctx, first=False)
+                for target, starts in outer_seeds(ctx, deadline):
+                    if starts:
+                        progress.say(f"{len(starts)} starting members from a search of {target}")
+                        _plant(starts, populations, hof, ctx, first=False)
             grace = None
             settled = _Settling(options, data)
             while iteration < options.niterations and stop_reason == "niterations":

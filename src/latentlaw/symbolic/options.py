@@ -70,7 +70,7 @@ class Options:
     mutation_weights: dict[str, float] = field(default_factory=lambda: dict(MUTATION_WEIGHTS))
     max_terms: int = 8  # at most 64 (coefficient solver tables)
     n_concepts: int = 1  # expressions per member; > 1: gradient objective, span loss (concepts.py)
-    log_start: float = 0.5  # regression: share of the budget for a search of log|y| that seeds it (log_start.py)
+    log_start: float = 0.5  # regression: share of the budget for searches of log|y|, y^2 that seed it (log_start.py)
     linear: bool = field(init=False, default=False)  # derived: can sums of terms be written down?
     _table: dict = field(init=False, default=None, repr=False, compare=False)
 

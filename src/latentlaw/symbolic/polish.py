@@ -1,7 +1,8 @@
 """A last pass over the front: regroup, drop terms that do not pay, round constants that do not matter.
 
 Every move is priced on all rows. With k concepts, every split of a row's terms among the
-concepts is offered first (``concepts.regrouped_genomes``). Dropping a term offers the shorter
+concepts is offered first (``concepts.regrouped_genomes``); with one, each row with sqrt(square(u))
+written u (the y^2 start's spelling of a law, see log_start.py). Dropping a term offers the shorter
 expression to the hall of fame (an early stop can end the search before mutation finds it).
 Rounding rewrites a front entry in place only when the loss does not measurably change: first a
 constant at a time to 0 (m + 1e-8 -> m), then to a nearby rational multiple of a power of pi
@@ -17,6 +18,7 @@ from latentlaw.symbolic.complexity import complexity
 from latentlaw.symbolic.concepts import (concept_terms, count_groupings, dropped_term_genomes, fixed_span_loss,
                                          regrouped_genomes)
 from latentlaw.symbolic.context import SearchContext
+from latentlaw.symbolic.expression import Node
 from latentlaw.symbolic.hall_of_fame import Entry, HallOfFame
 from latentlaw.symbolic.member import PopMember, evaluate_terms
 from latentlaw.symbolic.nice_constants import SNAP_TOLERANCE, pi_multiple
@@ -31,6 +33,11 @@ def polish_front(hof: HallOfFame, ctx: SearchContext) -> None:
     seen: set[str] = set()
     if ctx.options.n_concepts > 1:
         _regroup(hof, ctx, seen)
+    else:
+        for entry in hof.front():
+            terms = [_unsquared(t) for t in entry.terms]
+            if any(t is not None for t in terms):
+                _offer(tuple(u or t for u, t in zip(terms, entry.terms)), hof, ctx, seen)
     for _ in range(3):  # dropping can expose another droppable term
         changed = False
         for entry in hof.front():
@@ -61,6 +68,29 @@ def _regroup(hof: HallOfFame, ctx: SearchContext, seen: set[str]) -> None:
         budget -= count
         for terms in regrouped_genomes(entry.terms, o):
             _offer(terms, hof, ctx, seen)
+
+
+def _unsquared(term: Node) -> Node | None:
+    """``term`` with every sqrt(square(u)) written u, or None if it has none. |u| = +-u wherever u
+    keeps its sign, which is how the y^2 start (outer_start.py) writes a law whose square is the
+    simpler sum; the outer coefficient takes the sign, and all-rows pricing decides."""
+    if not any(_is_root_of_square(n) for n in term.nodes()):
+        return None
+
+    def rewrite(node: Node) -> Node:
+        if _is_root_of_square(node):
+            return rewrite(node.left.left)
+        if node.op is None:
+            return node.copy()
+        kids = [rewrite(c) for c in node.children()]
+        return Node.unary(node.op, kids[0]) if node.op.arity == 1 else Node.binary(node.op, *kids)
+
+    return rewrite(term)
+
+
+def _is_root_of_square(node: Node) -> bool:
+    return (node.op is not None and node.op.name == "sqrt" and node.left.op is not None
+            and node.left.op.name == "square")
 
 
 def _offer(terms, hof: HallOfFame, ctx: SearchContext, seen: set[str]) -> bool:

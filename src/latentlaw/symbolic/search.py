@@ -60,8 +60,9 @@ class SymbolicSearch:
     timeout). ``batch_size``:
     rows per evaluation batch (None: all rows up to 1024, else batches of 512); the front is
     always scored on all rows. ``log_start`` (regression, native): the share of the budget first
-    spent on a search of log|y| when y keeps one sign, whose laws seed the search as exp(h)
-    terms (products and exponentials are sums there; see log_start.py; 0 turns it off).
+    spent on searches of log|y| and y^2 when y keeps one sign, whose laws seed the search as
+    exp(h) and sqrt(h) terms (products, exponentials and roots of sums are sums there; see
+    log_start.py; 0 turns it off).
     ``checkpoint_file``: CSV rewritten with the front during the
     search; ``resume_from``: such a CSV whose equations seed the populations. Advanced
     parameters (PySR names) default to the engine's tuned values when None.
