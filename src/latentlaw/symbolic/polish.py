@@ -72,7 +72,7 @@ def _regroup(hof: HallOfFame, ctx: SearchContext, seen: set[str]) -> None:
 
 def _unsquared(term: Node) -> Node | None:
     """``term`` with every sqrt(square(u)) written u, or None if it has none. |u| = +-u wherever u
-    keeps its sign, which is how the y^2 start (outer_start.py) writes a law whose square is the
+    keeps its sign, which is how the y^2 start (log_start.py) writes a law whose square is the
     simpler sum; the outer coefficient takes the sign, and all-rows pricing decides."""
     if not any(_is_root_of_square(n) for n in term.nodes()):
         return None
