@@ -264,7 +264,6 @@ def test_the_polish_refiles_a_term_filed_with_the_wrong_law():
     assert span_alignment(found, truths, X_test, names) >= 1 - TOLERANCE
 
 
-
 def test_a_law_written_with_unit_coefficients_fits_maxsize_when_fitted_ones_would_not():
     """A trained network weighs a law's terms unevenly (experiment 06 at the fast preset: the
     E1^2, E2^2 of B^2 - E^2 at 0.83 against E3^2). Fitted, the laws need four constants more

@@ -342,12 +342,12 @@ def evaluate_concepts(concepts: tuple[Node, ...], data: Dataset, objective: Obje
         shares = problem.contributions(coefs)
     coefs = [_canonical_scale(c, s) if len(c) > 1 else np.ones(1) for c, s in zip(coefs, shares)]
     options_of = [(coefs, loss)]
-    snapped = [np.array([(1.0 if v > 0 else -1.0) if abs(abs(v) - 1.0) <= SNAP else v for v in c]) for c in coefs]
-    if any(not np.array_equal(a, b) for a, b in zip(snapped, coefs)):
-        options_of.append((snapped, problem.loss(snapped)))
-    unit = [np.array([np.sign(v) if 1 / UNIT_RATIO <= abs(v) <= UNIT_RATIO else v for v in c]) for c in snapped]
-    if any(not np.array_equal(a, b) for a, b in zip(unit, snapped)):
-        options_of.append((unit, problem.loss(unit)))
+    previous = coefs  # then those within SNAP of +-1 snapped, then all within UNIT_RATIO of +-1
+    for near in (lambda a: abs(a - 1.0) <= SNAP, lambda a: 1 / UNIT_RATIO <= a <= UNIT_RATIO):
+        spelled = [np.array([np.sign(v) if near(abs(v)) else v for v in c]) for c in previous]
+        if any(not np.array_equal(a, b) for a, b in zip(spelled, previous)):
+            options_of.append((spelled, problem.loss(spelled)))
+        previous = spelled
     from latentlaw.symbolic.member import assembled_complexity
 
     variants = []

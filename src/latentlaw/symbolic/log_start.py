@@ -69,12 +69,12 @@ def outer_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str, l
     o = ctx.options
     if o.objective != "regression" or o.log_start <= 0:
         return []
-    todo = [(outer, t) for outer in OUTERS if o.operator(outer.operator) is not None
+    todo = [(outer, op, t) for outer in OUTERS for op in [o.operator(outer.operator)] if op is not None
             for t in [outer_target(ctx.data, outer)] if t is not None]
     out = []
     share = o.log_start / max(len(todo), 1)
     ends = None if deadline is None else time.perf_counter() + o.log_start * (deadline - time.perf_counter())
-    for i, (outer, target) in enumerate(todo):
+    for i, (outer, op, target) in enumerate(todo):
         timeout = None
         if ends is not None:  # what is left of the starts' time, split among the starts to come
             timeout = max((ends - time.perf_counter()) / (len(todo) - i), 1e-3)
@@ -92,7 +92,7 @@ def outer_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str, l
             h = assemble(v.terms, v.coefs, v.intercept if outer.keeps_constant else 0.0, o)
             if h.is_constant:
                 continue
-            terms = valid_terms([Node.unary(o.operator(outer.operator), h)], ctx)
+            terms = valid_terms([Node.unary(op, h)], ctx)
             member = None if terms is None else new_member(terms, ctx)
             if member is not None:
                 seeds.append(member)

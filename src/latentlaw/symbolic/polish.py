@@ -76,16 +76,11 @@ def _unsquared(term: Node) -> Node | None:
     simpler sum; the outer coefficient takes the sign, and all-rows pricing decides."""
     if not any(_is_root_of_square(n) for n in term.nodes()):
         return None
-
-    def rewrite(node: Node) -> Node:
-        if _is_root_of_square(node):
-            return rewrite(node.left.left)
-        if node.op is None:
-            return node.copy()
-        kids = [rewrite(c) for c in node.children()]
-        return Node.unary(node.op, kids[0]) if node.op.arity == 1 else Node.binary(node.op, *kids)
-
-    return rewrite(term)
+    out = term.copy()
+    for node in out.nodes():
+        while _is_root_of_square(node):
+            node.set_from(node.left.left)
+    return out
 
 
 def _is_root_of_square(node: Node) -> bool:
