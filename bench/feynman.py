@@ -20,6 +20,11 @@ gplearn its best program. Scores (bench/feynman_scoring.py): exact by SRBench's 
     .venv/bin/python bench/feynman.py                       # all 100 equations, 60 s each (about 14 h)
     .venv/bin/python bench/feynman.py --subset 12 --budget 20 --engines native operon
     .venv/bin/python bench/feynman.py --subset I.12.1 II.3.24 --modes gradient --seeds 0 1
+    .venv/bin/python bench/feynman.py --engines native --modes regression --jobs 15   # 100 at 60 s on 16 cores
+
+``--jobs N`` runs N children at once, each on one core (leave a core for the parent and the
+machine); the budget stays per run, so the figures do not depend on N while N is below the
+number of cores.
 
 Writes bench/results/feynman.csv (one row per run, rewritten after every run) and
 bench/results/feynman.md, and logs the rates to MLflow (experiment 'benchmarks'; --no-log to skip).
@@ -35,12 +40,14 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):  # o
 
 import argparse  # noqa: E402
 import csv  # noqa: E402
+import json  # noqa: E402
 import math  # noqa: E402
 import multiprocessing as mp  # noqa: E402
 import platform  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
+from concurrent.futures import ThreadPoolExecutor, as_completed  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
@@ -61,9 +68,12 @@ BINARY = ("+", "-", "*", "/")
 UNARY = ("square", "sqrt", "sin", "cos", "exp", "log")
 NOISE = 0.01  # noise std as a share of y's RMS (SRBench's target noise 0.01)
 # Noise-free runs stop at these losses. Regression: MSE / var(y); 1e-10 let an approximation of
-# II.11.28 stop the native engine, and operon's exact laws, with float32 constants tidied to 6
-# figures, reach ~2e-13. Gradient: 2 - 2|mean cos|, the native engine's default.
+# II.11.28 stop the native engine, and 1e-12 approximations of 1/(gamma - 1) (I.39.11, 5e-11 on
+# fresh rows); the native engine's exact laws reach 1e-18 or less in float64, so it stops at
+# 1e-14, while operon's, with float32 constants tidied to 6 figures, reach ~2e-13 and stop at
+# 1e-12. Gradient: 2 - 2|mean cos|, the native engine's default.
 EARLY_STOP = {"regression": 1e-12, "gradient": 1e-10}
+NATIVE_REGRESSION_STOP = 1e-14
 ITERATIONS = 10**6  # so that the time budget, not an iteration count, ends a search
 GPLEARN_POPULATION = 1000
 STARTUP_SLACK = 60.0  # seconds a child may take beyond its budget and checks (imports, data, front scoring)
@@ -88,6 +98,7 @@ class Settings:
     budget: float
     n: int
     check_limit: float
+    native: tuple[tuple[str, Any], ...] = ()  # extra SymbolicSearch parameters of the native engine (ablations)
 
 
 # -- data --------------------------------------------------------------------------------------
@@ -108,16 +119,19 @@ def make_data(equation: Equation, seed: int, n: int) -> dict[str, np.ndarray]:
 
 # -- engines -----------------------------------------------------------------------------------
 
-def fit_symbolic_search(backend: str, job: Job, data: dict, budget: float) -> dict[str, Any]:
-    """native / operon / pysr through SymbolicSearch: the selected expression and the front."""
+def fit_symbolic_search(backend: str, job: Job, data: dict, budget: float,
+                        extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """native / operon / pysr through SymbolicSearch: the selected expression and the front;
+    ``extra``: more SymbolicSearch parameters (--native-params)."""
     from latentlaw.symbolic import SymbolicSearch
 
     objective = "gradient" if job.mode == "gradient" else "regression"
-    early = {"regression": EARLY_STOP["regression"] * float(np.var(data["y"])), "noisy": None,
+    stop = NATIVE_REGRESSION_STOP if backend == "native" else EARLY_STOP["regression"]
+    early = {"regression": stop * float(np.var(data["y"])), "noisy": None,
              "gradient": EARLY_STOP["gradient"]}[job.mode]
     search = SymbolicSearch(objective=objective, backend=backend, binary_operators=BINARY, unary_operators=UNARY,
                             niterations=ITERATIONS, timeout_in_seconds=budget, early_stop_loss=early,
-                            random_state=job.seed, verbosity=0)
+                            random_state=job.seed, verbosity=0, **(extra or {}))
     names = list(job.equation.variables)
     if objective == "gradient":
         search.fit(data["X"], gradients=data["G"], variable_names=names)
@@ -192,10 +206,11 @@ def fit_gplearn(job: Job, data: dict, budget: float) -> dict[str, Any]:
     return {"chosen": expr, "front": [expr], "stop_reason": f"{reason} after {generations} generations"}
 
 
-def fit(job: Job, data: dict, budget: float) -> dict[str, Any]:
+def fit(job: Job, data: dict, settings: Settings) -> dict[str, Any]:
     if job.engine == "gplearn":
-        return fit_gplearn(job, data, budget)
-    return fit_symbolic_search(job.engine, job, data, budget)
+        return fit_gplearn(job, data, settings.budget)
+    return fit_symbolic_search(job.engine, job, data, settings.budget,
+                               dict(settings.native) if job.engine == "native" else None)
 
 
 # -- one run in a child process ----------------------------------------------------------------
@@ -226,7 +241,7 @@ def child(conn: Any, job: Job, settings: Settings) -> None:
     try:
         data = make_data(job.equation, job.seed, settings.n)
         started = time.perf_counter()
-        found = fit(job, data, settings.budget)
+        found = fit(job, data, settings)
         seconds = time.perf_counter() - started
         conn.send({"status": "scoring", "seconds": seconds, "expression": str(found["chosen"]),
                    "front_size": len(found["front"]), "stop_reason": found["stop_reason"]})
@@ -387,15 +402,48 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--check-limit", type=float, default=20.0, help="seconds per sympy decision")
     parser.add_argument("--results", type=Path, default=RESULTS, help="folder for feynman.csv and feynman.md")
     parser.add_argument("--no-log", action="store_true", help="do not log to MLflow")
+    parser.add_argument("--jobs", type=int, default=1, help="runs at once, one core each (at most the number of "
+                                                            "cores; leave one for the parent)")
+    parser.add_argument("--table", type=Path, default=None,
+                        help="FeynmanEquations.csv to read instead of the one inside the installed physo")
+    parser.add_argument("--native-params", type=_json_object, default={},
+                        help='more SymbolicSearch parameters for the native engine, as a JSON object, for '
+                             'ablations: \'{"mutation_weights": {"shift_subtree": 0}}\'')
     args = parser.parse_args(argv)
     if args.budget <= 0 or args.n < 10 or args.check_limit <= 0:
         parser.error("--budget and --check-limit must be positive and --n at least 10")
+    if not 1 <= args.jobs <= (os.cpu_count() or 1):
+        parser.error(f"--jobs must be between 1 and the number of cores ({os.cpu_count()}), got {args.jobs}: runs "
+                     "that share a core get less than their budget")
+    if args.table is not None and not args.table.is_file():
+        parser.error(f"--table {args.table} is not a file; give the path of FeynmanEquations.csv or leave it out")
     return args
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    """--native-params: a JSON object of SymbolicSearch parameters, read as data (json, never eval);
+    the names are checked here, the values by SymbolicSearch itself."""
+    from latentlaw.symbolic import SymbolicSearch
+
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise argparse.ArgumentTypeError(f"not JSON ({err})") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError("expected a JSON object of SymbolicSearch parameters")
+    fixed = {"objective", "backend", "binary_operators", "unary_operators", "niterations", "timeout_in_seconds",
+             "early_stop_loss", "random_state", "verbosity"}
+    known = set(SymbolicSearch().get_params()) - fixed
+    unknown = sorted(set(value) - known)
+    if unknown:
+        raise argparse.ArgumentTypeError(f"{unknown} are not SymbolicSearch parameters the bench lets vary; "
+                                         f"choose from {sorted(known)}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> list[dict]:
     args = parse_args(argv)
-    equations = select(load_table(), args.subset)
+    equations = select(load_table(args.table), args.subset)
     notes = []
     engines = list(dict.fromkeys(args.engines))
     if "pysr" in engines:
@@ -415,32 +463,43 @@ def main(argv: list[str] | None = None) -> list[dict]:
             for engine in engines for mode in modes if mode in SUPPORTS[engine]]
     if not jobs:
         raise SystemExit(f"nothing to run: engines {engines} support none of the modes {modes}")
-    settings = Settings(budget=args.budget, n=args.n, check_limit=args.check_limit)
-    context = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    settings = Settings(budget=args.budget, n=args.n, check_limit=args.check_limit,
+                        native=tuple(sorted(args.native_params.items())))
+    # fork is quickest, but forking while the pool's threads run can copy a held lock into the
+    # child: with several jobs the children start from a clean server process instead
+    methods = mp.get_all_start_methods()
+    context = mp.get_context("fork" if args.jobs == 1 and "fork" in methods
+                             else "forkserver" if "forkserver" in methods else "spawn")
     command = "python bench/feynman.py " + " ".join(sys.argv[1:] if argv is None else argv)
     where = machine()
     print(f"{len(jobs)} runs: {len(equations)} equations x {engines} x {modes} x seeds {args.seeds}, "
-          f"{args.budget:g} s each; {where}", flush=True)
-    rows: list[dict] = []
+          f"{args.budget:g} s each, {args.jobs} at a time; {where}", flush=True)
+    done: dict[int, dict] = {}
     started = time.perf_counter()
     csv_path = args.results / "feynman.csv"
-    for k, job in enumerate(jobs, 1):
-        row = run_job(job, settings, context)
-        rows.append(row)
-        write_csv(rows, csv_path)  # nothing computed is lost if the bench stops here
-        mark = "EXACT" if _flag(row.get("symbolic_exact")) else "numeric" if _flag(row.get("numeric_exact")) else "-"
-        error = row.get("error")
-        print(f"[{k}/{len(jobs)} {time.perf_counter() - started:.0f}s] {job.equation.name} {job.engine} {job.mode} "
-              f"seed {job.seed}: {row['status']} {mark} "
-              f"{'err %.1e ' % error if isinstance(error, float) else ''}{float(row.get('seconds') or 0):.1f}s "
-              f"{str(row.get('expression', row.get('note', '')))[:100]}", flush=True)
+    # Each run is a child process; the parent's threads only wait on them, so N threads keep N
+    # children (N cores) busy.
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        futures = {pool.submit(run_job, job, settings, context): i for i, job in enumerate(jobs)}
+        for future in as_completed(futures):
+            i, job = futures[future], jobs[futures[future]]
+            row = done[i] = future.result()
+            write_csv([done[k] for k in sorted(done)], csv_path)  # nothing computed is lost if the bench stops
+            mark = "EXACT" if _flag(row.get("symbolic_exact")) else "numeric" if _flag(row.get("numeric_exact")) else "-"
+            error = row.get("error")
+            print(f"[{len(done)}/{len(jobs)} {time.perf_counter() - started:.0f}s] {job.equation.name} {job.engine} "
+                  f"{job.mode} seed {job.seed}: {row['status']} {mark} "
+                  f"{'err %.1e ' % error if isinstance(error, float) else ''}{float(row.get('seconds') or 0):.1f}s "
+                  f"{str(row.get('expression', row.get('note', '')))[:100]}", flush=True)
+    rows = [done[k] for k in sorted(done)]
     table, metrics = summary(rows)
     rates = " · ".join(f"{k} {v}%" for k, v in PUBLISHED.items())
     text = "\n".join([
         "# The Feynman benchmark (AI Feynman / SRBench equations)", "",
         f"Command: `{command}`  ", f"Machine: {where}  ",
         f"{len(equations)} equations, seeds {args.seeds}, {args.n} training rows and {args.n} fresh scoring rows "
-        f"each, {args.budget:g} s per equation, engine, mode and seed (one core); operators {list(BINARY)} + "
+        f"each, {args.budget:g} s per equation, engine, mode and seed (one core; {args.jobs} at a time)"
+        f"{'; native engine with ' + json.dumps(args.native_params) if args.native_params else ''}; operators {list(BINARY)} + "
         f"{list(UNARY)}; noisy: Gaussian noise of {NOISE:.0%} of y's RMS. Exact, symbolic rule: SRBench's "
         "(difference or ratio with the truth simplifies to a constant; gradient: functionally dependent on the "
         f"truth), {args.check_limit:g} s per sympy decision. Exact, numeric rule: 1 - R^2 < {NUMERIC_REGRESSION:g} "

@@ -174,6 +174,23 @@ def test_a_failing_or_hanging_engine_costs_one_row(equations, monkeypatch):
     assert skipped["status"] == "skipped"
 
 
+def test_parallel_runs_keep_the_table_order_and_a_table_can_be_given(tmp_path):
+    """--jobs 2: two children at once (from a fork server), rows written in the jobs' order; --table
+    reads the CSV from a path (machines without physo), and a wrong path or job count is refused."""
+    rows = feynman.main(["--subset", "I.12.1", "I.14.3", "II.3.24", "--budget", "1", "--engines", "native",
+                         "--modes", "regression", "--jobs", "2", "--table", str(table.table_path()),
+                         "--results", str(tmp_path), "--no-log"])
+    assert [r["equation"] for r in rows] == ["I.12.1", "I.14.3", "II.3.24"]
+    assert all(r["status"] == "ok" and r["expression"] for r in rows), rows
+    with open(tmp_path / "feynman.csv") as handle:
+        assert [r["equation"] for r in csv.DictReader(handle)] == ["I.12.1", "I.14.3", "II.3.24"]
+    assert "2 at a time" in (tmp_path / "feynman.md").read_text()
+    with pytest.raises(SystemExit):
+        feynman.parse_args(["--table", str(tmp_path / "missing.csv")])
+    with pytest.raises(SystemExit):
+        feynman.parse_args(["--jobs", "0"])
+
+
 @pytest.mark.slow
 def test_quick_subset_end_to_end(tmp_path):
     """Two easy equations, native and operon, 15 s each: both engines find mu*Nn and m*g*z."""

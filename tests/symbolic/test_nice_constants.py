@@ -36,8 +36,14 @@ pi = sympy.pi
     (4 * math.pi / 3, 4 * pi / 3),
     (1 / math.sqrt(2 * math.pi), 1 / sympy.sqrt(2 * pi)),  # the Gaussian's constant
     (1 / math.sqrt(math.pi), 1 / sympy.sqrt(pi)),
-    (3.0, None),  # plain numbers stay numbers
+    (1 / 3, sympy.Rational(1, 3)),  # rationals that no short decimal writes
+    (-5 / 6, sympy.Rational(-5, 6)),
+    (math.sqrt(2), sympy.sqrt(2)),
+    (1 / math.sqrt(3), 1 / sympy.sqrt(3)),
+    (3.0, None),  # plain numbers and short decimals stay numbers
     (2.5, None),
+    (0.25, None),
+    (math.sqrt(0.25), None),
     (math.pi ** 2 * (1 + 1e-9), None),  # close, but not to round-off
 ])
 def test_pi_multiple_reads_exact_values(value, expected):
@@ -51,6 +57,8 @@ def test_the_export_prints_pi_and_reads_back():
     assert constant_to_sympy(math.pi ** 2) == sympy.pi ** 2
     assert constant_to_sympy(1 / (2 * math.pi)) == 1 / (2 * sympy.pi)
     assert constant_to_sympy(9.8696) == sympy.Float(9.8696)  # 5e-7 away: a fitted number, not pi^2
+    assert constant_to_sympy(2 / 3) == sympy.Rational(2, 3)
+    assert constant_to_sympy(0.5) == sympy.Float(0.5)
     text = equation_text(sympy.Symbol("x") * constant_to_sympy(math.pi / 2))
     assert text == "pi*x/2"
     assert parse_equation(text, ["x"]) == sympy.pi * sympy.Symbol("x") / 2
@@ -75,6 +83,15 @@ def test_a_fitted_pi_squared_is_snapped_and_printed_as_pi():
     assert sympy.pi in found.atoms(sympy.NumberSymbol), found
     ratio = sympy.simplify(found.diff(v) / found.diff(x) * x / v)  # -pi^2 for x^2 - pi^2 v^2
     assert ratio == -sympy.pi ** 2, found
+
+
+def test_a_fitted_third_is_snapped_and_printed_as_a_rational():
+    """1/3 has no short decimal: left as 0.33333334 it is neither the law to a reader nor to
+    SRBench's check (which rounds to 0.333)."""
+    x, v = sympy.symbols("x v")
+    found = _search(1 / 3)
+    ratio = sympy.simplify(found.diff(v) / found.diff(x) * x / v)  # -1/3 for x^2 - v^2/3
+    assert ratio == -sympy.Rational(1, 3), found
 
 
 def test_a_constant_near_pi_squared_is_kept_when_snapping_costs_loss():

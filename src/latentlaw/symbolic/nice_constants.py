@@ -1,12 +1,15 @@
-"""Constants that are small rational multiples of a power of pi (pi^2, 1/(2 pi), sqrt(2 pi), ...).
+"""Constants that are small rational multiples of a power of pi (pi^2, 1/(2 pi), sqrt(2 pi), 1/3, ...).
 
 Physics laws carry them (Planck's h/(2 pi), Coulomb's 1/(4 pi eps), the Gaussian's sqrt(2 pi)),
 and a search fits them as floats: 9.8696044 instead of pi^2. Where pi sits inside a nonlinear
 function or next to other terms, no overall scale absorbs it, so the float hides the law from a
 reader and from a symbolic check. ``pi_multiple`` finds the nearest r * pi^k or sqrt(r * pi^k)
 (r = p/q with a small q, k in ``PI_POWERS``); the polish pass snaps a constant to it only when
-the loss does not rise, and the sympy export prints a snapped value in that form. Plain
-rationals are left to the decimal rounding that already exists.
+the loss does not rise, and the sympy export prints a snapped value in that form. k = 0 (plain
+rationals and their roots) counts only where no short decimal writes the number (1/3, 2/3,
+sqrt(2), not 1/2 or 2.5): 1 + n/(1 - n/3) printed with 0.333333 is not the law to a reader nor
+to SRBench's check, which rounds floats to 3 decimals; terminating decimals are left to the
+polish's decimal rounding.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from fractions import Fraction
 
 import sympy
 
-PI_POWERS: tuple[int, ...] = (1, -1, 2, -2)
+PI_POWERS: tuple[int, ...] = (0, 1, -1, 2, -2)
 MAX_DENOMINATOR = 12  # 4/3 pi, 3/(4 pi), 1/(8 pi): the rationals physics puts next to pi
 MAX_NUMERATOR = 16
 MAX_ROOT_RATIONAL = 4  # under a square root only sqrt(2 pi), sqrt(pi/2), 1/sqrt(3 pi)-like forms
@@ -52,14 +55,29 @@ def pi_multiple(value: float, tolerance: float) -> PiForm | None:
     sign, size = (1 if value > 0 else -1), abs(value)
     best: tuple | None = None
     for root in (1, 2):
-        for k in PI_POWERS if root == 1 else (1, -1):
+        for k in PI_POWERS if root == 1 else (0, 1, -1):
             r = Fraction(size ** root / math.pi ** k).limit_denominator(MAX_DENOMINATOR)
             limit = MAX_NUMERATOR if root == 1 else MAX_ROOT_RATIONAL
             if r == 0 or r.numerator > limit or root == 2 and r.denominator > MAX_ROOT_RATIONAL:
                 continue
+            if k == 0 and (_terminates(r) if root == 1 else _is_square(r)):
+                continue  # a short decimal (0.5, 2.5) or a rational (sqrt(1/4)): decimal rounding writes it
             form = PiForm(sign, r, k, root)
             error = abs(form.value - value) / size
             key = (r.denominator, root, error)
             if error <= tolerance and (best is None or key < best[0]):
                 best = (key, form)
     return None if best is None else best[1]
+
+
+def _terminates(r: Fraction) -> bool:
+    """r has a finite decimal expansion (its denominator divides a power of 10)."""
+    q = r.denominator
+    for p in (2, 5):
+        while q % p == 0:
+            q //= p
+    return q == 1
+
+
+def _is_square(r: Fraction) -> bool:
+    return all(math.isqrt(n) ** 2 == n for n in (r.numerator, r.denominator))

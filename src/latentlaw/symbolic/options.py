@@ -29,6 +29,7 @@ MUTATION_WEIGHTS: dict[str, float] = {
     "mutate_feature": 0.6,
     "swap_operands": 0.1,
     "insert_node": 1.0,
+    "shift_subtree": 0.0,  # opt-in: see mutation_functions.shift_subtree
     "delete_node": 0.8,
     "append_node": 1.2,
     "prepend_node": 0.5,

@@ -21,6 +21,7 @@ from latentlaw.symbolic.context import SearchContext
 from latentlaw.symbolic.expression import Node
 from latentlaw.symbolic.hall_of_fame import Entry, HallOfFame
 from latentlaw.symbolic.member import PopMember, evaluate_terms
+from latentlaw.symbolic.mutate import valid_terms
 from latentlaw.symbolic.nice_constants import SNAP_TOLERANCE, pi_multiple
 from latentlaw.symbolic.simplify import simplify_tree
 
@@ -36,8 +37,10 @@ def polish_front(hof: HallOfFame, ctx: SearchContext) -> None:
     else:
         for entry in hof.front():
             terms = [_unsquared(t) for t in entry.terms]
-            if any(t is not None for t in terms):
-                _offer(tuple(u or t for u, t in zip(terms, entry.terms)), hof, ctx, seen)
+            if any(t is not None for t in terms):  # in canonical form: sqrt(4 u^2) -> 2u -> u
+                canonical = valid_terms([u or t for u, t in zip(terms, entry.terms)], ctx)
+                if canonical is not None:
+                    _offer(canonical, hof, ctx, seen)
     for _ in range(3):  # dropping can expose another droppable term
         changed = False
         for entry in hof.front():
@@ -71,21 +74,39 @@ def _regroup(hof: HallOfFame, ctx: SearchContext, seen: set[str]) -> None:
 
 
 def _unsquared(term: Node) -> Node | None:
-    """``term`` with every sqrt(square(u)) written u, or None if it has none. |u| = +-u wherever u
-    keeps its sign, which is how the y^2 start (log_start.py) writes a law whose square is the
-    simpler sum; the outer coefficient takes the sign, and all-rows pricing decides."""
-    if not any(_is_root_of_square(n) for n in term.nodes()):
+    """``term`` with every root of squares written without them (sqrt(square(u)) -> u,
+    sqrt(square(a)/square(b)) -> a/b, sqrt(c*square(u)) -> sqrt(c)*u for c > 0), or None if it
+    has none. |u| = +-u wherever u keeps its sign, which is how the y^2 start (log_start.py)
+    writes a law whose square is the simpler sum or product; the outer coefficient takes the
+    sign, and all-rows pricing decides."""
+    if not any(_root_of_squares(n) is not None for n in term.nodes()):
         return None
     out = term.copy()
     for node in out.nodes():
-        while _is_root_of_square(node):
-            node.set_from(node.left.left)
+        while (root := _root_of_squares(node)) is not None:
+            node.set_from(root)
     return out
 
 
-def _is_root_of_square(node: Node) -> bool:
-    return (node.op is not None and node.op.name == "sqrt" and node.left.op is not None
-            and node.left.op.name == "square")
+def _root_of_squares(node: Node) -> Node | None:
+    """u for a node sqrt(u^2) where u^2 is a product or quotient of squares and positive
+    constants; None for any other node."""
+    if node.op is None or node.op.name != "sqrt":
+        return None
+    return _square_root(node.left)
+
+
+def _square_root(node: Node) -> Node | None:
+    if node.is_constant:
+        return Node.const(node.value ** 0.5) if node.value > 0 else None
+    if node.op is None:
+        return None
+    if node.op.name == "square":
+        return node.left
+    if node.op.name in "*/":
+        left, right = _square_root(node.left), _square_root(node.right)
+        return None if left is None or right is None else Node.binary(node.op, left, right)
+    return None
 
 
 def _offer(terms, hof: HallOfFame, ctx: SearchContext, seen: set[str]) -> bool:
