@@ -381,11 +381,14 @@ def machine() -> str:
 
 
 def write_csv(rows: list[dict], path: Path) -> None:
+    """Rewrite the CSV through a temporary file, so a bench stopped mid-write leaves the last whole table."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="") as handle:
+    partial = path.with_name(path.name + ".partial")
+    with open(partial, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
+    os.replace(partial, path)
 
 
 # -- main --------------------------------------------------------------------------------------

@@ -116,11 +116,6 @@ def insert_node(tree: Node, ctx: SearchContext) -> Node:
     return tree
 
 
-def _small_shift(ctx: SearchContext) -> float:
-    """One of SMALL_CONSTANTS with a random sign."""
-    return SMALL_CONSTANTS[int(ctx.rng.integers(len(SMALL_CONSTANTS)))] * (1.0 if ctx.rng.random() < 0.5 else -1.0)
-
-
 UNSHIFTED = {"exp", "neg"}  # exp(t + c) = e^c exp(t) and -(t + c): the outer coefficient and offset absorb c
 
 
@@ -150,7 +145,8 @@ def shift_subtree(tree: Node, ctx: SearchContext) -> Node | None:
     moved = Node()
     moved.set_from(node)
     op = ops[int(ctx.rng.integers(len(ops)))]
-    node.set_from(Node.binary(op, Node.const(_small_shift(ctx)), moved))
+    shift = SMALL_CONSTANTS[int(ctx.rng.integers(len(SMALL_CONSTANTS)))] * (1.0 if ctx.rng.random() < 0.5 else -1.0)
+    node.set_from(Node.binary(op, Node.const(shift), moved))
     return tree
 
 

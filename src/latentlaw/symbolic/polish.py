@@ -79,13 +79,12 @@ def _unsquared(term: Node) -> Node | None:
     has none. |u| = +-u wherever u keeps its sign, which is how the y^2 start (log_start.py)
     writes a law whose square is the simpler sum or product; the outer coefficient takes the
     sign, and all-rows pricing decides."""
-    if not any(_root_of_squares(n) is not None for n in term.nodes()):
-        return None
-    out = term.copy()
+    out, changed = term.copy(), False
     for node in out.nodes():
         while (root := _root_of_squares(node)) is not None:
             node.set_from(root)
-    return out
+            changed = True
+    return out if changed else None
 
 
 def _root_of_squares(node: Node) -> Node | None:
