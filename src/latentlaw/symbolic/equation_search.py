@@ -32,6 +32,7 @@ from latentlaw.symbolic.parse import parse_expression
 from latentlaw.symbolic.polish import polish_front
 from latentlaw.symbolic.population import Population
 from latentlaw.symbolic.progress import Progress
+from latentlaw.symbolic.rational_start import rational_seeds
 from latentlaw.symbolic.selection import floor_and_levels, select
 from latentlaw.symbolic.single_iteration import run_iteration
 from latentlaw.symbolic.span_start import span_seeds
@@ -123,12 +124,18 @@ def equation_search(data: Dataset, options: Options, *, random_state: int | None
             for pop in populations:
                 for m in pop.best_per_complexity():
                     hof.consider(m, ctx)
-            if resume_from is None:  # a one-signed regression target: start from the laws of log|y| and y^2
-                # (after the random members are in the hall of fame, so Ctrl-C during it keeps them)
-                for target, starts in outer_seeds(ctx, deadline):
+            if resume_from is None:  # regression: start from sparse rational fits of y, then (one-signed
+                # y) from the laws of log|y| and y^2; after the random members are in the hall of
+                # fame, so Ctrl-C during them keeps those
+                for target, starts in rational_seeds(ctx, deadline):
                     if starts:
-                        progress.say(f"{len(starts)} starting members from a search of {target}")
+                        progress.say(f"{len(starts)} starting members from rational fits of {target}")
                         _plant(starts, populations, hof, ctx, first=False)
+                if options.early_stop_loss is None or not hof.best_loss() <= options.early_stop_loss:
+                    for target, starts in outer_seeds(ctx, deadline):
+                        if starts:
+                            progress.say(f"{len(starts)} starting members from a search of {target}")
+                            _plant(starts, populations, hof, ctx, first=False)
             grace = None
             settled = _Settling(options, data)
             while iteration < options.niterations and stop_reason == "niterations":

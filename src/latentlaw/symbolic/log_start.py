@@ -81,7 +81,7 @@ def outer_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str, l
         early = o.early_stop_loss
         if early is not None:  # the same relative accuracy in the target as asked of y
             early *= float(np.var(target.y)) / max(float(np.var(ctx.data.y)), 1e-300)
-        inner = dataclasses.replace(o, log_start=0.0, timeout_in_seconds=timeout, early_stop_loss=early,
+        inner = dataclasses.replace(o, log_start=0.0, rational_start=0.0, timeout_in_seconds=timeout, early_stop_loss=early,
                                     niterations=max(1, round(share * o.niterations)))
         result = equation_search(target, inner, random_state=int(ctx.rng.integers(2**31)), verbosity=0)
         if result.stop_reason == "interrupted":  # the inner search kept Ctrl-C to itself: pass it on

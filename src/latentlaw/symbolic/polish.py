@@ -23,6 +23,7 @@ from latentlaw.symbolic.hall_of_fame import Entry, HallOfFame
 from latentlaw.symbolic.member import PopMember, evaluate_terms
 from latentlaw.symbolic.mutate import valid_terms
 from latentlaw.symbolic.nice_constants import SNAP_TOLERANCE, pi_multiple
+from latentlaw.symbolic.options import Options
 from latentlaw.symbolic.simplify import simplify_tree
 
 ROUNDING_DIGITS = (1, 2, 3, 4, 6, 8)
@@ -36,7 +37,7 @@ def polish_front(hof: HallOfFame, ctx: SearchContext) -> None:
         _regroup(hof, ctx, seen)
     else:
         for entry in hof.front():
-            terms = [_unsquared(t) for t in entry.terms]
+            terms = [_unsquared(t, ctx.options) for t in entry.terms]
             if any(t is not None for t in terms):  # in canonical form: sqrt(4 u^2) -> 2u -> u
                 canonical = valid_terms([u or t for u, t in zip(terms, entry.terms)], ctx)
                 if canonical is not None:
@@ -73,39 +74,61 @@ def _regroup(hof: HallOfFame, ctx: SearchContext, seen: set[str]) -> None:
             _offer(terms, hof, ctx, seen)
 
 
-def _unsquared(term: Node) -> Node | None:
-    """``term`` with every root of squares written without them (sqrt(square(u)) -> u,
-    sqrt(square(a)/square(b)) -> a/b, sqrt(c*square(u)) -> sqrt(c)*u for c > 0), or None if it
-    has none. |u| = +-u wherever u keeps its sign, which is how the y^2 start (log_start.py)
-    writes a law whose square is the simpler sum or product; the outer coefficient takes the
-    sign, and all-rows pricing decides."""
+def _unsquared(term: Node, options: Options) -> Node | None:
+    """``term`` with the squares under every root taken out of it (sqrt(square(u)) -> u,
+    sqrt(square(a)/square(b)) -> a/b, sqrt(c*square(u)) -> sqrt(c)*u for c > 0,
+    sqrt(square(m)/(1 - v^2/c^2)) -> m/sqrt(1 - v^2/c^2)), or None if it has none. |u| = +-u
+    wherever u keeps its sign, which is how the y^2 starts (log_start.py, rational_start.py)
+    write a law whose square is the simpler sum, product or quotient; the outer coefficient
+    takes the sign, and all-rows pricing decides. sympy cannot do this without knowing signs."""
     out, changed = term.copy(), False
     for node in out.nodes():
-        while (root := _root_of_squares(node)) is not None:
+        while (root := _root_of_squares(node, options)) is not None:
             node.set_from(root)
             changed = True
     return out if changed else None
 
 
-def _root_of_squares(node: Node) -> Node | None:
-    """u for a node sqrt(u^2) where u^2 is a product or quotient of squares and positive
-    constants; None for any other node."""
+def _root_of_squares(node: Node, options: Options) -> Node | None:
+    """For a node sqrt(u) where u is a product or quotient with squares among its factors: their
+    roots (and those of positive constant factors) times sqrt of the rest (over sqrt of the
+    rest's denominator); None for any other node."""
     if node.op is None or node.op.name != "sqrt":
         return None
-    return _square_root(node.left)
+    up, down, inside_up, inside_down = [], [], [], []
+    _factors(node.left, up, down, inside_up, inside_down)
+    times, divide = options.operator("*"), options.operator("/")
+    if all(f.is_constant for f in up + down) or times is None or divide is None:
+        return None  # no square among the factors
+
+    def product(factors: list[Node]) -> Node | None:
+        out = factors[0] if factors else None
+        for f in factors[1:]:
+            out = Node.binary(times, out, f)
+        return out
+
+    up += [Node.unary(node.op, product(inside_up))] if inside_up else []
+    down += [Node.unary(node.op, product(inside_down))] if inside_down else []
+    top = product(up) or Node.const(1.0)
+    return top if not down else Node.binary(divide, top, product(down))
 
 
-def _square_root(node: Node) -> Node | None:
-    if node.is_constant:
-        return Node.const(node.value ** 0.5) if node.value > 0 else None
-    if node.op is None:
-        return None
-    if node.op.name == "square":
-        return node.left
-    if node.op.name in "*/":
-        left, right = _square_root(node.left), _square_root(node.right)
-        return None if left is None or right is None else Node.binary(node.op, left, right)
-    return None
+def _factors(node: Node, up: list[Node], down: list[Node], inside_up: list[Node], inside_down: list[Node]) -> None:
+    """Split a product/quotient tree into the roots of its squares and positive constants
+    (``up`` over ``down``) and the factors that stay under the root (``inside_up`` over
+    ``inside_down``)."""
+    if node.is_constant and node.value > 0:
+        up.append(Node.const(node.value ** 0.5))
+    elif node.op is not None and node.op.name == "square":
+        up.append(node.left)
+    elif node.op is not None and node.op.name in "*/":
+        _factors(node.left, up, down, inside_up, inside_down)
+        if node.op.name == "*":
+            _factors(node.right, up, down, inside_up, inside_down)
+        else:
+            _factors(node.right, down, up, inside_down, inside_up)
+    else:
+        inside_up.append(node)
 
 
 def _offer(terms, hof: HallOfFame, ctx: SearchContext, seen: set[str]) -> bool:

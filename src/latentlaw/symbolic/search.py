@@ -62,7 +62,9 @@ class SymbolicSearch:
     always scored on all rows. ``log_start`` (regression, native): the share of the budget first
     spent on searches of log|y| and y^2 when y keeps one sign, whose laws seed the search as
     exp(h) and sqrt(h) terms (products, exponentials and roots of sums are sums there; see
-    log_start.py; 0 turns it off).
+    log_start.py; 0 turns it off). ``rational_start`` (regression, native): the share of the
+    budget for sparse fits of y and y^2 as P/(1 + Q) over monomials of the inputs, planted as
+    starting members (sums inside quotients; see rational_start.py; 0 turns it off).
     ``checkpoint_file``: CSV rewritten with the front during the
     search; ``resume_from``: such a CSV whose equations seed the populations. Advanced
     parameters (PySR names) default to the engine's tuned values when None.
@@ -94,7 +96,8 @@ class SymbolicSearch:
                  optimizer_probability: float | None = None, optimizer_iterations: int | None = None,
                  fraction_replaced: float | None = None, fraction_replaced_hof: float | None = None,
                  topn: int | None = None, max_terms: int | None = None,
-                 mutation_weights: dict[str, float] | None = None, log_start: float | None = None) -> None:
+                 mutation_weights: dict[str, float] | None = None, log_start: float | None = None,
+                 rational_start: float | None = None) -> None:
         self.objective = objective
         self.backend = backend
         self.binary_operators = binary_operators
@@ -133,6 +136,7 @@ class SymbolicSearch:
         self.max_terms = max_terms
         self.mutation_weights = mutation_weights
         self.log_start = log_start
+        self.rational_start = rational_start
 
     # -- scikit-learn plumbing ----------------------------------------------------------------
     @classmethod

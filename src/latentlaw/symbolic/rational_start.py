@@ -1,0 +1,393 @@
+"""Starting members for a regression: sparse rational laws t = P / (1 + Q) over monomials, t = y, y^2.
+
+Sums inside quotients are what evolution assembles worst: (u + v) / (1 + u v / c^2),
+pr V / (gamma - 1), n alpha / (1 - n alpha / 3), or m / sqrt(1 - v^2 / c^2) (a quotient of sums in
+y^2) are each one term of a dozen nodes whose every piece must be right at once, and a linear
+solve over terms cannot split them. Multiplied out they are linear: t (1 + Q) = P, i.e.
+t = P - t Q, a linear model over the columns p_k(x) and t q_j(x) (SINDy-PI's implicit form,
+Kaheman et al. 2020). Here P is an intercept plus monomials of the inputs (up to ``P_VARIABLES``
+of them, powers -2..2) and Q is at most one monomial (``Q_VARIABLES``, simplest first): for each
+Q in turn a beam of forward selection picks P's few monomials, in the Gram matrix of the
+unit-scaled columns on ``START_ROWS`` rows, so each step costs a few small solves. The best fits
+are refitted on all rows, pruned while they stay exact, and planted as P/(1 + Q) (sqrt of it for
+y^2, where y keeps one sign); evolution and the polish go on from there, judged by y's own loss.
+Nothing here is random. The whole start has ``Options.rational_start`` of the time budget and
+stops between Q monomials when that is spent.
+
+Written here because no library fits this form: scikit-learn's OMP and LARS select greedily
+without a beam and cannot hold a column in; pysindy's SINDy-PI solves one convex problem per
+library term (with cvxpy) to fit dynamics, not a law's values.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from latentlaw.symbolic.context import SearchContext
+from latentlaw.symbolic.expression import Node
+from latentlaw.symbolic.member import PopMember, assemble, new_member
+from latentlaw.symbolic.mutate import valid_terms
+
+MAX_INPUTS = 12  # more inputs than this and the monomial library is mostly noise: no start
+P_VARIABLES, P_DEGREE, P_HIGH, P_LIMIT = 4, 6, 4, 2000  # P's monomials: variables, sum of |powers|,
+# highest power of one variable (in monomials of one or two), count
+Q_VARIABLES, Q_DEGREE, Q_HIGH, Q_LIMIT = 3, 4, 2, 300
+POWERS = (-2, -1, 1, 2)  # of monomials of three or more variables
+START_ROWS = 300  # rows of the Gram matrix the selection runs on
+STEPS, BEAM = 5, 3  # P columns chosen by forward selection; states kept per step
+EXACT = 1e-22  # relative residual of a fit that is exact up to rounding (exact fits reach ~1e-30)
+REFIT = 40  # best selections refitted on all rows
+LIKELY_EXACT = 1e-12  # a selection's residual in the Gram matrix (squared conditioning) that is likely exact
+WIDE = 15  # when the beam finds none: columns taken forward before the backward elimination
+MAX_SEEDS = 4  # planted per target
+
+
+@dataclass(frozen=True)
+class Fit:
+    """t = (intercept + sum p_coefs * x^p) / (1 + sum q_coefs * x^q), residual ``rss`` (relative)."""
+
+    p: tuple[tuple[int, ...], ...]
+    p_coefs: tuple[float, ...]
+    intercept: float
+    q: tuple[tuple[int, ...], ...]
+    q_coefs: tuple[float, ...]
+    rss: float
+
+
+def exponents(d: int, variables: int, degree: int, limit: int, high: int = 2) -> np.ndarray:
+    """Monomial powers (rows of length d), fewest variables first, then lowest degree, at most
+    ``limit`` of them (generated lazily: the count grows as d^variables). Monomials of one or two
+    variables take powers up to ``high`` (m c^4, omega^3), more variables -2..2."""
+    out: list[np.ndarray] = []
+    for k in range(1, min(d, variables) + 1 if limit > 0 else 1):
+        allowed = [p for p in range(-high, high + 1) if p != 0] if k <= 2 else POWERS
+        level = sorted((p for p in itertools.product(allowed, repeat=k) if sum(map(abs, p)) <= degree),
+                       key=lambda p: sum(map(abs, p)))
+        for powers in level:
+            for chosen in itertools.combinations(range(d), k):
+                e = np.zeros(d, dtype=int)
+                e[list(chosen)] = powers
+                out.append(e)
+                if len(out) >= limit:
+                    return np.array(out)
+    return np.array(out, dtype=int).reshape(-1, d)
+
+
+def monomials(X: np.ndarray, E: np.ndarray) -> np.ndarray:
+    """(n, len(E)) values of the monomials; columns with a zero, inf or nan are zeroed out."""
+    with np.errstate(all="ignore"):
+        V = np.prod(X[:, None, :] ** E[None, :, :], axis=2)
+    V[:, ~np.all(np.isfinite(V), axis=0)] = 0.0
+    return V
+
+
+def rational_fits(X: np.ndarray, t: np.ndarray, weights: np.ndarray | None = None,
+                  deadline: float | None = None, with_q: bool = True) -> list[Fit]:
+    """The best sparse fits of t = P / (1 + Q) (t = P without ``with_q``), exact ones first
+    (fewest terms first), then by residual."""
+    n, d = X.shape
+    EP = exponents(d, P_VARIABLES, P_DEGREE, P_LIMIT, P_HIGH)
+    EQ = exponents(d, Q_VARIABLES, Q_DEGREE, Q_LIMIT if with_q else 0, Q_HIGH)
+    w = np.ones(n) if weights is None else np.sqrt(weights)
+    columns = np.hstack([np.ones((n, 1)), monomials(X, EP), t[:, None] * monomials(X, EQ)]) * w[:, None]
+    target = t * w
+    norms = np.linalg.norm(columns, axis=0)
+    usable = np.isfinite(norms) & (norms > 0)
+    A = np.where(usable, columns / np.where(usable, norms, 1.0), 0.0)
+    tn = target / np.linalg.norm(target)
+    rows = np.linspace(0, n - 1, min(n, START_ROWS)).astype(int)
+    As, ts = A[rows], tn[rows]
+    scale = np.linalg.norm(As, axis=0)
+    As = As / np.where(scale > 0, scale, 1.0)
+    ts = ts / max(np.linalg.norm(ts), 1e-300)
+    G, b = As.T @ As, As.T @ ts
+    p_count = 1 + len(EP)
+    p_columns = np.flatnonzero(usable[:p_count])
+    found: dict[tuple[int, ...], float] = {}
+    q_columns = np.flatnonzero(usable[p_count:]) + p_count
+    for q in [None, *(_promising(G, b, p_columns, q_columns) if len(q_columns) else [])]:
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        forced = () if q is None else (q,)
+        states = _select(G, b, p_columns, forced, STEPS)
+        if min((rss for rss, _ in states), default=math.inf) > LIKELY_EXACT:  # the beam missed: a wider net
+            states += _forward_backward(G, b, p_columns, forced)
+        for rss, support in states:
+            found[support] = min(rss, found.get(support, math.inf))
+        if any(rss <= LIKELY_EXACT and _refit(A, tn, list(support))[1] <= EXACT for rss, support in states):
+            break  # an exact law: the rest of the time goes to the search
+    best = sorted(found, key=found.get)[:REFIT]
+    fits = {}
+    for support in best:
+        support = _prune(A, tn, list(support))
+        if support is not None and tuple(support) not in fits:
+            fits[tuple(support)] = _refit(A, tn, support)
+    out = []
+    for support, (coefs, rss) in fits.items():
+        raw = coefs * np.linalg.norm(target) / norms[list(support)]
+        p = [(j, c) for j, c in zip(support, raw) if 0 < j < p_count]
+        q = [(j, -c) for j, c in zip(support, raw) if j >= p_count]  # t = P - t Q
+        intercept = sum(c for j, c in zip(support, raw) if j == 0)
+        out.append(Fit(p=tuple(tuple(EP[j - 1]) for j, _ in p), p_coefs=tuple(c for _, c in p),
+                       intercept=float(intercept), q=tuple(tuple(EQ[j - p_count]) for j, _ in q),
+                       q_coefs=tuple(c for _, c in q), rss=rss))
+    out.sort(key=lambda f: (f.rss > EXACT, len(f.p) + len(f.q) if f.rss <= EXACT else f.rss))
+    return out
+
+
+def _promising(G: np.ndarray, b: np.ndarray, p_columns: np.ndarray, q_columns: np.ndarray) -> np.ndarray:
+    """The Q columns in the order a deadline should cut them: alternately the simplest left (the
+    library's order) and the best left by the residual of Q with the single best P column. The
+    second puts Q first for laws with one P monomial (II.11.3's q Ef/(m omega_0^2) over
+    1 - omega^2/omega_0^2), but ranks it low when P is a sum (I.16.6's u + v): hence both.
+    Every Q still gets its full selection when time allows."""
+    gq = np.diag(G)[q_columns]
+    cross = G[np.ix_(p_columns, q_columns)]  # (P, Q)
+    with np.errstate(all="ignore"):
+        num = b[p_columns, None] - cross * (b[q_columns] / gq)[None, :]
+        den = np.diag(G)[p_columns, None] - cross**2 / gq[None, :]
+        gain = np.where(den > 1e-9, num**2 / np.where(den > 1e-9, den, 1.0), 0.0)
+        rss = 1.0 - b[q_columns] ** 2 / gq - gain.max(axis=0)
+    order, seen = [], set()
+    for pair in zip(q_columns, q_columns[np.argsort(rss, kind="stable")]):
+        for q in pair:
+            if q not in seen:
+                seen.add(q)
+                order.append(q)
+    return np.array(order, dtype=int)
+
+
+def _select(G: np.ndarray, b: np.ndarray, candidates: np.ndarray, forced: tuple[int, ...],
+            steps: int) -> list[tuple[float, tuple[int, ...]]]:
+    """Forward selection with a beam, in Gram space (unit columns, unit target): each state's
+    residual after adding column c is rss - (b_c - G_cS G_SS^-1 b_S)^2 / (G_cc - G_cS G_SS^-1 G_Sc)."""
+    states, seen, out = [tuple(forced)], set(), []
+    for _ in range(steps):
+        grown = []
+        for S in states:
+            S = list(S)
+            if S:
+                try:
+                    W = np.linalg.solve(G[np.ix_(S, S)], G[np.ix_(S, candidates)])
+                    wb = np.linalg.solve(G[np.ix_(S, S)], b[S])
+                except np.linalg.LinAlgError:
+                    continue
+                num = b[candidates] - W.T @ b[S]
+                den = G[candidates, candidates] - np.einsum("kc,kc->c", G[np.ix_(S, candidates)], W)
+                rss = 1.0 - float(b[S] @ wb)
+            else:
+                num, den, rss = b[candidates], G[candidates, candidates], 1.0
+            gain = np.where(den > 1e-9, num**2 / np.maximum(den, 1e-300), 0.0)
+            gain[np.isin(candidates, S)] = 0.0
+            for i in np.argsort(-gain)[:BEAM]:
+                grown_support = tuple(sorted((*S, int(candidates[i]))))
+                if gain[i] > 0 and grown_support not in seen:
+                    seen.add(grown_support)
+                    grown.append((rss - float(gain[i]), grown_support))
+        grown.sort()
+        states = [s for _, s in grown[:BEAM]]
+        out += grown[:BEAM]
+        if not states:
+            break
+    return out
+
+
+def _forward_backward(G: np.ndarray, b: np.ndarray, candidates: np.ndarray,
+                      forced: tuple[int, ...]) -> list[tuple[float, tuple[int, ...]]]:
+    """Forward selection (one path) to ``WIDE`` columns, then backward elimination to one: the
+    states on the way back. A law's columns need not be the best few at each forward step (a
+    beam can lose them), but once all are in, dropping any of them costs the most."""
+    S = list(forced)
+    for _ in range(min(WIDE, len(candidates))):
+        step = _select_path(G, b, candidates, S)
+        if step is None:
+            break
+        S.append(step)
+    out = []
+    while len(S) > len(forced) + 1:
+        free = [j for j in S if j not in forced]
+        try:
+            inverse = np.linalg.inv(G[np.ix_(S, S)])
+        except np.linalg.LinAlgError:
+            break
+        w = inverse @ b[S]
+        cost = {j: w[i] ** 2 / inverse[i, i] for i, j in enumerate(S) if j in free}
+        S.remove(min(cost, key=cost.get))
+        try:
+            rss = 1.0 - float(b[S] @ np.linalg.solve(G[np.ix_(S, S)], b[S]))
+        except np.linalg.LinAlgError:
+            break
+        if len(S) <= len(forced) + STEPS:  # larger ones make no seed
+            out.append((rss, tuple(sorted(S))))
+    return out
+
+
+def _select_path(G: np.ndarray, b: np.ndarray, candidates: np.ndarray, S: list[int]) -> int | None:
+    """The column that lowers the residual of S most (None when none does)."""
+    if S:
+        try:
+            W = np.linalg.solve(G[np.ix_(S, S)], G[np.ix_(S, candidates)])
+        except np.linalg.LinAlgError:
+            return None
+        num = b[candidates] - W.T @ b[S]
+        den = G[candidates, candidates] - np.einsum("kc,kc->c", G[np.ix_(S, candidates)], W)
+    else:
+        num, den = b[candidates], G[candidates, candidates]
+    gain = np.where(den > 1e-9, num**2 / np.maximum(den, 1e-300), 0.0)
+    gain[np.isin(candidates, S)] = 0.0
+    best = int(np.argmax(gain))
+    return int(candidates[best]) if gain[best] > 0 else None
+
+
+def _refit(A: np.ndarray, t: np.ndarray, support: list[int]) -> tuple[np.ndarray, float]:
+    coefs, *_ = np.linalg.lstsq(A[:, support], t, rcond=None)
+    r = t - A[:, support] @ coefs
+    return coefs, float(r @ r)
+
+
+def _prune(A: np.ndarray, t: np.ndarray, support: list[int]) -> list[int] | None:
+    """An exact support without the columns it does not need (a beam adds near-zero extras); an
+    inexact one as it is. None when the support cannot be solved."""
+    try:
+        _, rss = _refit(A, t, support)
+        while rss <= EXACT and len(support) > 1:
+            for j in support:
+                smaller = [k for k in support if k != j]
+                _, smaller_rss = _refit(A, t, smaller)
+                if smaller_rss <= EXACT:
+                    support, rss = smaller, smaller_rss
+                    break
+            else:
+                break
+    except np.linalg.LinAlgError:
+        return None
+    return support
+
+
+def monomial_node(powers: tuple[int, ...], ctx: SearchContext) -> Node | None:
+    """x^p as a tree: squares and products over divisions (None when an operator is missing)."""
+    o = ctx.options
+    times, divide, square = o.operator("*"), o.operator("/"), o.operator("square")
+
+    def product(factors: list[Node]) -> Node | None:
+        if not factors:
+            return None
+        out = factors[0]
+        for f in factors[1:]:
+            out = Node.binary(times, out, f)
+        return out
+
+    def power(i: int, k: int) -> list[Node]:
+        if k == 2 and square is not None:
+            return [Node.unary(square, Node.var(i))]
+        return [Node.var(i)] * k
+
+    if times is None and sum(abs(k) for k in powers) > 1:
+        return None
+    up = product([f for i, k in enumerate(powers) if k > 0 for f in power(i, k)])
+    down = product([f for i, k in enumerate(powers) if k < 0 for f in power(i, -k)])
+    if down is None:
+        return up
+    if divide is None:
+        return None
+    return Node.binary(divide, up if up is not None else Node.const(1.0), down)
+
+
+def fit_node(fit: Fit, ctx: SearchContext) -> Node | None:
+    """(intercept + sum a_k x^p_k) / (1 + sum b_j x^q_j) as a tree."""
+    o = ctx.options
+    p_terms = [monomial_node(p, ctx) for p in fit.p]
+    q_terms = [monomial_node(q, ctx) for q in fit.q]
+    if any(t is None for t in p_terms + q_terms) or not o.linear:
+        return None
+    if not p_terms:
+        return None  # a constant over 1 + Q: the outer coefficient cannot carry it alone
+    # the outer coefficient takes P's scale: the size most of P's coefficients share, so that the
+    # most become 1 and drop out (its size only: under sqrt, P / (1 + Q) keeps the sign of y^2)
+    sizes = np.abs([c for c in (fit.intercept, *fit.p_coefs) if c != 0.0])
+    scale = max(sizes, key=lambda s: (int(np.sum(np.abs(sizes / s - 1.0) <= 1e-8)), s))
+    top = assemble(p_terms, _integers(np.array(fit.p_coefs) / scale), _integers(np.array([fit.intercept / scale]))[0], o)
+    if not q_terms:
+        return top
+    divide = o.operator("/")
+    bottom = assemble(q_terms, _integers(np.array(fit.q_coefs)), 1.0, o)
+    return None if divide is None else Node.binary(divide, top, bottom)
+
+
+def _integers(coefs: np.ndarray) -> np.ndarray:
+    """Coefficients within rounding of an integer written as it (an exact fit's 0.9999999999 as 1,
+    which assemble then leaves out: a seed must fit in maxsize)."""
+    nearest = np.round(coefs)
+    return np.where(np.abs(coefs - nearest) <= 1e-8 * np.maximum(np.abs(coefs), 1.0), nearest, coefs)
+
+
+def numerator(fit: Fit, X: np.ndarray) -> np.ndarray:
+    """P's values on the rows X."""
+    return fit.intercept + monomials(X, np.array(fit.p, dtype=int).reshape(-1, X.shape[1])) @ np.array(fit.p_coefs)
+
+
+def root_of_numerator(fit: Fit, X: np.ndarray, weights: np.ndarray | None) -> Fit | None:
+    """A sparse polynomial R with R^2 = |P| on the rows, when there is one: a law fitted in y^2
+    as P / (1 + Q) is then R / sqrt(+-(1 + Q)) in y ((x - u t)^2 / (1 - u^2 / c^2) is
+    (x - u t) / sqrt(1 - u^2 / c^2), which sympy cannot see without the sign of x - u t)."""
+    p = numerator(fit, X)
+    if not (np.all(p > 0) or np.all(p < 0)):
+        return None
+    fits = rational_fits(X, np.sqrt(np.abs(p)), weights, with_q=False)
+    return fits[0] if fits and fits[0].rss <= EXACT and fits[0].p else None
+
+
+def root_node(fit: Fit, root: Fit, sign: float, ctx: SearchContext) -> Node | None:
+    """R / sqrt(sign (1 + Q)) as a tree (R alone without Q)."""
+    o = ctx.options
+    top = fit_node(root, ctx)
+    if top is None or not fit.q:
+        return top
+    q_terms = [monomial_node(q, ctx) for q in fit.q]
+    sqrt, divide = o.operator("sqrt"), o.operator("/")
+    if any(t is None for t in q_terms) or sqrt is None or divide is None:
+        return None
+    bottom = assemble(q_terms, _integers(sign * np.array(fit.q_coefs)), sign, o)
+    return Node.binary(divide, top, Node.unary(sqrt, bottom))
+
+
+def rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str, list[PopMember]]]:
+    """(target name, members planted from its best rational fits) for y and, when y keeps one
+    sign and sqrt is allowed, y^2; empty when the start does not apply."""
+    o, data = ctx.options, ctx.data
+    if o.objective != "regression" or o.rational_start <= 0 or data.y is None or not 0 < data.d <= MAX_INPUTS:
+        return []
+    if o.operator("*") is None or o.operator("/") is None or not o.linear:
+        return []
+    y = data.y
+    targets: list[tuple[str, np.ndarray, Node | None]] = [("y", y, None)]
+    sqrt = o.operator("sqrt")
+    if sqrt is not None and (np.all(y > 0) or np.all(y < 0)):
+        targets.append(("y^2", y * y, sqrt))
+    ends = None if deadline is None else time.perf_counter() + o.rational_start * (deadline - time.perf_counter())
+    out = []
+    for i, (name, t, outer) in enumerate(targets):
+        if not np.all(np.isfinite(t)) or np.ptp(t) <= 0:
+            continue
+        stop = None if ends is None else time.perf_counter() + (ends - time.perf_counter()) / (len(targets) - i)
+        seeds: list[PopMember] = []
+        for fit in rational_fits(data.X, t, data.weights, stop):
+            node = fit_node(fit, ctx)
+            candidates = [] if node is None else [node if outer is None else Node.unary(outer, node)]
+            root = None if outer is None or fit.rss > EXACT else root_of_numerator(fit, data.X, data.weights)
+            if root is not None:  # y = R / sqrt(+-(1 + Q)): offered first
+                candidates.insert(0, root_node(fit, root, float(np.sign(numerator(fit, data.X[:1])[0])), ctx))
+            for candidate in candidates:
+                terms = None if candidate is None else valid_terms([candidate], ctx)
+                member = None if terms is None else new_member(terms, ctx)
+                if member is not None:
+                    seeds.append(member)
+            if len(seeds) >= MAX_SEEDS:
+                break
+        out.append((name, seeds))
+    return out

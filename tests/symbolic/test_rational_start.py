@@ -1,0 +1,99 @@
+"""Regression starts from sparse rational fits t = P / (1 + Q) of y and y^2 (rational_start.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy
+
+from latentlaw.symbolic import SymbolicSearch
+from latentlaw.symbolic.rational_start import EXACT, exponents, monomials, rational_fits, root_of_numerator
+
+NAMES = ["c", "u", "v"]
+# small fixed budget (no timeout, so the same front on any CPU)
+BUDGET = dict(niterations=3, populations=4, population_size=30, ncycles_per_iteration=50, random_state=0,
+              unary_operators=["square", "sqrt", "exp"])
+
+
+def _inputs(n: int = 300, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.column_stack([rng.uniform(3.0, 10.0, n), rng.uniform(1.0, 2.0, n), rng.uniform(1.0, 2.0, n)])
+
+
+def _velocity_addition(c, u, v):
+    return (u + v) / (1 + u * v / c**2)  # a sum over a sum: one term of 13 nodes for evolution
+
+
+def _lorentz(c, u, v):
+    return v / np.sqrt(1 - u**2 / c**2)  # in y^2: v^2 / (1 - u^2/c^2), rational
+
+
+def test_exponents_come_simplest_first_within_the_limit():
+    E = exponents(3, variables=2, degree=4, limit=30, high=3)
+    assert len(E) == 30 and E.shape[1] == 3
+    counts, degrees = np.count_nonzero(E, axis=1), np.abs(E).sum(axis=1)
+    assert np.all(np.diff(counts) >= 0)  # one variable before two
+    assert set(np.abs(E[counts == 1]).max(axis=1)) == {1, 2, 3}  # powers up to `high`
+    assert np.all(degrees <= 4)
+    assert exponents(3, 2, 4, 0).shape == (0, 3)
+
+
+def test_monomials_drop_columns_that_are_not_finite():
+    X = np.array([[0.0, 2.0], [1.0, 3.0]])
+    V = monomials(X, np.array([[1, 1], [-1, 0], [0, 2]]))
+    assert np.allclose(V, [[0.0, 0.0, 4.0], [3.0, 0.0, 9.0]])  # 1/x0 meets 0: zeroed, not inf
+
+
+def test_a_quotient_of_sums_is_fitted_exactly():
+    X = _inputs()
+    fit = rational_fits(X, _velocity_addition(*X.T))[0]
+    assert fit.rss <= EXACT
+    assert sorted(fit.p) == [(0, 0, 1), (0, 1, 0)] and fit.intercept == pytest.approx(0.0, abs=1e-9)
+    assert fit.q == ((-2, 1, 1),)
+    # float64 round-off of a least-squares solve on 300 rows: far below 1e-9
+    assert np.allclose(fit.p_coefs, 1.0, atol=1e-9) and np.allclose(fit.q_coefs, 1.0, atol=1e-9)
+
+
+def test_a_square_numerator_has_its_root_found():
+    X = _inputs()
+    c, u, v = X.T
+    fit = rational_fits(X, ((c - v) / np.sqrt(1 - u**2 / c**2)) ** 2)[0]  # P = (c - v)^2, a sum of three
+    assert fit.rss <= EXACT and fit.q == ((-2, 2, 0),)
+    root = root_of_numerator(fit, X, None)  # c - v > 0 on these rows: |c - v| is the polynomial c - v
+    assert root is not None and sorted(root.p) == [(0, 0, 1), (1, 0, 0)]
+    assert abs(root.p_coefs[0]) == pytest.approx(abs(root.p_coefs[1]), rel=1e-9)
+    assert root_of_numerator(rational_fits(X, (c - u) ** 2 * v)[0], X, None) is None  # not a square
+
+
+def test_the_search_finds_the_law_from_its_rational_fit(capsys):
+    X = _inputs()
+    search = SymbolicSearch(objective="regression", verbosity=1, log_start=0, **BUDGET)
+    search.fit(X, _velocity_addition(*X.T), variable_names=NAMES)
+    assert "starting members from rational fits of y" in capsys.readouterr().out
+    X_new = _inputs(200, seed=1)
+    assert np.allclose(search.predict(X_new), _velocity_addition(*X_new.T), rtol=1e-9, atol=0)  # round-off only
+    c, u, v = sympy.symbols(NAMES, positive=True)
+    found = search.sympy().subs({sympy.Symbol(n): s for n, s in zip(NAMES, (c, u, v))})
+    assert sympy.simplify(found - (u + v) / (1 + u * v / c**2)) == 0, found
+
+
+def test_a_root_of_a_quotient_is_written_with_the_square_taken_out():
+    """y^2 = v^2 / (1 - u^2/c^2) is planted as sqrt of it; the polish takes v out of the root,
+    the form sympy can compare with v / sqrt(1 - u^2/c^2) without knowing signs."""
+    X = _inputs()
+    search = SymbolicSearch(objective="regression", log_start=0, **BUDGET).fit(X, _lorentz(*X.T), variable_names=NAMES)
+    X_new = _inputs(200, seed=1)
+    assert np.allclose(search.predict(X_new), _lorentz(*X_new.T), rtol=1e-9, atol=0)
+    c, u, v = sympy.symbols(NAMES, positive=True)
+    found = search.sympy().subs({sympy.Symbol(n): s for n, s in zip(NAMES, (c, u, v))})
+    assert sympy.simplify(found / (v / sympy.sqrt(1 - u**2 / c**2))) == 1, found
+
+
+def test_the_start_can_be_turned_off_and_is_checked(capsys):
+    X = _inputs()
+    y = _velocity_addition(*X.T)
+    SymbolicSearch(objective="regression", verbosity=1, rational_start=0, log_start=0,
+                   **dict(BUDGET, niterations=1)).fit(X, y)
+    assert "rational fits" not in capsys.readouterr().out
+    with pytest.raises(ValueError, match="rational_start"):
+        SymbolicSearch(objective="regression", rational_start=-0.1).fit(X, y)
