@@ -97,3 +97,15 @@ def test_the_start_can_be_turned_off_and_is_checked(capsys):
     assert "rational fits" not in capsys.readouterr().out
     with pytest.raises(ValueError, match="rational_start"):
         SymbolicSearch(objective="regression", rational_start=-0.1).fit(X, y)
+
+
+def test_a_log_of_a_ratio_times_a_product_is_one_term():
+    """n kb T log(V2/V1): its halves n kb T log V2 and n kb T log V1 are each nearly uncorrelated
+    with y, so the library carries the log of each ratio of positive inputs as one factor."""
+    X = _inputs()
+    c, u, v = X.T
+    fit = rational_fits(X, c * u * np.log(v / u), logs=True)[0]
+    assert fit.rss <= EXACT and fit.q == () and len(fit.p) == 1
+    assert fit.p[0] == (1, 1, 0) and fit.p_logs[0] >= X.shape[1]  # a ratio's log (p_library's code)
+    assert abs(fit.p_coefs[0]) == pytest.approx(1.0, rel=1e-9)
+    assert rational_fits(X, c * u * np.log(v / u))[0].rss > EXACT  # without logs: no exact fit

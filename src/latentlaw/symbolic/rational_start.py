@@ -37,6 +37,7 @@ MAX_INPUTS = 12  # more inputs than this and the monomial library is mostly nois
 P_VARIABLES, P_DEGREE, P_HIGH, P_LIMIT = 4, 6, 4, 2000  # P's monomials: variables, sum of |powers|,
 # highest power of one variable (in monomials of one or two), count
 Q_VARIABLES, Q_DEGREE, Q_HIGH, Q_LIMIT = 3, 4, 2, 300
+LOG_VARIABLES, LOG_LIMIT = 3, 600  # log x_i, log(x_i/x_j) times monomials of up to three inputs (powers -1, 1)
 POWERS = (-2, -1, 1, 2)  # of monomials of three or more variables
 START_ROWS = 300  # rows of the Gram matrix the selection runs on
 STEPS, BEAM = 5, 3  # P columns chosen by forward selection; states kept per step
@@ -44,15 +45,19 @@ EXACT = 1e-22  # relative residual of a fit that is exact up to rounding (exact 
 REFIT = 40  # best selections refitted on all rows
 LIKELY_EXACT = 1e-12  # a selection's residual in the Gram matrix (squared conditioning) that is likely exact
 WIDE = 15  # when the beam finds none: columns taken forward before the backward elimination
+WIDER, FIRST = 3, 60  # for P alone (no Q): beam and WIDE times WIDER, FIRST states after the
+# first step (n kb T log V2 - n kb T log V1: neither term is among the best few alone)
 MAX_SEEDS = 4  # planted per target
 
 
 @dataclass(frozen=True)
 class Fit:
-    """t = (intercept + sum p_coefs * x^p) / (1 + sum q_coefs * x^q), residual ``rss`` (relative)."""
+    """t = (intercept + sum p_coefs * x^p [* log x_i]) / (1 + sum q_coefs * x^q), residual ``rss``
+    (relative)."""
 
     p: tuple[tuple[int, ...], ...]
     p_coefs: tuple[float, ...]
+    p_logs: tuple[int, ...]  # per P term: the log factor multiplying the monomial (p_library), -1 for none
     intercept: float
     q: tuple[tuple[int, ...], ...]
     q_coefs: tuple[float, ...]
@@ -61,13 +66,14 @@ class Fit:
 
 def exponents(d: int, variables: int, degree: int, limit: int, high: int = 2) -> np.ndarray:
     """Monomial powers (rows of length d), fewest variables first, then lowest degree, at most
-    ``limit`` of them (generated lazily: the count grows as d^variables). Monomials of one or two
+    ``limit`` of them (generated lazily: the count grows as d^variables), products before ratios
+    of the same degree. Monomials of one or two
     variables take powers up to ``high`` (m c^4, omega^3), more variables -2..2."""
     out: list[np.ndarray] = []
     for k in range(1, min(d, variables) + 1 if limit > 0 else 1):
         allowed = [p for p in range(-high, high + 1) if p != 0] if k <= 2 else POWERS
         level = sorted((p for p in itertools.product(allowed, repeat=k) if sum(map(abs, p)) <= degree),
-                       key=lambda p: sum(map(abs, p)))
+                       key=lambda p: (sum(map(abs, p)), sum(x < 0 for x in p)))  # products before ratios
         for powers in level:
             for chosen in itertools.combinations(range(d), k):
                 e = np.zeros(d, dtype=int)
@@ -86,15 +92,45 @@ def monomials(X: np.ndarray, E: np.ndarray) -> np.ndarray:
     return V
 
 
+def p_library(X: np.ndarray, logs: bool) -> tuple[np.ndarray, np.ndarray]:
+    """P's terms: monomial powers (rows) and, per row, the log factor multiplying it (-1: none;
+    i: log x_i; i * d + j: log(x_i / x_j)). With ``logs``, logs of inputs that stay positive, and
+    of their ratios, times monomials of up to three inputs follow, products first: a law
+    n kb T log(V2 / V1) is one such term, while its two halves n kb T log V2 and n kb T log V1 are
+    each nearly uncorrelated with y, so no forward selection would pick them."""
+    d = X.shape[1]
+    E = exponents(d, P_VARIABLES, P_DEGREE, P_LIMIT, P_HIGH)
+    positive = np.flatnonzero(np.all(X > 0, axis=0)) if logs else np.array([], dtype=int)
+    if not len(positive):
+        return E, np.full(len(E), -1)
+    scales = exponents(d, LOG_VARIABLES, LOG_VARIABLES, LOG_LIMIT, 1)
+    scales = np.vstack([np.zeros((1, d), dtype=int), sorted(scales, key=lambda e: (int(np.sum(e < 0)), int(np.abs(e).sum())))])
+    factors = [int(i) for i in positive] + [int(i) * d + int(j) for i, j in itertools.permutations(positive, 2) if i < j]
+    pairs = [(e, f) for e in scales for f in factors][:LOG_LIMIT]
+    return (np.vstack([E, [e for e, _ in pairs]]),
+            np.concatenate([np.full(len(E), -1), [f for _, f in pairs]]).astype(int))
+
+
+def p_values(X: np.ndarray, E: np.ndarray, logs: np.ndarray) -> np.ndarray:
+    """(n, len(E)) values of P's terms."""
+    d = X.shape[1]
+    V = monomials(X, E)
+    i, j = np.where(logs >= d, logs // d, np.maximum(logs, 0)), np.where(logs >= d, logs % d, -1)
+    with np.errstate(all="ignore"):
+        factor = np.log(np.abs(X[:, i])) - np.where(j >= 0, np.log(np.abs(X[:, np.maximum(j, 0)])), 0.0)
+        factor = np.where(logs >= 0, factor, 1.0)
+    return np.where(np.isfinite(factor).all(axis=0), V * factor, 0.0)
+
+
 def rational_fits(X: np.ndarray, t: np.ndarray, weights: np.ndarray | None = None,
-                  deadline: float | None = None, with_q: bool = True) -> list[Fit]:
-    """The best sparse fits of t = P / (1 + Q) (t = P without ``with_q``), exact ones first
-    (fewest terms first), then by residual."""
+                  deadline: float | None = None, with_q: bool = True, logs: bool = False) -> list[Fit]:
+    """The best sparse fits of t = P / (1 + Q) (t = P without ``with_q``; P's terms with logs when
+    ``logs``), exact ones first (fewest terms first), then by residual."""
     n, d = X.shape
-    EP = exponents(d, P_VARIABLES, P_DEGREE, P_LIMIT, P_HIGH)
+    EP, LP = p_library(X, logs)
     EQ = exponents(d, Q_VARIABLES, Q_DEGREE, Q_LIMIT if with_q else 0, Q_HIGH)
     w = np.ones(n) if weights is None else np.sqrt(weights)
-    columns = np.hstack([np.ones((n, 1)), monomials(X, EP), t[:, None] * monomials(X, EQ)]) * w[:, None]
+    columns = np.hstack([np.ones((n, 1)), p_values(X, EP, LP), t[:, None] * monomials(X, EQ)]) * w[:, None]
     target = t * w
     norms = np.linalg.norm(columns, axis=0)
     usable = np.isfinite(norms) & (norms > 0)
@@ -110,13 +146,17 @@ def rational_fits(X: np.ndarray, t: np.ndarray, weights: np.ndarray | None = Non
     p_columns = np.flatnonzero(usable[:p_count])
     found: dict[tuple[int, ...], float] = {}
     q_columns = np.flatnonzero(usable[p_count:]) + p_count
-    for q in [None, *(_promising(G, b, p_columns, q_columns) if len(q_columns) else [])]:
+    # log terms only in P alone (over 1 + Q they were near-collinear stand-ins that led the
+    # selection astray, and laws with both are rare)
+    monomial_columns = p_columns[LP[np.maximum(p_columns - 1, 0)] < 0]
+    for q in [None, *(_promising(G, b, monomial_columns, q_columns) if len(q_columns) else [])]:
         if deadline is not None and time.perf_counter() > deadline:
             break
-        forced = () if q is None else (q,)
-        states = _select(G, b, p_columns, forced, STEPS)
+        forced, candidates = ((), p_columns) if q is None else ((q,), monomial_columns)
+        widen = WIDER if q is None else 1  # P alone is one selection: it can afford a wider one
+        states = _select(G, b, candidates, forced, STEPS, BEAM * widen, FIRST if q is None else None)
         if min((rss for rss, _ in states), default=math.inf) > LIKELY_EXACT:  # the beam missed: a wider net
-            states += _forward_backward(G, b, p_columns, forced)
+            states += _forward_backward(G, b, candidates, forced, WIDE * widen)
         for rss, support in states:
             found[support] = min(rss, found.get(support, math.inf))
         if any(rss <= LIKELY_EXACT and _refit(A, tn, list(support))[1] <= EXACT for rss, support in states):
@@ -134,6 +174,7 @@ def rational_fits(X: np.ndarray, t: np.ndarray, weights: np.ndarray | None = Non
         q = [(j, -c) for j, c in zip(support, raw) if j >= p_count]  # t = P - t Q
         intercept = sum(c for j, c in zip(support, raw) if j == 0)
         out.append(Fit(p=tuple(tuple(EP[j - 1]) for j, _ in p), p_coefs=tuple(c for _, c in p),
+                       p_logs=tuple(int(LP[j - 1]) for j, _ in p),
                        intercept=float(intercept), q=tuple(tuple(EQ[j - p_count]) for j, _ in q),
                        q_coefs=tuple(c for _, c in q), rss=rss))
     out.sort(key=lambda f: (f.rss > EXACT, len(f.p) + len(f.q) if f.rss <= EXACT else f.rss))
@@ -163,11 +204,13 @@ def _promising(G: np.ndarray, b: np.ndarray, p_columns: np.ndarray, q_columns: n
 
 
 def _select(G: np.ndarray, b: np.ndarray, candidates: np.ndarray, forced: tuple[int, ...],
-            steps: int) -> list[tuple[float, tuple[int, ...]]]:
-    """Forward selection with a beam, in Gram space (unit columns, unit target): each state's
-    residual after adding column c is rss - (b_c - G_cS G_SS^-1 b_S)^2 / (G_cc - G_cS G_SS^-1 G_Sc)."""
+            steps: int, beam: int, first: int | None = None) -> list[tuple[float, tuple[int, ...]]]:
+    """Forward selection with a beam (``first`` states after the first step, then ``beam``), in
+    Gram space (unit columns, unit target): each state's residual after adding column c is
+    rss - (b_c - G_cS G_SS^-1 b_S)^2 / (G_cc - G_cS G_SS^-1 G_Sc)."""
     states, seen, out = [tuple(forced)], set(), []
-    for _ in range(steps):
+    for step in range(steps):
+        beam_now = first if step == 0 and first else beam
         grown = []
         for S in states:
             S = list(S)
@@ -184,26 +227,26 @@ def _select(G: np.ndarray, b: np.ndarray, candidates: np.ndarray, forced: tuple[
                 num, den, rss = b[candidates], G[candidates, candidates], 1.0
             gain = np.where(den > 1e-9, num**2 / np.maximum(den, 1e-300), 0.0)
             gain[np.isin(candidates, S)] = 0.0
-            for i in np.argsort(-gain)[:BEAM]:
+            for i in np.argsort(-gain)[:beam_now]:
                 grown_support = tuple(sorted((*S, int(candidates[i]))))
                 if gain[i] > 0 and grown_support not in seen:
                     seen.add(grown_support)
                     grown.append((rss - float(gain[i]), grown_support))
         grown.sort()
-        states = [s for _, s in grown[:BEAM]]
-        out += grown[:BEAM]
+        states = [s for _, s in grown[:beam_now]]
+        out += grown[:beam_now]
         if not states:
             break
     return out
 
 
 def _forward_backward(G: np.ndarray, b: np.ndarray, candidates: np.ndarray,
-                      forced: tuple[int, ...]) -> list[tuple[float, tuple[int, ...]]]:
-    """Forward selection (one path) to ``WIDE`` columns, then backward elimination to one: the
+                      forced: tuple[int, ...], wide: int) -> list[tuple[float, tuple[int, ...]]]:
+    """Forward selection (one path) to ``wide`` columns, then backward elimination to one: the
     states on the way back. A law's columns need not be the best few at each forward step (a
     beam can lose them), but once all are in, dropping any of them costs the most."""
     S = list(forced)
-    for _ in range(min(WIDE, len(candidates))):
+    for _ in range(min(wide, len(candidates))):
         step = _select_path(G, b, candidates, S)
         if step is None:
             break
@@ -301,7 +344,8 @@ def monomial_node(powers: tuple[int, ...], ctx: SearchContext) -> Node | None:
 def fit_node(fit: Fit, ctx: SearchContext) -> Node | None:
     """(intercept + sum a_k x^p_k) / (1 + sum b_j x^q_j) as a tree."""
     o = ctx.options
-    p_terms = [monomial_node(p, ctx) for p in fit.p]
+    p_terms = [_logged(monomial_node(p, ctx), i, ctx) if i >= 0 else monomial_node(p, ctx)
+               for p, i in zip(fit.p, fit.p_logs)]
     q_terms = [monomial_node(q, ctx) for q in fit.q]
     if any(t is None for t in p_terms + q_terms) or not o.linear:
         return None
@@ -319,6 +363,17 @@ def fit_node(fit: Fit, ctx: SearchContext) -> Node | None:
     return None if divide is None else Node.binary(divide, top, bottom)
 
 
+def _logged(monomial: Node | None, factor: int, ctx: SearchContext) -> Node | None:
+    """log(x_i) or log(x_i / x_j) (``factor`` as in p_library), times the monomial when there is one."""
+    o, d = ctx.options, ctx.data.d
+    log, times, divide = o.operator("log"), o.operator("*"), o.operator("/")
+    if log is None or times is None or divide is None:
+        return None
+    inside = Node.var(factor) if factor < d else Node.binary(divide, Node.var(factor // d), Node.var(factor % d))
+    term = Node.unary(log, inside)
+    return term if monomial is None else Node.binary(times, monomial, term)
+
+
 def _integers(coefs: np.ndarray) -> np.ndarray:
     """Coefficients within rounding of an integer written as it (an exact fit's 0.9999999999 as 1,
     which assemble then leaves out: a seed must fit in maxsize)."""
@@ -328,7 +383,8 @@ def _integers(coefs: np.ndarray) -> np.ndarray:
 
 def numerator(fit: Fit, X: np.ndarray) -> np.ndarray:
     """P's values on the rows X."""
-    return fit.intercept + monomials(X, np.array(fit.p, dtype=int).reshape(-1, X.shape[1])) @ np.array(fit.p_coefs)
+    E = np.array(fit.p, dtype=int).reshape(-1, X.shape[1])
+    return fit.intercept + p_values(X, E, np.array(fit.p_logs, dtype=int)) @ np.array(fit.p_coefs)
 
 
 def root_of_numerator(fit: Fit, X: np.ndarray, weights: np.ndarray | None) -> Fit | None:
@@ -376,7 +432,7 @@ def rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str
             continue
         stop = None if ends is None else time.perf_counter() + (ends - time.perf_counter()) / (len(targets) - i)
         seeds: list[PopMember] = []
-        for fit in rational_fits(data.X, t, data.weights, stop):
+        for fit in rational_fits(data.X, t, data.weights, stop, logs=o.operator("log") is not None):
             node = fit_node(fit, ctx)
             candidates = [] if node is None else [node if outer is None else Node.unary(outer, node)]
             root = None if outer is None or fit.rss > EXACT else root_of_numerator(fit, data.X, data.weights)
