@@ -125,24 +125,38 @@ def p_values(X: np.ndarray, E: np.ndarray, logs: np.ndarray) -> np.ndarray:
 def rational_fits(X: np.ndarray, t: np.ndarray, weights: np.ndarray | None = None,
                   deadline: float | None = None, with_q: bool = True, logs: bool = False) -> list[Fit]:
     """The best sparse fits of t = P / (1 + Q) (t = P without ``with_q``; P's terms with logs when
-    ``logs``), exact ones first (fewest terms first), then by residual."""
+    ``logs``), exact ones first (fewest terms first), then by residual. The selection sees
+    ``START_ROWS`` rows; only the supports it proposes are evaluated on all rows."""
     n, d = X.shape
     EP, LP = p_library(X, logs)
     EQ = exponents(d, Q_VARIABLES, Q_DEGREE, Q_LIMIT if with_q else 0, Q_HIGH)
     w = np.ones(n) if weights is None else np.sqrt(weights)
-    columns = np.hstack([np.ones((n, 1)), p_values(X, EP, LP), t[:, None] * monomials(X, EQ)]) * w[:, None]
-    target = t * w
-    norms = np.linalg.norm(columns, axis=0)
-    usable = np.isfinite(norms) & (norms > 0)
-    A = np.where(usable, columns / np.where(usable, norms, 1.0), 0.0)
-    tn = target / np.linalg.norm(target)
+    p_count = 1 + len(EP)
+
+    def columns(which: list[int] | np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """Weighted values of library columns (0: the intercept, then P's terms, then t times
+        Q's monomials) on ``rows`` (all when None)."""
+        Xr, tr, wr = (X, t, w) if rows is None else (X[rows], t[rows], w[rows])
+        which = np.asarray(which, dtype=int)
+        out = np.ones((len(Xr), len(which)))
+        ps, qs = (which > 0) & (which < p_count), which >= p_count
+        out[:, ps] = p_values(Xr, EP[which[ps] - 1], LP[which[ps] - 1])
+        out[:, qs] = tr[:, None] * monomials(Xr, EQ[which[qs] - p_count])
+        return out * wr[:, None]
+
     rows = np.linspace(0, n - 1, min(n, START_ROWS)).astype(int)
-    As, ts = A[rows], tn[rows]
-    scale = np.linalg.norm(As, axis=0)
-    As = As / np.where(scale > 0, scale, 1.0)
+    As = columns(np.arange(p_count + len(EQ)), rows)
+    norms = np.linalg.norm(As, axis=0)
+    usable = np.isfinite(norms) & (norms > 0)
+    As = np.where(usable, As / np.where(usable, norms, 1.0), 0.0)
+    ts = (t * w)[rows]
     ts = ts / max(np.linalg.norm(ts), 1e-300)
     G, b = As.T @ As, As.T @ ts
-    p_count = 1 + len(EP)
+    tw = t * w
+
+    def refit(support: list[int]) -> tuple[np.ndarray, float]:
+        return _refit(columns(support), tw, support)
+
     p_columns = np.flatnonzero(usable[:p_count])
     found: dict[tuple[int, ...], float] = {}
     q_columns = np.flatnonzero(usable[p_count:]) + p_count
@@ -159,17 +173,17 @@ def rational_fits(X: np.ndarray, t: np.ndarray, weights: np.ndarray | None = Non
             states += _forward_backward(G, b, candidates, forced, WIDE * widen)
         for rss, support in states:
             found[support] = min(rss, found.get(support, math.inf))
-        if any(rss <= LIKELY_EXACT and _refit(A, tn, list(support))[1] <= EXACT for rss, support in states):
+        if any(rss <= LIKELY_EXACT and refit(list(support))[1] <= EXACT for rss, support in states):
             break  # an exact law: the rest of the time goes to the search
-    best = sorted(found, key=found.get)[:REFIT]
     fits = {}
-    for support in best:
-        support = _prune(A, tn, list(support))
+    for support in sorted(found, key=found.get)[:REFIT]:
+        support = _prune(refit, list(support))
         if support is not None and tuple(support) not in fits:
-            fits[tuple(support)] = _refit(A, tn, support)
+            fits[tuple(support)] = refit(support)
     out = []
-    for support, (coefs, rss) in fits.items():
-        raw = coefs * np.linalg.norm(target) / norms[list(support)]
+    for support, (raw, rss) in fits.items():
+        if not math.isfinite(rss):
+            continue
         p = [(j, c) for j, c in zip(support, raw) if 0 < j < p_count]
         q = [(j, -c) for j, c in zip(support, raw) if j >= p_count]  # t = P - t Q
         intercept = sum(c for j, c in zip(support, raw) if j == 0)
@@ -288,20 +302,25 @@ def _select_path(G: np.ndarray, b: np.ndarray, candidates: np.ndarray, S: list[i
 
 
 def _refit(A: np.ndarray, t: np.ndarray, support: list[int]) -> tuple[np.ndarray, float]:
-    coefs, *_ = np.linalg.lstsq(A[:, support], t, rcond=None)
-    r = t - A[:, support] @ coefs
-    return coefs, float(r @ r)
+    """Least squares of t on the columns A (all rows): their coefficients and the residual
+    relative to |t|^2 (inf where a column is not finite on some row)."""
+    norms = np.linalg.norm(A, axis=0)
+    if not (np.all(np.isfinite(norms)) and np.all(norms > 0)):
+        return np.zeros(len(support)), math.inf
+    coefs, *_ = np.linalg.lstsq(A / norms, t, rcond=None)
+    r = t - (A / norms) @ coefs
+    return coefs / norms, float(r @ r) / float(t @ t)
 
 
-def _prune(A: np.ndarray, t: np.ndarray, support: list[int]) -> list[int] | None:
+def _prune(refit, support: list[int]) -> list[int] | None:
     """An exact support without the columns it does not need (a beam adds near-zero extras); an
     inexact one as it is. None when the support cannot be solved."""
     try:
-        _, rss = _refit(A, t, support)
+        _, rss = refit(support)
         while rss <= EXACT and len(support) > 1:
             for j in support:
                 smaller = [k for k in support if k != j]
-                _, smaller_rss = _refit(A, t, smaller)
+                _, smaller_rss = refit(smaller)
                 if smaller_rss <= EXACT:
                     support, rss = smaller, smaller_rss
                     break
