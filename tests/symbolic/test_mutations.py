@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pytest
 import sympy
 
 from latentlaw.symbolic import SymbolicSearch
@@ -61,6 +62,15 @@ def test_an_offset_in_a_denominator_is_found_exactly_with_the_shift_turned_on():
         search = SymbolicSearch(objective="regression", niterations=30, populations=4, population_size=30,
                                 ncycles_per_iteration=100, random_state=0, verbosity=0,
                                 early_stop_loss=1e-20, mutation_weights={"shift_subtree": 0.3},
+                                rational_start=0,  # which would fit this law itself
                                 ).fit(X, y, variable_names=names)
     gamma, pr, V = sympy.symbols(names)
     assert sympy.simplify(search.sympy() - pr * V / (gamma - 1)) == 0, search.sympy()
+
+
+@pytest.mark.parametrize("weights, problem", [({"insert_node": -1.0}, "must be a finite number >= 0"),
+                                               ({"insert_node": float("nan")}, "must be a finite number >= 0"),
+                                               ({"nonsense": 1.0}, "unknown mutation")])
+def test_mutation_weights_are_checked_before_the_search(weights, problem):
+    with pytest.raises(ValueError, match=problem):
+        build_options({"objective": "regression", "mutation_weights": weights})

@@ -7,7 +7,7 @@ import pytest
 import sympy
 
 from latentlaw.symbolic import SymbolicSearch
-from latentlaw.symbolic.rational_start import EXACT, exponents, monomials, rational_fits, root_of_numerator
+from latentlaw.symbolic.rational_start import EXACT, Factor, exponents, monomials, rational_fits, root_of_numerator
 
 NAMES = ["c", "u", "v"]
 # small fixed budget (no timeout, so the same front on any CPU)
@@ -104,8 +104,22 @@ def test_a_log_of_a_ratio_times_a_product_is_one_term():
     with y, so the library carries the log of each ratio of positive inputs as one factor."""
     X = _inputs()
     c, u, v = X.T
-    fit = rational_fits(X, c * u * np.log(v / u), logs=True)[0]
+    fit = rational_fits(X, c * u * np.log(v / u), functions=("log",))[0]
     assert fit.rss <= EXACT and fit.q == () and len(fit.p) == 1
-    assert fit.p[0] == (1, 1, 0) and fit.p_logs[0] >= X.shape[1]  # a ratio's log (p_library's code)
-    assert abs(fit.p_coefs[0]) == pytest.approx(1.0, rel=1e-9)
+    assert fit.p[0] == (1, 1, 0) and fit.p_factors[0] == Factor("log", ("ratio", 1, 2))  # log(u/v)
+    assert fit.p_coefs[0] == pytest.approx(-1.0, rel=1e-9)
     assert rational_fits(X, c * u * np.log(v / u))[0].rss > EXACT  # without logs: no exact fit
+
+
+def test_a_cosine_of_a_difference_times_a_product_is_one_term():
+    """The law of cosines in y^2: x1^2 + x2^2 - 2 x1 x2 cos(theta1 - theta2)."""
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.uniform(1.0, 5.0, 300), rng.uniform(1.0, 5.0, 300), rng.uniform(1.0, 5.0, 300),
+                         rng.uniform(1.0, 5.0, 300)])
+    x1, x2, t1, t2 = X.T
+    fit = rational_fits(X, x1**2 + x2**2 - 2 * x1 * x2 * np.cos(t1 - t2), functions=("sin", "cos"))[0]
+    assert fit.rss <= EXACT and fit.q == ()
+    terms = {(p, f): c for p, f, c in zip(fit.p, fit.p_factors, fit.p_coefs)}
+    assert set(terms) == {((2, 0, 0, 0), None), ((0, 2, 0, 0), None),
+                          ((1, 1, 0, 0), Factor("cos", ("difference", 2, 3)))}
+    assert terms[((1, 1, 0, 0), Factor("cos", ("difference", 2, 3)))] == pytest.approx(-2.0, rel=1e-9)

@@ -180,6 +180,10 @@ def build_options(params: Mapping[str, Any]) -> Options:
         if name not in MUTATION_WEIGHTS:
             raise ValueError(f"mutation_weights names unknown mutation {name!r}; accepted: {sorted(MUTATION_WEIGHTS)}.")
         mutation_weights[name] = float(weight)
+        if not (math.isfinite(mutation_weights[name]) and mutation_weights[name] >= 0):
+            raise ValueError(f"mutation_weights[{name!r}] must be a finite number >= 0 (0 turns it off), got {weight!r}.")
+    if sum(mutation_weights.values()) <= 0:
+        raise ValueError("mutation_weights are all 0: at least one mutation needs a positive weight.")
 
     def get(name: str) -> Any:
         value = p.get(name)

@@ -6,13 +6,18 @@ y^2) are each one term of a dozen nodes whose every piece must be right at once,
 solve over terms cannot split them. Multiplied out they are linear: t (1 + Q) = P, i.e.
 t = P - t Q, a linear model over the columns p_k(x) and t q_j(x) (SINDy-PI's implicit form,
 Kaheman et al. 2020). Here P is an intercept plus monomials of the inputs (up to ``P_VARIABLES``
-of them, powers -2..2) and Q is at most one monomial (``Q_VARIABLES``, simplest first): for each
-Q in turn a beam of forward selection picks P's few monomials, in the Gram matrix of the
-unit-scaled columns on ``START_ROWS`` rows, so each step costs a few small solves. The best fits
-are refitted on all rows, pruned while they stay exact, and planted as P/(1 + Q) (sqrt of it for
-y^2, where y keeps one sign); evolution and the polish go on from there, judged by y's own loss.
-Nothing here is random. The whole start has ``Options.rational_start`` of the time budget and
-stops between Q monomials when that is spent.
+of them; powers -2..2, up to 4 in monomials of one or two inputs) and, with no Q, also logs of
+positive inputs and of their ratios times simple monomials (n kb T log(V2 / V1)); Q is at most one
+monomial (``Q_VARIABLES``). Q monomials are tried in turn, the simplest and the most promising
+alternately; for each, a beam of forward selection picks P's few terms in the Gram matrix of the
+unit-scaled columns on ``START_ROWS`` rows (a few small solves per step), and where the beam
+finds no exact fit, a forward pass to ``WIDE`` columns and a backward elimination from there
+(a law's terms need not be the best few at each forward step). Proposed supports are refitted on
+all rows, pruned while they stay exact, and planted as P / (1 + Q) (for y^2, where y keeps one
+sign, its root, or R / sqrt(+-(1 + Q)) when P = R^2 for a sparse polynomial R); evolution and the
+polish go on from there, judged by y's own loss. Nothing here is random. The whole start has
+``Options.rational_start`` of the time budget, stops between Q monomials when that is spent, and
+stops at the first exact fit.
 
 Written here because no library fits this form: scikit-learn's OMP and LARS select greedily
 without a beam and cannot hold a column in; pysindy's SINDy-PI solves one convex problem per
@@ -37,7 +42,8 @@ MAX_INPUTS = 12  # more inputs than this and the monomial library is mostly nois
 P_VARIABLES, P_DEGREE, P_HIGH, P_LIMIT = 4, 6, 4, 2000  # P's monomials: variables, sum of |powers|,
 # highest power of one variable (in monomials of one or two), count
 Q_VARIABLES, Q_DEGREE, Q_HIGH, Q_LIMIT = 3, 4, 2, 300
-LOG_VARIABLES, LOG_LIMIT = 3, 600  # log x_i, log(x_i/x_j) times monomials of up to three inputs (powers -1, 1)
+FACTOR_VARIABLES, FACTOR_LIMIT = 3, 600  # log and trigonometric terms of P (p_library): monomials of
+# up to three inputs (powers -1, 1) scale them; at most this many of each kind
 POWERS = (-2, -1, 1, 2)  # of monomials of three or more variables
 START_ROWS = 300  # rows of the Gram matrix the selection runs on
 STEPS, BEAM = 5, 3  # P columns chosen by forward selection; states kept per step
@@ -51,13 +57,44 @@ MAX_SEEDS = 4  # planted per target
 
 
 @dataclass(frozen=True)
+class Factor:
+    """function(argument)^power multiplying a monomial of P: log x_i, log(x_i / x_j), cos(x_i - x_j),
+    sin(x_i x_j), cos(x_i)^2. ``argument``: (kind, i, j) with kind var (x_i), ratio, difference or
+    product (of x_i and x_j)."""
+
+    function: str  # log, sin or cos
+    argument: tuple[str, int, int]
+    power: int = 1
+
+    def values(self, X: np.ndarray) -> np.ndarray:
+        kind, i, j = self.argument
+        a = {"var": lambda: X[:, i], "ratio": lambda: X[:, i] / X[:, j],
+             "difference": lambda: X[:, i] - X[:, j], "product": lambda: X[:, i] * X[:, j]}[kind]()
+        with np.errstate(all="ignore"):
+            return getattr(np, self.function)(a) ** self.power
+
+    def node(self, ctx: SearchContext) -> Node | None:
+        o = ctx.options
+        kind, i, j = self.argument
+        op = {"ratio": "/", "difference": "-", "product": "*"}.get(kind)
+        if o.operator(self.function) is None or (op is not None and o.operator(op) is None):
+            return None
+        inside = Node.var(i) if op is None else Node.binary(o.operator(op), Node.var(i), Node.var(j))
+        out = Node.unary(o.operator(self.function), inside)
+        if self.power == 2:
+            square = o.operator("square")
+            out = Node.unary(square, out) if square is not None else Node.binary(o.operator("*"), out, out.copy())
+        return out
+
+
+@dataclass(frozen=True)
 class Fit:
-    """t = (intercept + sum p_coefs * x^p [* log x_i]) / (1 + sum q_coefs * x^q), residual ``rss``
+    """t = (intercept + sum p_coefs * x^p [* factor]) / (1 + sum q_coefs * x^q), residual ``rss``
     (relative)."""
 
     p: tuple[tuple[int, ...], ...]
     p_coefs: tuple[float, ...]
-    p_logs: tuple[int, ...]  # per P term: the log factor multiplying the monomial (p_library), -1 for none
+    p_factors: tuple[Factor | None, ...]  # per P term: the function multiplying its monomial, if any
     intercept: float
     q: tuple[tuple[int, ...], ...]
     q_coefs: tuple[float, ...]
@@ -92,43 +129,54 @@ def monomials(X: np.ndarray, E: np.ndarray) -> np.ndarray:
     return V
 
 
-def p_library(X: np.ndarray, logs: bool) -> tuple[np.ndarray, np.ndarray]:
-    """P's terms: monomial powers (rows) and, per row, the log factor multiplying it (-1: none;
-    i: log x_i; i * d + j: log(x_i / x_j)). With ``logs``, logs of inputs that stay positive, and
-    of their ratios, times monomials of up to three inputs follow, products first: a law
-    n kb T log(V2 / V1) is one such term, while its two halves n kb T log V2 and n kb T log V1 are
-    each nearly uncorrelated with y, so no forward selection would pick them."""
+def p_library(X: np.ndarray, functions: tuple[str, ...] = ()) -> tuple[np.ndarray, list[Factor | None]]:
+    """P's terms: monomial powers (rows) and the factor multiplying each (None: a plain monomial).
+
+    With "log" in ``functions``: logs of inputs that stay positive and of their ratios, times
+    monomials of up to three inputs, products first; a law n kb T log(V2 / V1) is one such term,
+    while its two halves n kb T log V2 and n kb T log V1 are each nearly uncorrelated with y, so
+    no forward selection would pick them. With "sin" and "cos": sin and cos of each input, of each
+    difference and each product of two (cos also squared), times products of up to two inputs
+    (x1 x2 cos(theta1 - theta2), x1 alpha cos(omega t)^2)."""
     d = X.shape[1]
     E = exponents(d, P_VARIABLES, P_DEGREE, P_LIMIT, P_HIGH)
-    positive = np.flatnonzero(np.all(X > 0, axis=0)) if logs else np.array([], dtype=int)
-    if not len(positive):
-        return E, np.full(len(E), -1)
-    scales = exponents(d, LOG_VARIABLES, LOG_VARIABLES, LOG_LIMIT, 1)
-    scales = np.vstack([np.zeros((1, d), dtype=int), sorted(scales, key=lambda e: (int(np.sum(e < 0)), int(np.abs(e).sum())))])
-    factors = [int(i) for i in positive] + [int(i) * d + int(j) for i, j in itertools.permutations(positive, 2) if i < j]
-    pairs = [(e, f) for e in scales for f in factors][:LOG_LIMIT]
-    return (np.vstack([E, [e for e, _ in pairs]]),
-            np.concatenate([np.full(len(E), -1), [f for _, f in pairs]]).astype(int))
+    terms: list[tuple[np.ndarray, Factor | None]] = [(e, None) for e in E]
+    if "log" in functions:
+        positive = [int(i) for i in np.flatnonzero(np.all(X > 0, axis=0))]
+        logs = [Factor("log", ("var", i, -1)) for i in positive]
+        logs += [Factor("log", ("ratio", i, j)) for i, j in itertools.combinations(positive, 2)]
+        scales = sorted(exponents(d, FACTOR_VARIABLES, FACTOR_VARIABLES, FACTOR_LIMIT, 1),
+                        key=lambda e: (int(np.sum(e < 0)), int(np.abs(e).sum())))
+        terms += [(e, f) for e in [np.zeros(d, dtype=int), *scales] for f in logs][:FACTOR_LIMIT if logs else 0]
+    if "sin" in functions or "cos" in functions:
+        arguments = [("var", i, -1) for i in range(d)]
+        arguments += [(kind, i, j) for kind in ("difference", "product") for i, j in itertools.combinations(range(d), 2)]
+        trig = [Factor(f, a, k) for a in arguments for f, k in (("sin", 1), ("cos", 1), ("cos", 2)) if f in functions]
+        scales = [e for e in exponents(d, 2, 2, FACTOR_LIMIT, 1) if np.all(e >= 0)]  # products only
+        terms += [(e, f) for e in [np.zeros(d, dtype=int), *scales] for f in trig][:FACTOR_LIMIT if trig else 0]
+    return np.array([e for e, _ in terms], dtype=int).reshape(-1, d), [f for _, f in terms]
 
 
-def p_values(X: np.ndarray, E: np.ndarray, logs: np.ndarray) -> np.ndarray:
-    """(n, len(E)) values of P's terms."""
-    d = X.shape[1]
+def p_values(X: np.ndarray, E: np.ndarray, factors: list[Factor | None]) -> np.ndarray:
+    """(n, len(E)) values of P's terms (a column whose factor is not finite on a row is zeroed)."""
     V = monomials(X, E)
-    i, j = np.where(logs >= d, logs // d, np.maximum(logs, 0)), np.where(logs >= d, logs % d, -1)
-    with np.errstate(all="ignore"):
-        factor = np.log(np.abs(X[:, i])) - np.where(j >= 0, np.log(np.abs(X[:, np.maximum(j, 0)])), 0.0)
-        factor = np.where(logs >= 0, factor, 1.0)
-    return np.where(np.isfinite(factor).all(axis=0), V * factor, 0.0)
+    cache: dict[Factor, np.ndarray] = {}
+    for k, f in enumerate(factors):
+        if f is not None:
+            if f not in cache:
+                cache[f] = f.values(X)
+            V[:, k] = V[:, k] * cache[f] if np.all(np.isfinite(cache[f])) else 0.0
+    return V
 
 
 def rational_fits(X: np.ndarray, t: np.ndarray, weights: np.ndarray | None = None,
-                  deadline: float | None = None, with_q: bool = True, logs: bool = False) -> list[Fit]:
-    """The best sparse fits of t = P / (1 + Q) (t = P without ``with_q``; P's terms with logs when
-    ``logs``), exact ones first (fewest terms first), then by residual. The selection sees
+                  deadline: float | None = None, with_q: bool = True, functions: tuple[str, ...] = ()) -> list[Fit]:
+    """The best sparse fits of t = P / (1 + Q) (t = P without ``with_q``; P's terms with logs,
+    sines and cosines among ``functions``, p_library), exact ones first (fewest terms first), then by residual. The selection sees
     ``START_ROWS`` rows; only the supports it proposes are evaluated on all rows."""
     n, d = X.shape
-    EP, LP = p_library(X, logs)
+    EP, FP = p_library(X, functions)
+    plain = np.array([f is None for f in FP])
     EQ = exponents(d, Q_VARIABLES, Q_DEGREE, Q_LIMIT if with_q else 0, Q_HIGH)
     w = np.ones(n) if weights is None else np.sqrt(weights)
     p_count = 1 + len(EP)
@@ -140,7 +188,7 @@ def rational_fits(X: np.ndarray, t: np.ndarray, weights: np.ndarray | None = Non
         which = np.asarray(which, dtype=int)
         out = np.ones((len(Xr), len(which)))
         ps, qs = (which > 0) & (which < p_count), which >= p_count
-        out[:, ps] = p_values(Xr, EP[which[ps] - 1], LP[which[ps] - 1])
+        out[:, ps] = p_values(Xr, EP[which[ps] - 1], [FP[j - 1] for j in which[ps]])
         out[:, qs] = tr[:, None] * monomials(Xr, EQ[which[qs] - p_count])
         return out * wr[:, None]
 
@@ -160,9 +208,9 @@ def rational_fits(X: np.ndarray, t: np.ndarray, weights: np.ndarray | None = Non
     p_columns = np.flatnonzero(usable[:p_count])
     found: dict[tuple[int, ...], float] = {}
     q_columns = np.flatnonzero(usable[p_count:]) + p_count
-    # log terms only in P alone (over 1 + Q they were near-collinear stand-ins that led the
-    # selection astray, and laws with both are rare)
-    monomial_columns = p_columns[LP[np.maximum(p_columns - 1, 0)] < 0]
+    # log and trigonometric terms only in P alone (over 1 + Q they were near-collinear stand-ins
+    # that led the selection astray, and laws with both are rare)
+    monomial_columns = p_columns[(p_columns == 0) | plain[np.maximum(p_columns - 1, 0)]]
     for q in [None, *(_promising(G, b, monomial_columns, q_columns) if len(q_columns) else [])]:
         if deadline is not None and time.perf_counter() > deadline:
             break
@@ -188,7 +236,7 @@ def rational_fits(X: np.ndarray, t: np.ndarray, weights: np.ndarray | None = Non
         q = [(j, -c) for j, c in zip(support, raw) if j >= p_count]  # t = P - t Q
         intercept = sum(c for j, c in zip(support, raw) if j == 0)
         out.append(Fit(p=tuple(tuple(EP[j - 1]) for j, _ in p), p_coefs=tuple(c for _, c in p),
-                       p_logs=tuple(int(LP[j - 1]) for j, _ in p),
+                       p_factors=tuple(FP[j - 1] for j, _ in p),
                        intercept=float(intercept), q=tuple(tuple(EQ[j - p_count]) for j, _ in q),
                        q_coefs=tuple(c for _, c in q), rss=rss))
     out.sort(key=lambda f: (f.rss > EXACT, len(f.p) + len(f.q) if f.rss <= EXACT else f.rss))
@@ -363,8 +411,8 @@ def monomial_node(powers: tuple[int, ...], ctx: SearchContext) -> Node | None:
 def fit_node(fit: Fit, ctx: SearchContext) -> Node | None:
     """(intercept + sum a_k x^p_k) / (1 + sum b_j x^q_j) as a tree."""
     o = ctx.options
-    p_terms = [_logged(monomial_node(p, ctx), i, ctx) if i >= 0 else monomial_node(p, ctx)
-               for p, i in zip(fit.p, fit.p_logs)]
+    p_terms = [monomial_node(p, ctx) if f is None else _times(monomial_node(p, ctx), f.node(ctx), ctx)
+               for p, f in zip(fit.p, fit.p_factors)]
     q_terms = [monomial_node(q, ctx) for q in fit.q]
     if any(t is None for t in p_terms + q_terms) or not o.linear:
         return None
@@ -382,15 +430,11 @@ def fit_node(fit: Fit, ctx: SearchContext) -> Node | None:
     return None if divide is None else Node.binary(divide, top, bottom)
 
 
-def _logged(monomial: Node | None, factor: int, ctx: SearchContext) -> Node | None:
-    """log(x_i) or log(x_i / x_j) (``factor`` as in p_library), times the monomial when there is one."""
-    o, d = ctx.options, ctx.data.d
-    log, times, divide = o.operator("log"), o.operator("*"), o.operator("/")
-    if log is None or times is None or divide is None:
-        return None
-    inside = Node.var(factor) if factor < d else Node.binary(divide, Node.var(factor // d), Node.var(factor % d))
-    term = Node.unary(log, inside)
-    return term if monomial is None else Node.binary(times, monomial, term)
+def _times(monomial: Node | None, factor: Node | None, ctx: SearchContext) -> Node | None:
+    """The factor, times the monomial when there is one (None when the factor cannot be written)."""
+    if factor is None or monomial is None:
+        return factor
+    return Node.binary(ctx.options.operator("*"), monomial, factor)
 
 
 def _integers(coefs: np.ndarray) -> np.ndarray:
@@ -403,7 +447,7 @@ def _integers(coefs: np.ndarray) -> np.ndarray:
 def numerator(fit: Fit, X: np.ndarray) -> np.ndarray:
     """P's values on the rows X."""
     E = np.array(fit.p, dtype=int).reshape(-1, X.shape[1])
-    return fit.intercept + p_values(X, E, np.array(fit.p_logs, dtype=int)) @ np.array(fit.p_coefs)
+    return fit.intercept + p_values(X, E, list(fit.p_factors)) @ np.array(fit.p_coefs)
 
 
 def root_of_numerator(fit: Fit, X: np.ndarray, weights: np.ndarray | None) -> Fit | None:
@@ -451,7 +495,8 @@ def rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str
             continue
         stop = None if ends is None else time.perf_counter() + (ends - time.perf_counter()) / (len(targets) - i)
         seeds: list[PopMember] = []
-        for fit in rational_fits(data.X, t, data.weights, stop, logs=o.operator("log") is not None):
+        functions = tuple(f for f in ("log", "sin", "cos") if o.operator(f) is not None)
+        for fit in rational_fits(data.X, t, data.weights, stop, functions=functions):
             node = fit_node(fit, ctx)
             candidates = [] if node is None else [node if outer is None else Node.unary(outer, node)]
             root = None if outer is None or fit.rss > EXACT else root_of_numerator(fit, data.X, data.weights)
