@@ -131,3 +131,29 @@ def test_the_polish_writes_a_root_of_a_square_as_the_term_itself():
         texts = {to_string(e.variant.expression, NAMES): e.loss for e in hof.front()}
         assert "a*b/(b + c)" in texts and texts["a*b/(b + c)"] < 1e-20, texts  # float64 round-off only
         assert not any("sqrt" in t for t in texts)  # the longer spelling is dominated and leaves the front
+
+
+def test_the_polish_takes_a_square_out_of_a_root_of_a_quotient():
+    """sqrt(a^2 (b + c)/(b + 2c)) is the y^2 start's spelling of a sqrt((b + c)/(b + 2c)); written
+    a*sqrt(b + c)/sqrt(b + 2*c) it has the same size and loss, and sympy can compare it with the law
+    without knowing a's sign (I.34.14's omega_0 sqrt((c + v)/(c - v))). The polish prefers it."""
+    from latentlaw.symbolic.context import SearchContext
+    from latentlaw.symbolic.dataset import prepare
+    from latentlaw.symbolic.hall_of_fame import HallOfFame
+    from latentlaw.symbolic.member import new_member
+    from latentlaw.symbolic.objectives import OBJECTIVES
+    from latentlaw.symbolic.options import build_options
+    from latentlaw.symbolic.parse import parse_expression
+    from latentlaw.symbolic.polish import polish_front
+    from latentlaw.symbolic.strings import to_string
+
+    X, y = _data(lambda a, b, c: a * np.sqrt((b + c) / (b + 2 * c)))
+    data, _ = prepare(X, y, objective="regression", variable_names=NAMES)
+    options = build_options({"objective": "regression", "unary_operators": UNARY, "binary_operators": ["+", "-", "*", "/"]})
+    ctx = SearchContext(options=options, objective=OBJECTIVES["regression"], data=data, batch=data,
+                        rng=np.random.default_rng(0), variable_p=np.ones(3))
+    hof = HallOfFame()
+    hof.consider(new_member((parse_expression("sqrt(square(a)*(b + c)/(b + 2*c))", NAMES),), ctx), ctx)
+    polish_front(hof, ctx)
+    texts = [to_string(e.variant.expression, NAMES) for e in hof.front()]
+    assert texts == ["a*sqrt(b + c)/sqrt(b + 2*c)"], texts

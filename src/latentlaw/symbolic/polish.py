@@ -40,8 +40,8 @@ def polish_front(hof: HallOfFame, ctx: SearchContext) -> None:
             terms = [_unsquared(t, ctx.options) for t in entry.terms]
             if any(t is not None for t in terms):  # in canonical form: sqrt(4 u^2) -> 2u -> u
                 canonical = valid_terms([u or t for u, t in zip(terms, entry.terms)], ctx)
-                if canonical is not None:
-                    _offer(canonical, hof, ctx, seen)
+                if canonical is not None:  # preferred at a tie: the form sympy can compare
+                    _offer(canonical, hof, ctx, seen, prefer_over=entry)
     for _ in range(3):  # dropping can expose another droppable term
         changed = False
         for entry in hof.front():
@@ -131,8 +131,10 @@ def _factors(node: Node, up: list[Node], down: list[Node], inside_up: list[Node]
         inside_up.append(node)
 
 
-def _offer(terms, hof: HallOfFame, ctx: SearchContext, seen: set[str]) -> bool:
-    """Score a genome on all rows and offer it to the hall of fame; True if the front changed."""
+def _offer(terms, hof: HallOfFame, ctx: SearchContext, seen: set[str], prefer_over: Entry | None = None) -> bool:
+    """Score a genome on all rows and offer it to the hall of fame; True if the front changed.
+    With ``prefer_over``, a variant no larger than that entry and as accurate (within rounding)
+    replaces the entry at its size even where the losses tie."""
     key = " | ".join(map(repr, terms))
     if key in seen:
         return False
@@ -142,6 +144,13 @@ def _offer(terms, hof: HallOfFame, ctx: SearchContext, seen: set[str]) -> bool:
     if result is None:
         return False
     before = hof.version
+    if prefer_over is not None:
+        for variant in result[1]:
+            if variant.complexity <= prefer_over.complexity and variant.loss <= _allowed(prefer_over.loss):
+                current = hof.entries.get(variant.complexity)
+                if current is None or variant.loss <= _allowed(current.loss):
+                    hof.entries[variant.complexity] = Entry(result[0], variant)
+                    hof.version += 1
     hof.consider(PopMember(result[0], result[1], 0), ctx, scored=True)
     return hof.version != before
 
