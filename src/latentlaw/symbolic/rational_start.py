@@ -104,8 +104,8 @@ class Fit:
 def exponents(d: int, variables: int, degree: int, limit: int, high: int = 2) -> np.ndarray:
     """Monomial powers (rows of length d), fewest variables first, then lowest degree, at most
     ``limit`` of them (generated lazily: the count grows as d^variables), products before ratios
-    of the same degree. Monomials of one or two
-    variables take powers up to ``high`` (m c^4, omega^3), more variables -2..2."""
+    of the same degree. Monomials of one or two variables take powers up to ``high`` (m c^4,
+    omega^3), more variables -2..2."""
     out: list[np.ndarray] = []
     for k in range(1, min(d, variables) + 1 if limit > 0 else 1):
         allowed = [p for p in range(-high, high + 1) if p != 0] if k <= 2 else POWERS
@@ -172,8 +172,9 @@ def p_values(X: np.ndarray, E: np.ndarray, factors: list[Factor | None]) -> np.n
 def rational_fits(X: np.ndarray, t: np.ndarray, weights: np.ndarray | None = None,
                   deadline: float | None = None, with_q: bool = True, functions: tuple[str, ...] = ()) -> list[Fit]:
     """The best sparse fits of t = P / (1 + Q) (t = P without ``with_q``; P's terms with logs,
-    sines and cosines among ``functions``, p_library), exact ones first (fewest terms first), then by residual. The selection sees
-    ``START_ROWS`` rows; only the supports it proposes are evaluated on all rows."""
+    sines and cosines among ``functions``, p_library), exact ones first (fewest terms first),
+    then by residual. The selection sees ``START_ROWS`` rows; only the supports it proposes are
+    evaluated on all rows."""
     n, d = X.shape
     EP, FP = p_library(X, functions)
     plain = np.array([f is None for f in FP])
@@ -392,10 +393,10 @@ def monomial_node(powers: tuple[int, ...], ctx: SearchContext) -> Node | None:
             out = Node.binary(times, out, f)
         return out
 
-    def power(i: int, k: int) -> list[Node]:
-        if k == 2 and square is not None:
-            return [Node.unary(square, Node.var(i))]
-        return [Node.var(i)] * k
+    def power(i: int, k: int) -> list[Node]:  # fresh nodes: a tree must not share them
+        if square is None:
+            return [Node.var(i) for _ in range(k)]
+        return [Node.unary(square, Node.var(i)) for _ in range(k // 2)] + [Node.var(i) for _ in range(k % 2)]
 
     if times is None and sum(abs(k) for k in powers) > 1:
         return None
