@@ -123,3 +123,39 @@ def test_a_cosine_of_a_difference_times_a_product_is_one_term():
     assert set(terms) == {((2, 0, 0, 0), None), ((0, 2, 0, 0), None),
                           ((1, 1, 0, 0), Factor("cos", ("difference", 2, 3)))}
     assert terms[((1, 1, 0, 0), Factor("cos", ("difference", 2, 3)))] == pytest.approx(-2.0, rel=1e-9)
+
+
+def _exact_unit_gradients(c, u, v):
+    """grad of (u + v)/(1 + u v/c^2), by hand (finite differences would cap the accuracy at ~1e-10)."""
+    den = 1 + u * v / c**2
+    f = (u + v) / den
+    G = np.column_stack([2 * f * u * v / (c**3 * den), (1 - f * v / c**2) / den, (1 - f * u / c**2) / den])
+    return G / np.linalg.norm(G, axis=1, keepdims=True)
+
+
+def test_gradient_directions_give_the_rational_law():
+    """Only the direction of grad f is known, yet f (1 + b q) = P keeps grad P in the span of the
+    direction and grad q: a null vector over P's monomials finds u + v over 1 + u v/c^2."""
+    from latentlaw.symbolic.rational_gradient_start import EXACT as GRADIENT_EXACT, gradient_fits
+
+    X = _inputs()
+    fit = gradient_fits(X, _exact_unit_gradients(*X.T))[0]
+    assert fit.rss <= GRADIENT_EXACT
+    # up to an invertible function of f: check the fitted law's level sets, not its form
+    c, u, v = X.T
+    P = fit.intercept + sum(a * np.prod(X ** np.array(p), axis=1) for a, p in zip(fit.p_coefs, fit.p))
+    Q = 1 + sum(b * np.prod(X ** np.array(q), axis=1) for b, q in zip(fit.q_coefs, fit.q))
+    law = _velocity_addition(c, u, v)
+    fitted = P / Q
+    # functionally dependent on these rows: fitted is a monotone function of the law
+    order = np.argsort(law)
+    steps = np.diff(fitted[order])
+    assert np.all(steps >= -1e-9 * np.ptp(fitted)) or np.all(steps <= 1e-9 * np.ptp(fitted))
+
+
+def test_the_gradient_search_starts_from_the_rational_law(capsys):
+    X = _inputs()
+    search = SymbolicSearch(objective="gradient", verbosity=1, **BUDGET)
+    search.fit(X, gradients=_exact_unit_gradients(*X.T), variable_names=NAMES)
+    assert "starting members from rational fits of gradients" in capsys.readouterr().out
+    assert search.pareto_front_["loss"].min() < 1e-12  # exact up to rounding: the law's level sets

@@ -32,6 +32,7 @@ from latentlaw.symbolic.parse import parse_expression
 from latentlaw.symbolic.polish import polish_front
 from latentlaw.symbolic.population import Population
 from latentlaw.symbolic.progress import Progress
+from latentlaw.symbolic.rational_gradient_start import gradient_rational_seeds
 from latentlaw.symbolic.rational_start import rational_seeds
 from latentlaw.symbolic.selection import floor_and_levels, select
 from latentlaw.symbolic.single_iteration import run_iteration
@@ -124,10 +125,10 @@ def equation_search(data: Dataset, options: Options, *, random_state: int | None
             for pop in populations:
                 for m in pop.best_per_complexity():
                     hof.consider(m, ctx)
-            if resume_from is None:  # regression: start from sparse rational fits of y, then (one-signed
-                # y) from the laws of log|y| and y^2; after the random members are in the hall of
-                # fame, so Ctrl-C during them keeps those
-                for target, starts in rational_seeds(ctx, deadline):
+            if resume_from is None:  # start from sparse rational fits (of y, or of the gradients), then
+                # (one-signed y) from the laws of log|y| and y^2; after the random members are in
+                # the hall of fame, so Ctrl-C during them keeps those
+                for target, starts in rational_seeds(ctx, deadline) + gradient_rational_seeds(ctx, deadline):
                     if starts:
                         progress.say(f"{len(starts)} starting members from rational fits of {target}")
                         _plant(starts, populations, hof, ctx, first=False)

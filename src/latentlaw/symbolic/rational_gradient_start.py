@@ -1,0 +1,204 @@
+"""Starting members for the gradient objective: sparse laws f = P / (1 + b q) from gradient directions.
+
+The regression start (rational_start.py) fits t = P - t Q linearly because t is known. With
+gradients only the direction g of grad f is known at each row, yet the same form stays linear:
+from f (1 + b q) = P, grad f (1 + b q) + f b grad q = grad P, so at each row grad P lies in the
+span of g and grad q. Projected onto the complement of that span (d - 2 dimensions; d - 1 without
+Q), sum_k a_k Pi grad m_k = 0: a sparse null vector over P's monomials, whatever the unknown
+f and |grad f| are at each row. It is found by anchoring: a single monomial whose projected
+gradient vanishes is a law (prV/gamma over 1 - 1/gamma); for sums, each monomial in turn is the
+target of a forward selection over the others (``rational_start._select``) in the Gram matrix of
+the projected, unit-scaled gradient columns. b and P's constant follow by least squares from the
+per-row coefficient of grad q (f b at each row). Laws are wanted only up to an invertible
+function, so f^2 = m^2 / (1 - v^2/c^2) serves for m / sqrt(1 - v^2/c^2). Deterministic; it shares
+``Options.rational_start`` of the budget, stops between Q monomials when that is spent and at the
+first exact fit; only for one law (n_concepts = 1), no tangent projector, 3..12 inputs.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from latentlaw.symbolic.context import SearchContext
+from latentlaw.symbolic.member import PopMember, new_member
+from latentlaw.symbolic.mutate import valid_terms
+from latentlaw.symbolic.rational_start import (MAX_INPUTS, MAX_SEEDS, P_DEGREE, P_HIGH, P_VARIABLES, Q_DEGREE,
+                                               Q_HIGH, Q_VARIABLES, START_ROWS, Fit, _select, exponents,
+                                               fit_node, monomials)
+
+P_LIMIT, Q_LIMIT = 800, 200  # smaller than regression's: the Gram matrix is updated for every Q
+GENERATED = 5000  # monomials generated (fewest inputs first) before the simplest P_LIMIT are kept
+EXACT = 1e-20  # misalignment of an exact law (float64 gradients reach ~1e-28)
+CANDIDATE = 1e-8  # projected residual (Gram space: squared conditioning) of a support worth completing
+ANCHORS = 12  # anchors with the best pairs go on to a forward selection of more terms
+STEPS, BEAM = 3, 3
+
+
+def gradient_fits(X: np.ndarray, G: np.ndarray, deadline: float | None = None) -> list[Fit]:
+    """Sparse f = P / (1 + b q) whose gradients are parallel to the rows of G, exact ones first."""
+    n, d = X.shape
+    rows = np.linspace(0, n - 1, min(n, START_ROWS)).astype(int)
+    Xs, Gs = X[rows], G[rows]
+    EP = _simplest(exponents(d, P_VARIABLES, P_DEGREE, GENERATED, P_HIGH), P_LIMIT)
+    EQ = exponents(d, Q_VARIABLES, Q_DEGREE, Q_LIMIT, Q_HIGH)
+    grad_p = _gradients(Xs, EP)  # (rows, L, d)
+    grad_q = _gradients(Xs, EQ)
+    whole = np.sqrt(np.einsum("rld,rld->l", grad_p, grad_p))
+    along_g = _project(grad_p, [Gs])  # grad m_k without their components along g
+    flat = along_g.transpose(0, 2, 1).reshape(-1, len(EP))
+    H0 = flat.T @ flat
+    g_unit = Gs / np.maximum(np.linalg.norm(Gs, axis=1, keepdims=True), 1e-300)
+    found: list[tuple[float, Fit]] = []
+    for q in [None, *range(len(EQ))]:
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        if q is None:
+            H = H0
+        elif d < 3:
+            break  # the span of g and grad q is the whole plane: nothing is left to test
+        else:  # also without the components along grad q's part orthogonal to g: a rank-one update per row
+            v = grad_q[:, q, :] - np.sum(grad_q[:, q, :] * g_unit, axis=1, keepdims=True) * g_unit
+            v = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-300)
+            Z = np.einsum("rld,rd->rl", along_g, v)
+            H = H0 - Z.T @ Z
+        seen: set[tuple[int, ...]] = set()
+        for rss, support in _null_supports(H, whole):
+            if rss > CANDIDATE or support in seen:
+                continue  # only near-null supports are completed (and planted)
+            seen.add(support)
+            fit = _complete(Xs, Gs, EP, support, None if q is None else EQ[q])
+            if fit is not None:
+                found.append((fit.rss, fit))
+        if any(rss <= EXACT for rss, _ in found):
+            break  # an exact law: the rest of the time goes to the search
+    found.sort(key=lambda rf: (rf[0] > EXACT, len(rf[1].p) if rf[0] <= EXACT else rf[0]))
+    return [f for _, f in found]
+
+
+def _simplest(E: np.ndarray, limit: int) -> np.ndarray:
+    """The ``limit`` monomials of lowest degree (then fewest inputs, products first): a small
+    library must reach q/(epsilon r) before omega^4/c^2."""
+    key = np.lexsort([np.sum(E < 0, axis=1), np.count_nonzero(E, axis=1), np.abs(E).sum(axis=1)])
+    return E[key[:limit]]
+
+
+def _gradients(X: np.ndarray, E: np.ndarray) -> np.ndarray:
+    """d x^e / d x_i = e_i x^e / x_i, as (rows, monomials, d); zero where not finite."""
+    with np.errstate(all="ignore"):
+        out = monomials(X, E)[:, :, None] * E[None, :, :] / X[:, None, :]
+    return np.where(np.isfinite(out), out, 0.0)
+
+
+def _project(grads: np.ndarray, spans: list[np.ndarray]) -> np.ndarray:
+    """Each row's gradients with their components along the row's span vectors removed
+    (Gram-Schmidt per row); (rows, L, d)."""
+    out = grads.copy()
+    basis: list[np.ndarray] = []
+    for v in spans:
+        v = v.copy()
+        for u in basis:
+            v -= np.sum(v * u, axis=1, keepdims=True) * u
+        norm = np.linalg.norm(v, axis=1, keepdims=True)
+        v = np.where(norm > 1e-12, v / np.where(norm > 1e-12, norm, 1.0), 0.0)
+        basis.append(v)
+        out -= np.einsum("rl,rd->rld", np.einsum("rld,rd->rl", out, v), v)
+    return out
+
+
+def _null_supports(H: np.ndarray, whole: np.ndarray) -> list[tuple[float, tuple[int, ...]]]:
+    """Supports S with sum over S of a_k projected_k ~ 0, from the Gram matrix H of the projected
+    gradient columns (relative residuals, anchor included); ``whole``: each column's norm before
+    projection (a monomial whose gradient vanishes is no law)."""
+    norms = np.sqrt(np.maximum(np.diag(H), 0.0))
+    alone = (whole > 0) & (norms <= 1e-9 * whole)
+    out = [(0.0, (int(k),)) for k in np.flatnonzero(alone)]  # a monomial alone
+    usable = np.flatnonzero((whole > 0) & ~alone)
+    if len(usable) < 2:
+        return out
+    H = H[np.ix_(usable, usable)] / np.outer(norms[usable], norms[usable])
+    # pairs: each anchor against its best partner, all at once
+    corr = H**2
+    np.fill_diagonal(corr, 0.0)
+    partner = corr.argmax(axis=1)
+    pair_rss = 1.0 - corr[np.arange(len(usable)), partner]
+    for a in np.argsort(pair_rss)[:ANCHORS]:
+        out.append((float(pair_rss[a]), tuple(sorted((int(usable[a]), int(usable[partner[a]]))))))
+        others = np.delete(np.arange(len(usable)), a)
+        for rss, support in _select(H, H[:, a], others, (), STEPS, BEAM):
+            out.append((float(rss), tuple(sorted((int(usable[a]), *(int(usable[j]) for j in support))))))
+    return out
+
+
+def _complete(X: np.ndarray, G: np.ndarray, EP: np.ndarray, support: tuple[int, ...],
+              q: np.ndarray | None) -> Fit | None:
+    """P's coefficients (null vector of the projected gradients on ``support``), then P's constant
+    and b from the per-row coefficient of grad q; its ``rss`` is the fit's own misalignment with
+    G (the projection is necessary, not sufficient: grad P in the span of g and grad q holds for
+    any P of q alone)."""
+    E = EP[list(support)]
+    if len({tuple(e) for e in E}) < len(E) or not np.any(E):
+        return None
+    grads = _gradients(X, E)  # (rows, k, d)
+    spans = [G] if q is None else [G, _gradients(X, q[None, :])[:, 0, :]]
+    W = _project(grads, spans).transpose(0, 2, 1).reshape(-1, len(support))
+    scale = np.linalg.norm(W, axis=0)
+    scale = np.where(scale > 0, scale, 1.0)
+    _, _, vt = np.linalg.svd(W / scale, full_matrices=False)
+    a = vt[-1] / scale
+    a = a / a[np.argmax(np.abs(a))]
+    if q is None:
+        return Fit(p=tuple(tuple(int(x) for x in e) for e in E), p_coefs=tuple(float(c) for c in a),
+                   p_factors=(None,) * len(a), intercept=0.0, q=(), q_coefs=(),
+                   rss=_misalignment(np.einsum("rkd,k->rd", grads, a), G))
+    grad_P = np.einsum("rkd,k->rd", grads, a)
+    P = monomials(X, E) @ a
+    qv = monomials(X, q[None, :])[:, 0]
+    gq = _gradients(X, q[None, :])[:, 0, :]
+    # grad P = mu g + nu grad q at each row: the 2 x 2 normal equations, solved for nu
+    gg, gk, kk = np.sum(G * G, axis=1), np.sum(G * gq, axis=1), np.sum(gq * gq, axis=1)
+    gp, kp = np.sum(G * grad_P, axis=1), np.sum(gq * grad_P, axis=1)
+    det = gg * kk - gk**2
+    nu = np.where(np.abs(det) > 1e-300, (gg * kp - gk * gp) / np.where(np.abs(det) > 1e-300, det, 1.0), 0.0)
+    # nu = f b with f = (c + P) / (1 + b q): nu = b c + b (P - nu q), linear in (b c, b)
+    A = np.column_stack([np.ones(len(X)), P - nu * qv])
+    (bc, b), *_ = np.linalg.lstsq(A, nu, rcond=None)
+    if not np.isfinite(b) or abs(b) < 1e-12:
+        return None
+    if np.min(np.abs(b * qv)) > 1e8:  # 1 + b q is b q to rounding: the law is P / q, without Q
+        return _complete(X, G, E - q[None, :], tuple(range(len(E))), None)
+    c = bc / b
+    grad_f = (1 + b * qv)[:, None] * grad_P - (b * (c + P))[:, None] * gq  # times (1 + b q)^2
+    return Fit(p=tuple(tuple(int(x) for x in e) for e in E), p_coefs=tuple(float(c) for c in a),
+               p_factors=(None,) * len(a), intercept=float(c), q=(tuple(int(x) for x in q),),
+               q_coefs=(float(b),), rss=_misalignment(grad_f, G))
+
+
+def _misalignment(grad_f: np.ndarray, G: np.ndarray) -> float:
+    """Mean 1 - cos^2 between the rows of grad f and of G (1 where grad f vanishes)."""
+    dot = np.sum(grad_f * G, axis=1) ** 2
+    norms = np.sum(grad_f**2, axis=1) * np.sum(G**2, axis=1)
+    cos2 = np.where(norms > 0, dot / np.where(norms > 0, norms, 1.0), 0.0)
+    return float(np.mean(1.0 - cos2))
+
+
+def gradient_rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str, list[PopMember]]]:
+    """("gradients", members planted from the best fits); empty when the start does not apply."""
+    o, data = ctx.options, ctx.data
+    if (o.objective != "gradient" or o.rational_start <= 0 or data.gradient_columns is None or o.n_concepts != 1
+            or data.projector is not None or not 2 <= data.d <= MAX_INPUTS):
+        return []
+    if o.operator("*") is None or o.operator("/") is None or not o.linear:
+        return []
+    stop = None if deadline is None else time.perf_counter() + o.rational_start * (deadline - time.perf_counter())
+    seeds: list[PopMember] = []
+    for fit in gradient_fits(data.X, data.gradients, stop):
+        node = fit_node(fit, ctx)
+        terms = None if node is None else valid_terms([node], ctx)
+        member = None if terms is None else new_member(terms, ctx)
+        if member is not None:
+            seeds.append(member)
+        if len(seeds) >= MAX_SEEDS:
+            break
+    return [("gradients", seeds)]
