@@ -125,10 +125,10 @@ def equation_search(data: Dataset, options: Options, *, random_state: int | None
             for pop in populations:
                 for m in pop.best_per_complexity():
                     hof.consider(m, ctx)
-            if resume_from is None:  # start from sparse rational fits (of y, or of the gradients), then
-                # (one-signed y) from the laws of log|y| and y^2; after the random members are in
-                # the hall of fame, so Ctrl-C during them keeps those
-                for target, starts in rational_seeds(ctx, deadline) + gradient_rational_seeds(ctx, deadline):
+            if resume_from is None:  # regression: start from sparse rational fits of y, then (one-signed
+                # y) from the laws of log|y| and y^2; after the random members are in the hall of
+                # fame, so Ctrl-C during them keeps those
+                for target, starts in rational_seeds(ctx, deadline):
                     if starts:
                         progress.say(f"{len(starts)} starting members from rational fits of {target}")
                         _plant(starts, populations, hof, ctx, first=False)
@@ -139,7 +139,15 @@ def equation_search(data: Dataset, options: Options, *, random_state: int | None
                             _plant(starts, populations, hof, ctx, first=False)
             grace = None
             settled = _Settling(options, data)
+            # gradients: rational fits join later, once evolution has had rational_start of the budget
+            # without an exact law (easy laws are found sooner than the fits would take)
+            rational_due = None if resume_from is not None else _rational_due(options, deadline)
             while iteration < options.niterations and stop_reason == "niterations":
+                if rational_due is not None and rational_due(iteration) and not hof.best_loss() <= (options.early_stop_loss or 0.0):
+                    rational_due = None
+                    for target, starts in gradient_rational_seeds(ctx, deadline):
+                        progress.say(f"{len(starts)} starting members from rational fits of {target}")
+                        _plant(starts, populations, hof, ctx, first=False)
                 if batching:
                     ctx.batch = data.take(np.sort(rng.choice(data.n, rows, replace=False)))
                 for pop in populations:
@@ -218,6 +226,18 @@ def _plant(members: list[PopMember], populations: list[Population], hof: HallOfF
             pop.members[i if first else n - 1 - i] = member.with_birth(ctx.next_birth())
     for member in members:
         hof.consider(member, ctx)
+
+
+def _rational_due(options: Options, deadline: float | None):
+    """When the gradient objective's rational start is due (a test of the iteration count), or
+    None where it does not apply: after ``rational_start`` of the time budget, or of the
+    iterations without one."""
+    if options.objective != "gradient" or options.rational_start <= 0 or options.n_concepts != 1:
+        return None
+    if deadline is None:
+        return lambda iteration: iteration >= options.rational_start * options.niterations
+    due = time.perf_counter() + options.rational_start * (deadline - time.perf_counter())
+    return lambda iteration: time.perf_counter() >= due
 
 
 def _seeds(path: str, ctx: SearchContext) -> list[PopMember]:
