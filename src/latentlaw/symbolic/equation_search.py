@@ -163,6 +163,13 @@ def equation_search(data: Dataset, options: Options, *, random_state: int | None
                 iteration += 1
                 if options.early_stop_loss is not None and hof.best_loss() <= options.early_stop_loss:
                     grace = EARLY_STOP_GRACE if grace is None else grace - 1
+                    if grace <= 0 and rational_due is not None:
+                        # before stopping on what may be a close approximation (1e-11 stand-ins for
+                        # log(gamma - 1) pass 1e-10): the quick pass of the rational start, P alone
+                        rational_due = None
+                        for target, starts in gradient_rational_seeds(ctx, deadline, with_q=False):
+                            progress.say(f"{len(starts)} starting members from rational fits of {target} (P alone)")
+                            _plant(starts, populations, hof, ctx, first=False)
                     if grace <= 0:
                         stop_reason = "early_stop"
                 if stop_reason == "niterations" and settled.update(hof):

@@ -18,15 +18,17 @@ first exact fit; only for one law (n_concepts = 1), no tangent projector, 3..12 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 
 from latentlaw.symbolic.context import SearchContext
+from latentlaw.symbolic.expression import Node
 from latentlaw.symbolic.member import PopMember, new_member
 from latentlaw.symbolic.mutate import valid_terms
 from latentlaw.symbolic.rational_start import (MAX_INPUTS, MAX_SEEDS, P_DEGREE, P_HIGH, P_VARIABLES, Q_DEGREE,
                                                Q_HIGH, Q_VARIABLES, START_ROWS, Fit, _select, exponents,
-                                               fit_node, monomials)
+                                               fit_node, monomial_node, monomials)
 
 P_LIMIT, Q_LIMIT = 800, 200  # smaller than regression's: the Gram matrix is updated for every Q
 GENERATED = 5000  # monomials generated (fewest inputs first) before the simplest P_LIMIT are kept
@@ -36,8 +38,9 @@ ANCHORS = 12  # anchors with the best pairs go on to a forward selection of more
 STEPS, BEAM = 3, 3
 
 
-def gradient_fits(X: np.ndarray, G: np.ndarray, deadline: float | None = None) -> list[Fit]:
-    """Sparse f = P / (1 + b q) whose gradients are parallel to the rows of G, exact ones first."""
+def gradient_fits(X: np.ndarray, G: np.ndarray, deadline: float | None = None, with_q: bool = True) -> list[Fit]:
+    """Sparse f = P / (1 + b q) whose gradients are parallel to the rows of G, exact ones first
+    (f = P alone without ``with_q``: one Gram matrix, a fraction of a second)."""
     n, d = X.shape
     rows = np.linspace(0, n - 1, min(n, START_ROWS)).astype(int)
     Xs, Gs = X[rows], G[rows]
@@ -51,7 +54,7 @@ def gradient_fits(X: np.ndarray, G: np.ndarray, deadline: float | None = None) -
     H0 = flat.T @ flat
     g_unit = Gs / np.maximum(np.linalg.norm(Gs, axis=1, keepdims=True), 1e-300)
     found: list[tuple[float, Fit]] = []
-    for q in [None, *range(len(EQ))]:
+    for q in [None, *range(len(EQ) if with_q else 0)]:
         if deadline is not None and time.perf_counter() > deadline:
             break
         if q is None:
@@ -183,8 +186,27 @@ def _misalignment(grad_f: np.ndarray, G: np.ndarray) -> float:
     return float(np.mean(1.0 - cos2))
 
 
-def gradient_rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str, list[PopMember]]]:
-    """("gradients", members planted from the best fits); empty when the start does not apply."""
+def _whole(fit: Fit, ctx: SearchContext):
+    """The fit as one term: a sum P alone is written as its common monomial factor times the rest
+    (1/(epsilon Ef) * (1/(n alpha) - 1/3)), since a sum would be split into terms whose
+    coefficients the objective solves again, and that solve can miss the exact combination (it
+    pruned 1/(epsilon Ef) from II.11.27's law). P / (1 + Q) is one term already."""
+    if fit.q or len(fit.p) < 2:
+        return fit_node(fit, ctx)
+    E = np.array(fit.p)
+    common = np.where(np.all(E > 0, axis=0), E.min(axis=0), np.where(np.all(E < 0, axis=0), E.max(axis=0), 0))
+    factor = monomial_node(tuple(int(c) for c in common), ctx) if np.any(common) else None
+    rest = fit_node(replace(fit, p=tuple(tuple(int(x) for x in e - common) for e in E)), ctx)
+    times = ctx.options.operator("*")
+    if factor is None or rest is None or times is None:
+        return fit_node(fit, ctx)
+    return Node.binary(times, factor, rest)
+
+
+def gradient_rational_seeds(ctx: SearchContext, deadline: float | None,
+                            with_q: bool = True) -> list[tuple[str, list[PopMember]]]:
+    """("gradients", members planted from the best fits; P alone without ``with_q``); empty when
+    the start does not apply."""
     o, data = ctx.options, ctx.data
     if (o.objective != "gradient" or o.rational_start <= 0 or data.gradient_columns is None or o.n_concepts != 1
             or data.projector is not None or not 2 <= data.d <= MAX_INPUTS):
@@ -193,8 +215,8 @@ def gradient_rational_seeds(ctx: SearchContext, deadline: float | None) -> list[
         return []
     stop = None if deadline is None else time.perf_counter() + o.rational_start * (deadline - time.perf_counter())
     seeds: list[PopMember] = []
-    for fit in gradient_fits(data.X, data.gradients, stop):
-        node = fit_node(fit, ctx)
+    for fit in gradient_fits(data.X, data.gradients, stop, with_q):
+        node = _whole(fit, ctx)
         terms = None if node is None else valid_terms([node], ctx)
         member = None if terms is None else new_member(terms, ctx)
         if member is not None:
