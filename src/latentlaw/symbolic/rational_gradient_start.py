@@ -151,6 +151,9 @@ def _complete(X: np.ndarray, G: np.ndarray, EP: np.ndarray, support: tuple[int, 
     _, _, vt = np.linalg.svd(W / scale, full_matrices=False)
     a = vt[-1] / scale
     a = a / a[np.argmax(np.abs(a))]
+    if np.any(np.abs(a) < 1e-9):  # a term the null vector does not use: the support without it
+        keep = tuple(k for k, c in zip(support, a) if abs(c) >= 1e-9)
+        return _complete(X, G, EP, keep, q) if keep else None
     if q is None:
         return Fit(p=tuple(tuple(int(x) for x in e) for e in E), p_coefs=tuple(float(c) for c in a),
                    p_factors=(None,) * len(a), intercept=0.0, q=(), q_coefs=(),
@@ -196,7 +199,10 @@ def _whole(fit: Fit, ctx: SearchContext):
     E = np.array(fit.p)
     common = np.where(np.all(E > 0, axis=0), E.min(axis=0), np.where(np.all(E < 0, axis=0), E.max(axis=0), 0))
     factor = monomial_node(tuple(int(c) for c in common), ctx) if np.any(common) else None
-    rest = fit_node(replace(fit, p=tuple(tuple(int(x) for x in e - common) for e in E)), ctx)
+    shifted = [(tuple(int(x) for x in e - common), a) for e, a in zip(E, fit.p_coefs)]
+    rest = fit_node(replace(fit, p=tuple(e for e, _ in shifted if any(e)), p_coefs=tuple(a for e, a in shifted if any(e)),
+                            p_factors=tuple(None for e, _ in shifted if any(e)),
+                            intercept=fit.intercept + sum(a for e, a in shifted if not any(e))), ctx)
     times = ctx.options.operator("*")
     if factor is None or rest is None or times is None:
         return fit_node(fit, ctx)
