@@ -38,6 +38,7 @@ from latentlaw.symbolic.selection import floor_and_levels, select
 from latentlaw.symbolic.single_iteration import run_iteration
 from latentlaw.symbolic.span_start import span_seeds
 
+ROUNDING_LOSS = 1e-13  # a gradient loss above this passed the early stop but is not exact to rounding
 AUTO_BATCH = 512  # batch_size=None: rows per batch when there are more than twice as many
 # Iterations still run once early_stop_loss is reached: a first exact hit can be a long
 # spelling (cos(1e-6 x) for x^2); a little more evolution finds the short one.
@@ -163,9 +164,10 @@ def equation_search(data: Dataset, options: Options, *, random_state: int | None
                 iteration += 1
                 if options.early_stop_loss is not None and hof.best_loss() <= options.early_stop_loss:
                     grace = EARLY_STOP_GRACE if grace is None else grace - 1
-                    if grace <= 0 and rational_due is not None:
+                    if grace <= 0 and rational_due is not None and hof.best_loss() > ROUNDING_LOSS:
                         # before stopping on what may be a close approximation (1e-11 stand-ins for
-                        # log(gamma - 1) pass 1e-10): the quick pass of the rational start, P alone
+                        # log(gamma - 1) pass 1e-10; exact laws reach 1e-16 and below): the quick
+                        # pass of the rational start, P alone
                         rational_due = None
                         for target, starts in gradient_rational_seeds(ctx, deadline, with_q=False):
                             progress.say(f"{len(starts)} starting members from rational fits of {target} (P alone)")
