@@ -72,7 +72,7 @@ class Options:
     max_terms: int = 8  # at most 64 (coefficient solver tables)
     n_concepts: int = 1  # expressions per member; > 1: gradient objective, span loss (concepts.py)
     log_start: float = 0.5  # regression: share of the budget for searches of log|y|, y^2 that seed it (log_start.py)
-    rational_start: float = 0.1  # regression: share of the budget for sparse fits y = P/(1 + Q) that seed it (rational_start.py)
+    rational_start: float = 0.1  # share of the budget for sparse fits P/(1 + Q) that seed it (rational_start.py, rational_gradient_start.py)
     linear: bool = field(init=False, default=False)  # derived: can sums of terms be written down?
     _table: dict = field(init=False, default=None, repr=False, compare=False)
 

@@ -62,9 +62,10 @@ class SymbolicSearch:
     always scored on all rows. ``log_start`` (regression, native): the share of the budget first
     spent on searches of log|y| and y^2 when y keeps one sign, whose laws seed the search as
     exp(h) and sqrt(h) terms (products, exponentials and roots of sums are sums there; see
-    log_start.py; 0 turns it off). ``rational_start`` (regression, native): the share of the
-    budget for sparse fits of y and y^2 as P/(1 + Q) over monomials of the inputs, planted as
-    starting members (sums inside quotients; see rational_start.py; 0 turns it off).
+    log_start.py; 0 turns it off). ``rational_start`` (native): the share of the budget for
+    sparse fits P/(1 + Q) over monomials of the inputs, planted as members: of y and y^2 before
+    the search (regression; rational_start.py), of the gradient directions once the search has
+    had that share without an exact law (rational_gradient_start.py); 0 turns both off.
     ``checkpoint_file``: CSV rewritten with the front during the
     search; ``resume_from``: such a CSV whose equations seed the populations. Advanced
     parameters (PySR names) default to the engine's tuned values when None.
