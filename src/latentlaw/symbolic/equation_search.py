@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -144,7 +145,8 @@ def equation_search(data: Dataset, options: Options, *, random_state: int | None
             # without an exact law (easy laws are found sooner than the fits would take)
             rational_due = None if resume_from is not None else _rational_due(options, deadline)
             while iteration < options.niterations and stop_reason == "niterations":
-                if rational_due is not None and rational_due(iteration) and not hof.best_loss() <= (options.early_stop_loss or 0.0):
+                exact = options.early_stop_loss is not None and hof.best_loss() <= options.early_stop_loss
+                if rational_due is not None and rational_due(iteration) and not exact:
                     rational_due = None
                     for target, starts in gradient_rational_seeds(ctx, deadline):
                         progress.say(f"{len(starts)} starting members from rational fits of {target}")
@@ -237,7 +239,7 @@ def _plant(members: list[PopMember], populations: list[Population], hof: HallOfF
         hof.consider(member, ctx)
 
 
-def _rational_due(options: Options, deadline: float | None):
+def _rational_due(options: Options, deadline: float | None) -> Callable[[int], bool] | None:
     """When the gradient objective's rational start is due (a test of the iteration count), or
     None where it does not apply: after ``rational_start`` of the time budget, or of the
     iterations without one."""
