@@ -55,11 +55,7 @@ def concept_terms(concept: Node, options: Options) -> list[Node]:
 
 def join_terms(terms: Sequence[Node], options: Options) -> Node:
     """t1 + t2 + ... as one tree (the genome of a concept; its coefficients are re-solved)."""
-    plus = options.operator("+")
-    out = terms[0]
-    for t in terms[1:]:
-        out = Node.binary(plus, out, t)
-    return out
+    return Node.chain(options.operator("+"), terms)
 
 
 def strip_outer(concept: Node) -> Node:

@@ -108,6 +108,13 @@ def equation_search(data: Dataset, options: Options, *, random_state: int | None
         e = front[-1]
         return f"best loss {e.loss:.3g} at complexity {e.complexity}: {concepts_text(e.variant.expression, data.variable_names)}"
 
+    def plant_starts(found: list[tuple[str, list[PopMember]]], how: str) -> None:
+        """Plant each start's members into the populations and say so."""
+        for target, starts in found:
+            if starts:
+                progress.say(f"{len(starts)} starting members from {how} {target}")
+                _plant(starts, populations, hof, ctx, first=False)
+
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -130,15 +137,9 @@ def equation_search(data: Dataset, options: Options, *, random_state: int | None
             if resume_from is None:  # regression: start from sparse rational fits of y, then (one-signed
                 # y) from the laws of log|y| and y^2; after the random members are in the hall of
                 # fame, so Ctrl-C during them keeps those
-                for target, starts in rational_seeds(ctx, deadline):
-                    if starts:
-                        progress.say(f"{len(starts)} starting members from rational fits of {target}")
-                        _plant(starts, populations, hof, ctx, first=False)
+                plant_starts(rational_seeds(ctx, deadline), "rational fits of")
                 if options.early_stop_loss is None or not hof.best_loss() <= options.early_stop_loss:
-                    for target, starts in outer_seeds(ctx, deadline):
-                        if starts:
-                            progress.say(f"{len(starts)} starting members from a search of {target}")
-                            _plant(starts, populations, hof, ctx, first=False)
+                    plant_starts(outer_seeds(ctx, deadline), "a search of")
             grace = None
             settled = _Settling(options, data)
             # gradients: rational fits join later, once evolution has had rational_start of the budget
@@ -148,9 +149,7 @@ def equation_search(data: Dataset, options: Options, *, random_state: int | None
                 exact = options.early_stop_loss is not None and hof.best_loss() <= options.early_stop_loss
                 if rational_due is not None and rational_due(iteration) and not exact:
                     rational_due = None
-                    for target, starts in gradient_rational_seeds(ctx, deadline):
-                        progress.say(f"{len(starts)} starting members from rational fits of {target}")
-                        _plant(starts, populations, hof, ctx, first=False)
+                    plant_starts(gradient_rational_seeds(ctx, deadline), "rational fits of")
                 if batching:
                     ctx.batch = data.take(np.sort(rng.choice(data.n, rows, replace=False)))
                 for pop in populations:
@@ -171,9 +170,7 @@ def equation_search(data: Dataset, options: Options, *, random_state: int | None
                         # log(gamma - 1) pass 1e-10; exact laws reach 1e-16 and below): the quick
                         # pass of the rational start, P alone
                         rational_due = None
-                        for target, starts in gradient_rational_seeds(ctx, deadline, with_q=False):
-                            progress.say(f"{len(starts)} starting members from rational fits of {target} (P alone)")
-                            _plant(starts, populations, hof, ctx, first=False)
+                        plant_starts(gradient_rational_seeds(ctx, deadline, with_q=False), "rational fits (P alone) of")
                     if grace <= 0:
                         stop_reason = "early_stop"
                 if stop_reason == "niterations" and settled.update(hof):

@@ -12,6 +12,8 @@ the running search's weights) stay valid.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from latentlaw.symbolic.operators import Operator
 
 
@@ -86,6 +88,14 @@ class Node:
 
     def has_variables(self) -> bool:
         return any(n.is_variable for n in self.nodes())
+
+    @staticmethod
+    def chain(op: Operator, items: Sequence[Node]) -> Node | None:
+        """items[0] op items[1] op ..., left to right (None for no items)."""
+        out = items[0] if items else None
+        for item in items[1:]:
+            out = Node.binary(op, out, item)
+        return out
 
     # -- copying ------------------------------------------------------------------------------
     def copy(self) -> Node:

@@ -63,6 +63,11 @@ class HallOfFame:
             self.entries[entry.complexity] = entry
             self.version += 1
 
+    def replace(self, entry: Entry) -> None:
+        """Put ``entry`` at its complexity whatever is there (the polish's preferred spelling of a tie)."""
+        self.entries[entry.complexity] = entry
+        self.version += 1
+
     def front(self) -> list[Entry]:
         """Entries no simpler entry beats or ties, by increasing complexity."""
         out: list[Entry] = []

@@ -25,8 +25,8 @@ import numpy as np
 from latentlaw.symbolic.context import SearchContext
 from latentlaw.symbolic.dataset import Dataset
 from latentlaw.symbolic.expression import Node
-from latentlaw.symbolic.member import PopMember, assemble, new_member
-from latentlaw.symbolic.mutate import valid_terms
+from latentlaw.symbolic.member import PopMember, assemble
+from latentlaw.symbolic.mutate import seed_member
 
 MAX_SEEDS = 8  # the most accurate expressions of each start's front are planted
 
@@ -92,8 +92,7 @@ def outer_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str, l
             h = assemble(v.terms, v.coefs, v.intercept if outer.keeps_constant else 0.0, o)
             if h.is_constant:
                 continue
-            terms = valid_terms([Node.unary(op, h)], ctx)
-            member = None if terms is None else new_member(terms, ctx)
+            member = seed_member([Node.unary(op, h)], ctx)
             if member is not None:
                 seeds.append(member)
         out.append((outer.name, seeds))

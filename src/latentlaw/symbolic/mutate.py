@@ -18,7 +18,7 @@ from latentlaw.symbolic.concepts import canonical_concepts, concept_terms, join_
 from latentlaw.symbolic.constraints import satisfies
 from latentlaw.symbolic.context import SearchContext
 from latentlaw.symbolic.expression import Node
-from latentlaw.symbolic.member import PopMember, canonical_terms, members_key
+from latentlaw.symbolic.member import PopMember, canonical_terms, members_key, new_member
 from latentlaw.symbolic.simplify import simplify_tree
 
 ATTEMPTS = 10
@@ -49,6 +49,13 @@ def valid_terms(terms: Sequence[Node], ctx: SearchContext) -> tuple[Node, ...] |
     if not all(satisfies(t, o.constraints, o.nested_constraints, o.weights) for t in parts):
         return None
     return canon
+
+
+def seed_member(trees: Sequence[Node], ctx: SearchContext) -> PopMember | None:
+    """A starting member written from outside evolution (the starts' laws): its trees made
+    canonical and checked against maxsize and the constraints, then evaluated (None if unusable)."""
+    terms = valid_terms(trees, ctx)
+    return None if terms is None else new_member(terms, ctx)
 
 
 def _choose(weights: dict[str, float], ctx: SearchContext) -> str:

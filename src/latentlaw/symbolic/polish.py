@@ -101,16 +101,10 @@ def _root_of_squares(node: Node, options: Options) -> Node | None:
     if all(f.is_constant for f in up + down) or times is None or divide is None:
         return None  # no square among the factors
 
-    def product(factors: list[Node]) -> Node | None:
-        out = factors[0] if factors else None
-        for f in factors[1:]:
-            out = Node.binary(times, out, f)
-        return out
-
-    up += [Node.unary(node.op, product(inside_up))] if inside_up else []
-    down += [Node.unary(node.op, product(inside_down))] if inside_down else []
-    top = product(up) or Node.const(1.0)
-    return top if not down else Node.binary(divide, top, product(down))
+    up += [Node.unary(node.op, Node.chain(times, inside_up))] if inside_up else []
+    down += [Node.unary(node.op, Node.chain(times, inside_down))] if inside_down else []
+    top = Node.chain(times, up) or Node.const(1.0)
+    return top if not down else Node.binary(divide, top, Node.chain(times, down))
 
 
 def _factors(node: Node, up: list[Node], down: list[Node], inside_up: list[Node], inside_down: list[Node]) -> None:
@@ -149,8 +143,7 @@ def _offer(terms, hof: HallOfFame, ctx: SearchContext, seen: set[str], prefer_ov
             if variant.complexity <= prefer_over.complexity and variant.loss <= _allowed(prefer_over.loss):
                 current = hof.entries.get(variant.complexity)
                 if current is None or variant.loss <= _allowed(current.loss):
-                    hof.entries[variant.complexity] = Entry(result[0], variant)
-                    hof.version += 1
+                    hof.replace(Entry(result[0], variant))
     hof.consider(PopMember(result[0], result[1], 0), ctx, scored=True)
     return hof.version != before
 

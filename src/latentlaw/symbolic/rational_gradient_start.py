@@ -7,7 +7,7 @@ span of g and grad q. Projected onto the complement of that span (d - 2 dimensio
 Q), sum_k a_k Pi grad m_k = 0: a sparse null vector over P's monomials, whatever the unknown
 f and |grad f| are at each row. It is found by anchoring: a single monomial whose projected
 gradient vanishes is a law (prV/gamma over 1 - 1/gamma); for sums, each monomial in turn is the
-target of a forward selection over the others (``rational_start._select``) in the Gram matrix of
+target of a forward selection over the others (``rational_start.forward_select``) in the Gram matrix of
 the projected, unit-scaled gradient columns. b and P's constant follow by least squares from the
 per-row coefficient of grad q (f b at each row). Laws are wanted only up to an invertible
 function, so f^2 = m^2 / (1 - v^2/c^2) serves for m / sqrt(1 - v^2/c^2). Deterministic; it shares
@@ -24,10 +24,10 @@ import numpy as np
 
 from latentlaw.symbolic.context import SearchContext
 from latentlaw.symbolic.expression import Node
-from latentlaw.symbolic.member import PopMember, new_member
-from latentlaw.symbolic.mutate import valid_terms
+from latentlaw.symbolic.member import PopMember
+from latentlaw.symbolic.mutate import seed_member
 from latentlaw.symbolic.rational_start import (MAX_INPUTS, MAX_SEEDS, P_DEGREE, P_HIGH, P_VARIABLES, Q_DEGREE,
-                                               Q_HIGH, Q_VARIABLES, START_ROWS, Fit, _select, exponents,
+                                               Q_HIGH, Q_VARIABLES, START_ROWS, Fit, exponents, forward_select,
                                                fit_node, monomial_node, monomials)
 
 P_LIMIT, Q_LIMIT = 800, 200  # smaller than regression's: the Gram matrix is updated for every Q
@@ -129,7 +129,7 @@ def _null_supports(H: np.ndarray, whole: np.ndarray) -> list[tuple[float, tuple[
     for a in np.argsort(pair_rss)[:ANCHORS]:
         out.append((float(pair_rss[a]), tuple(sorted((int(usable[a]), int(usable[partner[a]]))))))
         others = np.delete(np.arange(len(usable)), a)
-        for rss, support in _select(H, H[:, a], others, (), STEPS, BEAM):
+        for rss, support in forward_select(H, H[:, a], others, (), STEPS, BEAM):
             out.append((float(rss), tuple(sorted((int(usable[a]), *(int(usable[j]) for j in support))))))
     return out
 
@@ -223,8 +223,7 @@ def gradient_rational_seeds(ctx: SearchContext, deadline: float | None,
     seeds: list[PopMember] = []
     for fit in gradient_fits(data.X, data.gradients, stop, with_q):
         node = _whole(fit, ctx)
-        terms = None if node is None else valid_terms([node], ctx)
-        member = None if terms is None else new_member(terms, ctx)
+        member = None if node is None else seed_member([node], ctx)
         if member is not None:
             seeds.append(member)
         if len(seeds) >= MAX_SEEDS:

@@ -35,8 +35,8 @@ import numpy as np
 
 from latentlaw.symbolic.context import SearchContext
 from latentlaw.symbolic.expression import Node
-from latentlaw.symbolic.member import PopMember, assemble, new_member
-from latentlaw.symbolic.mutate import valid_terms
+from latentlaw.symbolic.member import PopMember, assemble
+from latentlaw.symbolic.mutate import seed_member
 
 MAX_INPUTS = 12  # more inputs than this and the monomial library is mostly noise: no start
 P_VARIABLES, P_DEGREE, P_HIGH, P_LIMIT = 4, 6, 4, 2000  # P's monomials: variables, sum of |powers|,
@@ -217,7 +217,7 @@ def rational_fits(X: np.ndarray, t: np.ndarray, weights: np.ndarray | None = Non
             break
         forced, candidates = ((), p_columns) if q is None else ((q,), monomial_columns)
         widen = WIDER if q is None else 1  # P alone is one selection: it can afford a wider one
-        states = _select(G, b, candidates, forced, STEPS, BEAM * widen, FIRST if q is None else None)
+        states = forward_select(G, b, candidates, forced, STEPS, BEAM * widen, FIRST if q is None else None)
         if min((rss for rss, _ in states), default=math.inf) > LIKELY_EXACT:  # the beam missed: a wider net
             states += _forward_backward(G, b, candidates, forced, WIDE * widen)
         for rss, support in states:
@@ -266,7 +266,7 @@ def _promising(G: np.ndarray, b: np.ndarray, p_columns: np.ndarray, q_columns: n
     return np.array(order, dtype=int)
 
 
-def _select(G: np.ndarray, b: np.ndarray, candidates: np.ndarray, forced: tuple[int, ...],
+def forward_select(G: np.ndarray, b: np.ndarray, candidates: np.ndarray, forced: tuple[int, ...],
             steps: int, beam: int, first: int | None = None) -> list[tuple[float, tuple[int, ...]]]:
     """Forward selection with a beam (``first`` states after the first step, then ``beam``), in
     Gram space (unit columns, unit target): each state's residual after adding column c is
@@ -385,14 +385,6 @@ def monomial_node(powers: tuple[int, ...], ctx: SearchContext) -> Node | None:
     o = ctx.options
     times, divide, square = o.operator("*"), o.operator("/"), o.operator("square")
 
-    def product(factors: list[Node]) -> Node | None:
-        if not factors:
-            return None
-        out = factors[0]
-        for f in factors[1:]:
-            out = Node.binary(times, out, f)
-        return out
-
     def power(i: int, k: int) -> list[Node]:  # fresh nodes: a tree must not share them
         if square is None:
             return [Node.var(i) for _ in range(k)]
@@ -400,8 +392,8 @@ def monomial_node(powers: tuple[int, ...], ctx: SearchContext) -> Node | None:
 
     if times is None and sum(abs(k) for k in powers) > 1:
         return None
-    up = product([f for i, k in enumerate(powers) if k > 0 for f in power(i, k)])
-    down = product([f for i, k in enumerate(powers) if k < 0 for f in power(i, -k)])
+    up = Node.chain(times, [f for i, k in enumerate(powers) if k > 0 for f in power(i, k)])
+    down = Node.chain(times, [f for i, k in enumerate(powers) if k < 0 for f in power(i, -k)])
     if down is None:
         return up
     if divide is None:
@@ -504,8 +496,7 @@ def rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str
             if root is not None:  # y = R / sqrt(+-(1 + Q)): offered first
                 candidates.insert(0, root_node(fit, root, float(np.sign(numerator(fit, data.X[:1])[0])), ctx))
             for candidate in candidates:
-                terms = None if candidate is None else valid_terms([candidate], ctx)
-                member = None if terms is None else new_member(terms, ctx)
+                member = None if candidate is None else seed_member([candidate], ctx)
                 if member is not None:
                     seeds.append(member)
             if len(seeds) >= MAX_SEEDS:
