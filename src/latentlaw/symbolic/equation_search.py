@@ -21,6 +21,7 @@ from latentlaw.symbolic.checkpoint import read_front, write_front
 from latentlaw.symbolic.concepts import concepts_text, split_text
 from latentlaw.symbolic.context import SearchContext
 from latentlaw.symbolic.dataset import Dataset, variable_probabilities
+from latentlaw.symbolic.group_start import group_seeds
 from latentlaw.symbolic.hall_of_fame import Entry, HallOfFame
 from latentlaw.symbolic.log_start import outer_seeds
 from latentlaw.symbolic.member import PopMember, new_member
@@ -112,7 +113,7 @@ def equation_search(data: Dataset, options: Options, *, random_state: int | None
         """Plant each start's members into the populations and say so."""
         for target, starts in found:
             if starts:
-                progress.say(f"{len(starts)} starting members from {how} {target}")
+                progress.say(f"{len(starts)} starting members from " + " ".join(filter(None, (how, target))))
                 _plant(starts, populations, hof, ctx, first=False)
 
     with np.errstate(all="ignore"), warnings.catch_warnings():
@@ -138,6 +139,7 @@ def equation_search(data: Dataset, options: Options, *, random_state: int | None
                 # y) from the laws of log|y| and y^2; after the random members are in the hall of
                 # fame, so Ctrl-C during them keeps those
                 plant_starts(rational_seeds(ctx, deadline), "rational fits of")
+                plant_starts(group_seeds(ctx, deadline), "")  # gradients: a search over the inputs' groups
                 if options.early_stop_loss is None or not hof.best_loss() <= options.early_stop_loss:
                     plant_starts(outer_seeds(ctx, deadline), "a search of")
             grace = None
@@ -192,6 +194,15 @@ def equation_search(data: Dataset, options: Options, *, random_state: int | None
             flush()
     progress.say(f"done ({stop_reason}) after {iteration} iterations, {ctx.evaluations:,} evaluations; {best_text()}")
     return SearchResult(hof.front(), ctx.evaluations, iteration, stop_reason, progress.elapsed())
+
+
+def start_search(data: Dataset, options: Options, ctx: SearchContext, keep: int) -> list[Entry]:
+    """A start's own search (of log|y|, of the groups): seeded from the outer search's generator,
+    Ctrl-C passed on (the inner search keeps it to itself); its ``keep`` most accurate laws."""
+    result = equation_search(data, options, random_state=int(ctx.rng.integers(2**31)), verbosity=0)
+    if result.stop_reason == "interrupted":
+        raise KeyboardInterrupt
+    return sorted(result.front, key=lambda e: e.loss)[:keep]
 
 
 class _Settling:

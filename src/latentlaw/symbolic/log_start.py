@@ -64,7 +64,7 @@ def outer_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str, l
     """(target name, members planted from the laws of its front) for each outer that applies, each
     search within an equal part of the starts' share of the budget (iterations and, with a
     deadline, time). Empty when the start does not apply."""
-    from latentlaw.symbolic.equation_search import equation_search  # the start is a search itself
+    from latentlaw.symbolic.equation_search import start_search  # the start is a search itself
 
     o = ctx.options
     if o.objective != "regression" or o.log_start <= 0:
@@ -83,11 +83,8 @@ def outer_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str, l
             early *= float(np.var(target.y)) / max(float(np.var(ctx.data.y)), 1e-300)
         inner = dataclasses.replace(o, log_start=0.0, rational_start=0.0, timeout_in_seconds=timeout, early_stop_loss=early,
                                     niterations=max(1, round(share * o.niterations)))
-        result = equation_search(target, inner, random_state=int(ctx.rng.integers(2**31)), verbosity=0)
-        if result.stop_reason == "interrupted":  # the inner search kept Ctrl-C to itself: pass it on
-            raise KeyboardInterrupt
         seeds: list[PopMember] = []
-        for entry in sorted(result.front, key=lambda e: e.loss)[:MAX_SEEDS]:
+        for entry in start_search(target, inner, ctx, MAX_SEEDS):
             v = entry.variant
             h = assemble(v.terms, v.coefs, v.intercept if outer.keeps_constant else 0.0, o)
             if h.is_constant:

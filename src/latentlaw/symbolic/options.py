@@ -73,6 +73,7 @@ class Options:
     n_concepts: int = 1  # expressions per member; > 1: gradient objective, span loss (concepts.py)
     log_start: float = 0.5  # regression: share of the budget for searches of log|y|, y^2 that seed it (log_start.py)
     rational_start: float = 0.1  # share of the budget for sparse fits P/(1 + Q) that seed it (rational_start.py, rational_gradient_start.py)
+    group_start: float = 0.5  # gradients: share of the budget for a search over the inputs' groups that seeds it (group_start.py)
     linear: bool = field(init=False, default=False)  # derived: can sums of terms be written down?
     _table: dict = field(init=False, default=None, repr=False, compare=False)
 
@@ -221,4 +222,5 @@ def build_options(params: Mapping[str, Any]) -> Options:
         n_concepts=n_concepts,
         log_start=_probability("log_start", get("log_start")),
         rational_start=_probability("rational_start", get("rational_start")),
+        group_start=_probability("group_start", get("group_start")),
     )

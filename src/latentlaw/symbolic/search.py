@@ -66,6 +66,9 @@ class SymbolicSearch:
     sparse fits P/(1 + Q) over monomials of the inputs, planted as members: of y and y^2 before
     the search (regression; rational_start.py), of the gradient directions once the search has
     had that share without an exact law (rational_gradient_start.py); 0 turns both off.
+    ``group_start`` (gradient, native): the share of the budget for a first search over the
+    products of powers of the inputs that the law depends on, found from the gradients' rank
+    (exact gradients only; group_start.py; 0 turns it off).
     ``checkpoint_file``: CSV rewritten with the front during the
     search; ``resume_from``: such a CSV whose equations seed the populations. Advanced
     parameters (PySR names) default to the engine's tuned values when None.
@@ -98,7 +101,7 @@ class SymbolicSearch:
                  fraction_replaced: float | None = None, fraction_replaced_hof: float | None = None,
                  topn: int | None = None, max_terms: int | None = None,
                  mutation_weights: dict[str, float] | None = None, log_start: float | None = None,
-                 rational_start: float | None = None) -> None:
+                 rational_start: float | None = None, group_start: float | None = None) -> None:
         self.objective = objective
         self.backend = backend
         self.binary_operators = binary_operators
@@ -138,6 +141,7 @@ class SymbolicSearch:
         self.mutation_weights = mutation_weights
         self.log_start = log_start
         self.rational_start = rational_start
+        self.group_start = group_start
 
     # -- scikit-learn plumbing ----------------------------------------------------------------
     @classmethod
