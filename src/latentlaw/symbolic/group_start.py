@@ -140,6 +140,7 @@ def substitute(node: Node, groups: list[Node]) -> Node:
 
 
 def group_text(powers: np.ndarray, names: list[str]) -> str:
+    """How progress names a group: q*V/T, a*b^2."""
     up = [n if k == 1 else f"{n}^{k}" for n, k in zip(names, powers) if k > 0]
     down = [n if k == -1 else f"{n}^{-k}" for n, k in zip(names, powers) if k < 0]
     text = "*".join(up) or "1"
@@ -222,8 +223,8 @@ def group_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str, l
     for basis in orientations(B):
         reduced = reduce(X, G, basis)
         if reduced is not None:
-            target = ctx.objective.prepare(*reduced[:1], None, reduced[1], None, [f"z{k}" for k in range(len(basis))],
-                                           None)[0]
+            Z, GZ = reduced
+            target = ctx.objective.prepare(Z, None, GZ, None, [f"z{k}" for k in range(len(basis))], None)[0]
             problems.append((basis, target, [_written(b, inputs, ctx) for b in basis]))
     ends = None if deadline is None else time.perf_counter() + o.group_start * (deadline - time.perf_counter())
     # round robin, each orientation once, then again; restarts split time only (a few iterations
