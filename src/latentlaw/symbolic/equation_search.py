@@ -27,7 +27,7 @@ from latentlaw.symbolic.log_start import outer_seeds
 from latentlaw.symbolic.member import PopMember, new_member
 from latentlaw.symbolic.migration import migrate
 from latentlaw.symbolic.mutate import valid_terms
-from latentlaw.symbolic.objectives import OBJECTIVES
+from latentlaw.symbolic.objectives import EXACT, OBJECTIVES
 from latentlaw.symbolic.operators import ALGEBRAIC
 from latentlaw.symbolic.options import Options
 from latentlaw.symbolic.parse import parse_expression
@@ -40,7 +40,6 @@ from latentlaw.symbolic.selection import floor_and_levels, select
 from latentlaw.symbolic.single_iteration import run_iteration
 from latentlaw.symbolic.span_start import span_seeds
 
-ROUNDING_LOSS = 1e-13  # a gradient loss above this passed the early stop but is not exact to rounding
 AUTO_BATCH = 512  # batch_size=None: rows per batch when there are more than twice as many
 # Iterations still run once early_stop_loss is reached: a first exact hit can be a long
 # spelling (cos(1e-6 x) for x^2); a little more evolution finds the short one.
@@ -167,9 +166,9 @@ def equation_search(data: Dataset, options: Options, *, random_state: int | None
                 iteration += 1
                 if options.early_stop_loss is not None and hof.best_loss() <= options.early_stop_loss:
                     grace = EARLY_STOP_GRACE if grace is None else grace - 1
-                    if grace <= 0 and rational_due is not None and hof.best_loss() > ROUNDING_LOSS:
+                    if grace <= 0 and rational_due is not None and hof.best_loss() > EXACT:
                         # before stopping on what may be a close approximation (1e-11 stand-ins for
-                        # log(gamma - 1) pass 1e-10; exact laws reach 1e-16 and below): the quick
+                        # log(gamma - 1) pass 1e-10 but not EXACT; exact laws reach 1e-16): the quick
                         # pass of the rational start, P alone
                         rational_due = None
                         plant_starts(gradient_rational_seeds(ctx, deadline, with_q=False), "rational fits (P alone) of")
