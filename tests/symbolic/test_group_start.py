@@ -137,3 +137,13 @@ def test_the_search_finds_a_law_of_differences(capsys):
     search.fit(X, gradients=_attraction(X), variable_names=names)
     assert "(x2 - x1)" in capsys.readouterr().out
     assert search.pareto_front_["loss"].min() < 1e-12  # exact to rounding
+
+
+def test_a_law_written_back_over_maxsize_is_planted_in_one_denominator(capsys):
+    # m1 m2/dx^2 / (1 + (dy/dx)^2) written back has 19 nodes; m1 m2 / (dx^2 + dy^2) has 13
+    X = _positions()
+    names = ["m1", "m2", "x1", "x2", "y1", "y2"]
+    search = SymbolicSearch(objective="gradient", verbosity=1, **dict(BUDGET, maxsize=16))
+    search.fit(X, gradients=_attraction(X), variable_names=names)
+    assert "(x2 - x1)" in capsys.readouterr().out
+    assert search.pareto_front_["loss"].min() < 1e-12

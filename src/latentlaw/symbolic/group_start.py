@@ -32,8 +32,10 @@ import time
 
 import numpy as np
 
+from latentlaw.symbolic.complexity import complexity
 from latentlaw.symbolic.context import SearchContext
 from latentlaw.symbolic.expression import Node
+from latentlaw.symbolic.from_sympy import compact
 from latentlaw.symbolic.member import PopMember, assemble
 from latentlaw.symbolic.mutate import seed_member
 from latentlaw.symbolic.objectives import EXACT
@@ -217,7 +219,7 @@ def group_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str, l
     if B is None:
         B = np.eye(d, dtype=int)  # differences only: a search over them
     if len(B) == 1:
-        member = seed_member([_written(B[0], inputs, ctx)], ctx)
+        member = _planted(_written(B[0], inputs, ctx), ctx)
         return [(f"the one group {group_text(B[0], labels)}", [] if member is None else [member])]
     problems = []  # (basis, its reduced data, the groups written in the inputs)
     for basis in orientations(B):
@@ -242,7 +244,7 @@ def group_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str, l
         seeds: list[PopMember] = []
         for entry in front:
             v = entry.variant
-            member = seed_member([substitute(assemble(v.terms, v.coefs, 0.0, o), nodes)], ctx)
+            member = _planted(substitute(assemble(v.terms, v.coefs, 0.0, o), nodes), ctx)
             if member is not None and not _stand_in(member.loss, o.early_stop_loss):
                 seeds.append(member)
         names = ", ".join(group_text(b, labels) for b in basis)
@@ -255,6 +257,16 @@ def group_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str, l
 def _written(powers: np.ndarray, inputs: list[Node], ctx: SearchContext) -> Node:
     """The group prod_k input_k^powers_k as a tree of the original inputs."""
     return substitute(monomial_node(tuple(int(k) for k in powers), ctx), inputs)
+
+
+def _planted(tree: Node, ctx: SearchContext) -> PopMember | None:
+    """The member of a law written back in the inputs; one over maxsize is first brought to a
+    common denominator (I.9.18: 31 nodes over dx, dy, dz, 15 over (dx^2 + dy^2 + dz^2))."""
+    member = seed_member([tree], ctx)
+    if member is None and complexity(tree, ctx.options.weights) > ctx.options.maxsize:
+        smaller = compact(tree, ctx.options)
+        member = None if smaller is None else seed_member([smaller], ctx)
+    return member
 
 
 def _stand_in(loss: float, early_stop_loss: float | None) -> bool:

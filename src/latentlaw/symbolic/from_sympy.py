@@ -1,0 +1,134 @@
+"""Sympy back to trees, and trees made smaller by sympy's rational normal form.
+
+A law written from outside evolution can exceed ``maxsize`` in a form sympy writes small: the group
+start writes G m1 m2/dx^2 / (1 + (dy/dx)^2 + (dz/dx)^2) back in the inputs with 31 nodes, where
+``together`` gives G m1 m2 / (dx^2 + dy^2 + dz^2) with 15. The search's own simplifier works on
+local patterns and never brings a sum to a common denominator, so this is sympy's job. Only our own
+trees pass through here (never text: see ``parse_sympy`` for that).
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from latentlaw.symbolic.complexity import complexity
+from latentlaw.symbolic.export_sympy import to_sympy
+from latentlaw.symbolic.expression import Node
+from latentlaw.symbolic.options import Options
+
+_FUNCTIONS = {sympy.sin: "sin", sympy.cos: "cos", sympy.exp: "exp", sympy.log: "log", sympy.Abs: "abs"}
+
+
+class _Missing(Exception):
+    """The expression needs an operator the search does not have."""
+
+
+def from_sympy(expr: sympy.Expr, o: Options) -> Node | None:
+    """``expr`` over symbols x0, x1, ... as a tree of ``o``'s operators; None where one is missing.
+
+    Integer powers become square, cube and products, x^(1/2) sqrt, negative powers a division by
+    the product of the denominators' factors, negative terms a subtraction."""
+    try:
+        return _Writer(o).tree(expr)
+    except _Missing:
+        return None
+
+
+def compact(node: Node, o: Options) -> Node | None:
+    """``node`` in sympy's rational normal form (``together``), when that is a tree of ``o``'s
+    operators of lower complexity; else None."""
+    expr = sympy.together(to_sympy(node))
+    tree = from_sympy(expr, o)
+    if tree is None or complexity(tree, o.weights) >= complexity(node, o.weights):
+        return None
+    return tree
+
+
+class _Writer:
+    def __init__(self, o: Options) -> None:
+        self.o = o
+
+    def op(self, name: str):
+        found = self.o.operator(name)
+        if found is None:
+            raise _Missing(name)
+        return found
+
+    def tree(self, e: sympy.Expr) -> Node:
+        if e.is_Symbol:
+            name = e.name
+            if not (name.startswith("x") and name[1:].isdigit()):
+                raise _Missing(name)
+            return Node.var(int(name[1:]))
+        if e.is_number:
+            value = complex(e)
+            if value.imag != 0:
+                raise _Missing("complex constant")
+            return Node.const(value.real)
+        if e.is_Add:
+            return self.sum(e.as_ordered_terms())
+        if e.is_Mul or e.is_Pow:
+            return self.product(e)
+        name = _FUNCTIONS.get(e.func)
+        if name is None:
+            raise _Missing(str(e.func))
+        return Node.unary(self.op(name), self.tree(e.args[0]))
+
+    def sum(self, terms: list[sympy.Expr]) -> Node:
+        """Positive terms added, then negative ones subtracted (a - b, not a + (-1)*b)."""
+        plus = [t for t in terms if not t.could_extract_minus_sign()]
+        minus = [-t for t in terms if t.could_extract_minus_sign()]
+        if not plus:
+            return self.negate(self.sum(minus))
+        out = Node.chain(self.op("+"), [self.tree(t) for t in plus])
+        for t in minus:
+            out = Node.binary(self.op("-"), out, self.tree(t))
+        return out
+
+    def negate(self, node: Node) -> Node:
+        neg = self.o.operator("neg")
+        return Node.unary(neg, node) if neg is not None else Node.binary(self.op("*"), Node.const(-1.0), node)
+
+    def product(self, e: sympy.Expr) -> Node:
+        """coefficient * numerator factors / denominator factors."""
+        coefficient, factors = e.as_coeff_mul()
+        coefficient *= sympy.Mul(*(f for f in factors if f.is_number))  # sqrt(2)/sqrt(pi): one constant
+        top, bottom = [], []
+        for f in (f for f in factors if not f.is_number):
+            base, exponent = f.as_base_exp()
+            if exponent.is_number and exponent.is_negative:
+                bottom.append(self.power(base, -exponent))
+            else:
+                top.append(self.power(base, exponent))
+        if coefficient != 1 or not top:
+            top.insert(0, Node.const(float(coefficient)))
+        out = Node.chain(self.op("*"), top)
+        if bottom:
+            out = Node.binary(self.op("/"), out, Node.chain(self.op("*"), bottom))
+        return out
+
+    def power(self, base: sympy.Expr, exponent: sympy.Expr) -> Node:
+        if exponent == 1:
+            return self.tree(base)
+        if exponent.is_Integer and 2 <= int(exponent) <= 4:
+            inner = self.tree(base)
+            n = int(exponent)
+            square, cube = self.o.operator("square"), self.o.operator("cube")
+            if n == 3 and cube is not None:
+                return Node.unary(cube, inner)
+            if n == 4 and square is not None:
+                return Node.unary(square, Node.unary(square, inner))
+            if n == 2 and square is not None:
+                return Node.unary(square, inner)
+            if n == 3 and square is not None:
+                return Node.binary(self.op("*"), Node.unary(square, inner), self.tree(base))
+            return Node.chain(self.op("*"), [self.tree(base) for _ in range(n)])
+        if exponent == sympy.Rational(1, 2):
+            return Node.unary(self.op("sqrt"), self.tree(base))
+        if exponent.is_number and self.o.operator("^") is not None:
+            return Node.binary(self.op("^"), self.tree(base), Node.const(float(exponent)))
+        if exponent.is_Rational and exponent.q == 2 and exponent.p > 0:
+            return self.power(sympy.sqrt(base), sympy.Integer(exponent.p))  # x^(3/2) = sqrt(x)^3
+        if base is sympy.E:
+            return Node.unary(self.op("exp"), self.tree(exponent))
+        raise _Missing(f"power {exponent}")

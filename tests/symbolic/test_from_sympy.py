@@ -1,0 +1,50 @@
+"""Sympy expressions back to trees, and trees brought to a common denominator (from_sympy.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy
+
+from latentlaw.symbolic.complexity import complexity
+from latentlaw.symbolic.evaluate import columns_of, evaluate
+from latentlaw.symbolic.from_sympy import compact, from_sympy
+from latentlaw.symbolic.options import build_options
+from latentlaw.symbolic.parse import parse_expression
+from latentlaw.symbolic.strings import to_string
+
+X = sympy.symbols("x0:4")
+OPTIONS = build_options(dict(binary_operators=["+", "-", "*", "/"], unary_operators=["square", "sqrt", "sin", "exp"]))
+ROWS = np.random.default_rng(0).uniform(0.5, 2.0, (50, 4))
+
+
+@pytest.mark.parametrize("expr", [
+    X[0] * X[1] ** 3 / (2 * sympy.sqrt(X[2])) - X[3],
+    sympy.exp(-X[0] ** 2 / 2) / sympy.sqrt(2 * sympy.pi),
+    X[0] ** sympy.Rational(3, 2) * sympy.sin(X[1]) ** 4 + 1,
+    -(X[0] + X[1]) / (X[2] - X[3]) ** 2,
+])
+def test_trees_written_from_sympy_have_the_same_values(expr):
+    tree = from_sympy(expr, OPTIONS)
+    assert tree is not None
+    assert {n.op.name for n in tree.nodes() if n.op is not None} <= {"+", "-", "*", "/", "square", "sqrt", "sin", "exp"}
+    expected = sympy.lambdify(X, expr, "numpy")(*ROWS.T)
+    # a handful of float64 operations per row: agreement to 1e-12 relative holds on any CPU
+    assert np.allclose(evaluate(tree, columns_of(ROWS)), expected, rtol=1e-12, atol=0)
+
+
+def test_an_operator_the_search_lacks_gives_none():
+    assert from_sympy(sympy.log(X[0]), OPTIONS) is None
+    assert from_sympy(sympy.cos(X[0]) + X[1], OPTIONS) is None
+    assert from_sympy(X[0] ** sympy.Rational(1, 3), OPTIONS) is None  # no ^ operator
+
+
+def test_a_sum_of_ratios_is_brought_to_one_denominator():
+    # I.9.18 written back from its groups: (x0/dx^2) / (1 + (dy/dx)^2) with dx = x2 - x1 ... in 2-D
+    names = ["x0", "x1", "x2", "x3"]
+    tree = parse_expression("x0/square(x2 - x1) / (1 + square((x3 - x1)/(x2 - x1)))", names)
+    smaller = compact(tree, OPTIONS)
+    assert smaller is not None and complexity(smaller, OPTIONS.weights) < complexity(tree, OPTIONS.weights)
+    assert to_string(smaller, names).count("/") == 1
+    assert np.allclose(evaluate(smaller, columns_of(ROWS)), evaluate(tree, columns_of(ROWS)), rtol=1e-10, atol=0)
+    assert compact(parse_expression("x0 + x1", names), OPTIONS) is None  # nothing smaller to write
