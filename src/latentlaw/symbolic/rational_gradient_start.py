@@ -17,6 +17,7 @@ first exact fit; only for one law (n_concepts = 1), no tangent projector, 3..12 
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import replace
 
@@ -59,8 +60,11 @@ def gradient_fits(X: np.ndarray, G: np.ndarray, deadline: float | None = None, w
             break
         if q is None:
             H = H0
-        elif d < 3:
-            break  # the span of g and grad q is the whole plane: nothing is left to test
+        elif d == 2:  # the span of g and grad q is the whole plane: the pencil below instead
+            found += _plane_fits(Xs, Gs, X, G, EP, EQ[q])
+            if any(rss <= EXACT for rss, _ in found):
+                break
+            continue
         else:  # also without the components along grad q's part orthogonal to g: a rank-one update per row
             v = grad_q[:, q, :] - np.sum(grad_q[:, q, :] * g_unit, axis=1, keepdims=True) * g_unit
             v = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-300)
@@ -78,6 +82,91 @@ def gradient_fits(X: np.ndarray, G: np.ndarray, deadline: float | None = None, w
             break  # an exact law: the rest of the time goes to the search
     found.sort(key=lambda rf: (rf[0] > EXACT, len(rf[1].p) if rf[0] <= EXACT else rf[0]))
     return [f for _, f in found]
+
+
+def _plane_fits(Xs: np.ndarray, Gs: np.ndarray, X: np.ndarray, G: np.ndarray, EP: np.ndarray,
+                q: np.ndarray) -> list[tuple[float, Fit]]:
+    """Fits f = (c + P) / (1 + b q) for two inputs (a law of two groups: every reduced problem of
+    the group start). There the span of g and grad q is the plane and the projection of
+    ``gradient_fits`` leaves nothing, so the condition is kept whole: grad f is parallel to
+    (1 + b q) grad P - b (c + P) grad q, so with h the unit normal of g at each row,
+    sum_k a_k (h.grad m_k) + sum_k (b a_k) (q h.grad m_k - m_k h.grad q) - (b c) h.grad q = 0,
+    linear in (a, b a, b c). A support S of P is a law where the columns of S (two per monomial)
+    and the constant's have a null vector whose two halves are proportional (the ratio is b).
+    Pairs are tried exhaustively (from a normalised Gram matrix: the smallest eigenvalue of each
+    5 x 5 block is the squared relative residual), triples grown from the best pairs.
+    I.34.14's omega_0^2 (1 + v/c) / (1 - v/c) is such a law of two groups."""
+    h = np.column_stack([-Gs[:, 1], Gs[:, 0]])
+    grads, qg = _gradients(Xs, EP), _gradients(Xs, q[None, :])[:, 0, :]
+    m, qv = monomials(Xs, EP), monomials(Xs, q[None, :])[:, 0]
+    with np.errstate(all="ignore"):
+        alpha = np.einsum("rld,rd->rl", grads, h)
+        side = np.sum(qg * h, axis=1)
+        beta = qv[:, None] * alpha - m * side[:, None]
+    C = np.column_stack([alpha, beta, -side])
+    if not np.all(np.isfinite(C)):
+        return []
+    norms = np.linalg.norm(C, axis=0)
+    L = len(EP)
+    usable = np.flatnonzero((norms[:L] > 1e-12) & (norms[L:2 * L] > 1e-9 * norms[:L]))
+    if norms[-1] <= 0 or len(usable) < 1:
+        return []
+    Cn = C / np.where(norms > 0, norms, 1.0)
+    M = Cn.T @ Cn
+
+    def smallest(supports: list[tuple[int, ...]]) -> np.ndarray:  # supports of one size
+        idx = np.array([[*s, *(L + k for k in s), 2 * L] for s in supports])
+        return np.linalg.eigvalsh(M[idx[:, :, None], idx[:, None, :]])[:, 0]
+
+    singles = [(int(k),) for k in usable]
+    pairs = [tuple(p) for p in itertools.combinations(usable.tolist(), 2)]
+    supports = singles + pairs
+    values = smallest(singles) if not pairs else np.concatenate([smallest(singles), smallest(pairs)])
+    best_pairs = [pairs[i] for i in np.argsort(values[len(singles):])[:ANCHORS]]
+    triples = sorted({tuple(sorted((*p, int(k)))) for p in best_pairs for k in usable if k not in p})
+    if triples:
+        supports += triples
+        values = np.concatenate([values, smallest(triples)])
+    out, seen = [], set()
+    for i in np.argsort(values)[:ANCHORS]:
+        if values[i] > CANDIDATE:
+            break
+        fit = _plane_complete(X, G, EP, supports[i], q)
+        if fit is not None and fit.p not in seen:
+            seen.add(fit.p)
+            out.append((fit.rss, fit))
+    return out
+
+
+def _plane_complete(X: np.ndarray, G: np.ndarray, EP: np.ndarray, support: tuple[int, ...],
+                    q: np.ndarray) -> Fit | None:
+    """The null vector of ``_plane_fits``'s columns on ``support`` over all rows, read as a, b, c;
+    None where its halves are not proportional (no b) or b is 0 (P alone: found without Q)."""
+    E = EP[list(support)]
+    h = np.column_stack([-G[:, 1], G[:, 0]])
+    grads, qg = _gradients(X, E), _gradients(X, q[None, :])[:, 0, :]
+    m, qv = monomials(X, E), monomials(X, q[None, :])[:, 0]
+    alpha = np.einsum("rld,rd->rl", grads, h)
+    side = np.sum(qg * h, axis=1)
+    C = np.column_stack([alpha, qv[:, None] * alpha - m * side[:, None], -side])
+    scale = np.linalg.norm(C, axis=0)
+    scale = np.where(scale > 0, scale, 1.0)
+    _, _, vt = np.linalg.svd(C / scale, full_matrices=False)
+    v = vt[-1] / scale
+    k = len(support)
+    a, e, bc = v[:k], v[k:2 * k], v[-1]
+    b = float(a @ e / (a @ a)) if a @ a > 0 else 0.0
+    if not np.isfinite(b) or abs(b) < 1e-12 or np.linalg.norm(e - b * a) > 1e-6 * np.linalg.norm(e):
+        return None
+    top = float(a[np.argmax(np.abs(a))])
+    if np.any(np.abs(a) < 1e-9 * abs(top)):  # a monomial the null vector does not use: the support without it
+        keep = tuple(j for j, x in zip(support, a) if abs(x) >= 1e-9 * abs(top))
+        return _plane_complete(X, G, EP, keep, q)
+    a, c = a / top, float(bc / b) / top
+    grad_f = (1 + b * qv)[:, None] * np.einsum("rkd,k->rd", grads, a) - (b * (c + m @ a))[:, None] * qg
+    return Fit(p=tuple(tuple(int(x) for x in row) for row in E), p_coefs=tuple(float(x) for x in a),
+               p_factors=(None,) * k, intercept=c, q=(tuple(int(x) for x in q),), q_coefs=(b,),
+               rss=_misalignment(grad_f, G))
 
 
 def _simplest(E: np.ndarray, limit: int) -> np.ndarray:
