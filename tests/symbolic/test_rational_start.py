@@ -179,3 +179,33 @@ def test_a_gradient_law_found_as_a_sum_is_planted_whole():
     names = ["n", "a", "e", "E"]
     search = SymbolicSearch(objective="gradient", **BUDGET).fit(X, gradients=G, variable_names=names)
     assert search.pareto_front_["loss"].min() < 1e-12
+
+
+def _doppler(n: int = 300, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Two inputs (the groups omega_0 and v/c of I.34.14) and the unit gradients of
+    f = z0^2 (1 + z1) / (1 - z1), by hand."""
+    rng = np.random.default_rng(seed)
+    z0, z1 = rng.uniform(1.0, 5.0, n), rng.uniform(0.1, 0.7, n)
+    G = np.column_stack([2 * z0 * (1 + z1) / (1 - z1), 2 * z0**2 / (1 - z1) ** 2])
+    return np.column_stack([z0, z1]), G / np.linalg.norm(G, axis=1, keepdims=True)
+
+
+def test_a_quotient_of_two_inputs_is_fitted_from_gradient_directions():
+    """With two inputs the span of g and grad q is the plane; the pencil in (a, b a, b c) still
+    finds the law, here (up to an invertible function) its reciprocal or itself."""
+    from latentlaw.symbolic.rational_gradient_start import EXACT as GRADIENT_EXACT, gradient_fits
+
+    Z, G = _doppler()
+    fit = gradient_fits(Z, G)[0]
+    assert fit.rss <= GRADIENT_EXACT and len(fit.p) == 2 and fit.q == ((0, 1),)
+    P = fit.intercept + sum(a * np.prod(Z ** np.array(p), axis=1) for a, p in zip(fit.p_coefs, fit.p))
+    fitted = P / (1 + fit.q_coefs[0] * Z[:, 1])
+    law = Z[:, 0] ** 2 * (1 + Z[:, 1]) / (1 - Z[:, 1])
+    # a monotone function of the law on these rows (the fit's coefficients are exact to ~1e-15)
+    order = np.argsort(law)
+    steps = np.diff(fitted[order])
+    assert np.all(steps >= -1e-9 * np.ptp(fitted)) or np.all(steps <= 1e-9 * np.ptp(fitted))
+    # the search plants it: exact within its first iterations
+    search = SymbolicSearch(objective="gradient", **dict(BUDGET, group_start=0)).fit(
+        Z, gradients=G, variable_names=["z0", "z1"])
+    assert search.pareto_front_["loss"].min() < 1e-12

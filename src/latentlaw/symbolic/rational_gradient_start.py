@@ -12,7 +12,8 @@ the projected, unit-scaled gradient columns. b and P's constant follow by least 
 per-row coefficient of grad q (f b at each row). Laws are wanted only up to an invertible
 function, so f^2 = m^2 / (1 - v^2/c^2) serves for m / sqrt(1 - v^2/c^2). Deterministic; it shares
 ``Options.rational_start`` of the budget, stops between Q monomials when that is spent and at the
-first exact fit; only for one law (n_concepts = 1), no tangent projector, 3..12 inputs.
+first exact fit; only for one law (n_concepts = 1), no tangent projector, 2..12 inputs (with two,
+Q comes from a pencil instead: ``_plane_fits``).
 """
 
 from __future__ import annotations
@@ -96,14 +97,7 @@ def _plane_fits(Xs: np.ndarray, Gs: np.ndarray, X: np.ndarray, G: np.ndarray, EP
     Pairs are tried exhaustively (from a normalised Gram matrix: the smallest eigenvalue of each
     5 x 5 block is the squared relative residual), triples grown from the best pairs.
     I.34.14's omega_0^2 (1 + v/c) / (1 - v/c) is such a law of two groups."""
-    h = np.column_stack([-Gs[:, 1], Gs[:, 0]])
-    grads, qg = _gradients(Xs, EP), _gradients(Xs, q[None, :])[:, 0, :]
-    m, qv = monomials(Xs, EP), monomials(Xs, q[None, :])[:, 0]
-    with np.errstate(all="ignore"):
-        alpha = np.einsum("rld,rd->rl", grads, h)
-        side = np.sum(qg * h, axis=1)
-        beta = qv[:, None] * alpha - m * side[:, None]
-    C = np.column_stack([alpha, beta, -side])
+    C = _plane_columns(Xs, Gs, EP, q)[0]
     if not np.all(np.isfinite(C)):
         return []
     norms = np.linalg.norm(C, axis=0)
@@ -138,17 +132,27 @@ def _plane_fits(Xs: np.ndarray, Gs: np.ndarray, X: np.ndarray, G: np.ndarray, EP
     return out
 
 
+def _plane_columns(X: np.ndarray, G: np.ndarray, E: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The columns [h.grad m_k | q h.grad m_k - m_k h.grad q | -h.grad q] of ``_plane_fits``, then
+    the monomials' gradients, grad q, the monomials and q at each row."""
+    h = np.column_stack([-G[:, 1], G[:, 0]])
+    grads, qg = _gradients(X, E), _gradients(X, q[None, :])[:, 0, :]
+    m, qv = monomials(X, E), monomials(X, q[None, :])[:, 0]
+    with np.errstate(all="ignore"):
+        alpha = np.einsum("rld,rd->rl", grads, h)
+        side = np.sum(qg * h, axis=1)
+        C = np.column_stack([alpha, qv[:, None] * alpha - m * side[:, None], -side])
+    return C, grads, qg, m, qv
+
+
 def _plane_complete(X: np.ndarray, G: np.ndarray, EP: np.ndarray, support: tuple[int, ...],
                     q: np.ndarray) -> Fit | None:
     """The null vector of ``_plane_fits``'s columns on ``support`` over all rows, read as a, b, c;
     None where its halves are not proportional (no b) or b is 0 (P alone: found without Q)."""
     E = EP[list(support)]
-    h = np.column_stack([-G[:, 1], G[:, 0]])
-    grads, qg = _gradients(X, E), _gradients(X, q[None, :])[:, 0, :]
-    m, qv = monomials(X, E), monomials(X, q[None, :])[:, 0]
-    alpha = np.einsum("rld,rd->rl", grads, h)
-    side = np.sum(qg * h, axis=1)
-    C = np.column_stack([alpha, qv[:, None] * alpha - m * side[:, None], -side])
+    C, grads, qg, m, qv = _plane_columns(X, G, E, q)
+    if not np.all(np.isfinite(C)):
+        return None
     scale = np.linalg.norm(C, axis=0)
     scale = np.where(scale > 0, scale, 1.0)
     _, _, vt = np.linalg.svd(C / scale, full_matrices=False)
