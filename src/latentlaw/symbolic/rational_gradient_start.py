@@ -60,29 +60,32 @@ def gradient_fits(X: np.ndarray, G: np.ndarray, deadline: float | None = None, w
         if deadline is not None and time.perf_counter() > deadline:
             break
         if q is None:
-            H = H0
-        elif d == 2:  # the span of g and grad q is the whole plane: the pencil below instead
+            found += _span_fits(Xs, Gs, EP, H0, whole, None)
+        elif d == 2:  # the span of g and grad q is the whole plane: the pencil instead
             found += _plane_fits(Xs, Gs, X, G, EP, EQ[q])
-            if any(rss <= EXACT for rss, _ in found):
-                break
-            continue
         else:  # also without the components along grad q's part orthogonal to g: a rank-one update per row
             v = grad_q[:, q, :] - np.sum(grad_q[:, q, :] * g_unit, axis=1, keepdims=True) * g_unit
             v = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-300)
             Z = np.einsum("rld,rd->rl", along_g, v)
-            H = H0 - Z.T @ Z
-        seen: set[tuple[int, ...]] = set()
-        for rss, support in _null_supports(H, whole):
-            if rss > CANDIDATE or support in seen:
-                continue  # only near-null supports are completed (and planted)
-            seen.add(support)
-            fit = _complete(Xs, Gs, EP, support, None if q is None else EQ[q])
-            if fit is not None:
-                found.append((fit.rss, fit))
+            found += _span_fits(Xs, Gs, EP, H0 - Z.T @ Z, whole, EQ[q])
         if any(rss <= EXACT for rss, _ in found):
             break  # an exact law: the rest of the time goes to the search
     found.sort(key=lambda rf: (rf[0] > EXACT, len(rf[1].p) if rf[0] <= EXACT else rf[0]))
     return [f for _, f in found]
+
+
+def _span_fits(Xs: np.ndarray, Gs: np.ndarray, EP: np.ndarray, H: np.ndarray, whole: np.ndarray,
+               q: np.ndarray | None) -> list[tuple[float, Fit]]:
+    """The near-null supports of the projected Gram matrix H, completed into fits."""
+    found, seen = [], set()
+    for rss, support in _null_supports(H, whole):
+        if rss > CANDIDATE or support in seen:
+            continue  # only near-null supports are completed (and planted)
+        seen.add(support)
+        fit = _complete(Xs, Gs, EP, support, q)
+        if fit is not None:
+            found.append((fit.rss, fit))
+    return found
 
 
 def _plane_fits(Xs: np.ndarray, Gs: np.ndarray, X: np.ndarray, G: np.ndarray, EP: np.ndarray,
