@@ -76,6 +76,15 @@ def with_signs(expr: sympy.Expr, ranges: Mapping[str, tuple[float, float]]) -> s
     return expr.xreplace({s: symbol(str(s)) for s in expr.free_symbols})
 
 
+def hyperbolic_as_exp(expr: sympy.Expr) -> sympy.Expr:
+    """tanh, sinh and cosh written with exp (the same expression): simplify does not reduce the
+    gradient minors of n mom tanh(mom B/(kb T)) against the law found as a quotient of exps
+    (decided False in a second), and does with both in exps."""
+    return expr.replace(sympy.tanh, lambda a: (sympy.exp(2 * a) - 1) / (sympy.exp(2 * a) + 1)).replace(
+        sympy.sinh, lambda a: (sympy.exp(a) - sympy.exp(-a)) / 2).replace(
+        sympy.cosh, lambda a: (sympy.exp(a) + sympy.exp(-a)) / 2)
+
+
 def round_floats(expr: sympy.Expr, digits: int = DIGITS) -> sympy.Expr:
     """Float constants rounded to ``digits`` decimals, as exact rationals (so simplify can cancel)."""
     return expr.xreplace({f: sympy.Rational(round(float(f), digits)).limit_denominator(10**digits)
@@ -89,6 +98,7 @@ def _is_constant(expr: sympy.Expr, nonzero: bool = False) -> bool:
 
 
 def _candidates(model: sympy.Expr) -> list[sympy.Expr]:
+    model = hyperbolic_as_exp(model)
     rounded = round_floats(model)
     return [model] if rounded == model else [model, rounded]
 
@@ -97,7 +107,7 @@ def srbench_exact(model: sympy.Expr, truth: sympy.Expr, ranges: Mapping[str, tup
                   limit: float | None = 20.0) -> bool | None:
     """SRBench's symbolic solution: model - truth or model / truth simplifies to a constant.
     None when sympy could not decide within ``limit`` seconds."""
-    truth = with_signs(truth, ranges)
+    truth = hyperbolic_as_exp(with_signs(truth, ranges))
     try:
         with time_limit(limit):
             for candidate in _candidates(with_signs(model, ranges)):
@@ -116,7 +126,7 @@ def functionally_dependent(model: sympy.Expr, truth: sympy.Expr, ranges: Mapping
                            limit: float | None = 20.0) -> bool | None:
     """The gradient rule: every 2x2 minor of [grad truth; grad model] simplifies to 0 and the model
     is not constant. None when sympy could not decide within ``limit`` seconds."""
-    truth = with_signs(truth, ranges)
+    truth = hyperbolic_as_exp(with_signs(truth, ranges))
     names = sorted(ranges)
     try:
         with time_limit(limit):

@@ -111,6 +111,8 @@ def test_srbench_rule(model, truth, exact):
     ("x + y", "x*y", False),
     ("x", "x*y", False),
     ("3", "x*y", False),  # a constant has parallel (zero) gradients but carries no law
+    ("x*(exp(2*x*y) - 1)/(exp(2*x*y) + 1)", "x*tanh(x*y)", True),  # decided only with tanh in exps
+    ("x*(exp(2*x*y) - 1)/(exp(2*x*y) + 1)", "x*tanh(2*x*y)", False),
 ])
 def test_functional_dependence_rule(model, truth, dependent):
     assert scoring.functionally_dependent(p(model), p(truth), XY) is dependent

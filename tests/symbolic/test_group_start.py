@@ -86,6 +86,25 @@ def test_one_group_is_planted_without_a_search(capsys):
     assert search.pareto_front_["loss"].min() < 1e-12
 
 
+def test_one_group_of_a_law_that_turns_is_planted_inside_the_function_that_turns_with_it(capsys):
+    """f = sin(2 pi a b / q)^2 (III.8.54's sin(E t / hbar)^2) turns where the gradients flip: the
+    group alone is misaligned on half the rows, sin(2 pi group)^2 is the law (and a group's
+    slope that never changes sign keeps the group alone, as above)."""
+    X = _inputs()
+    a, b, q, V, T = X.T
+    u = 2 * np.pi * a * b / q
+    slope = 2 * np.sin(u) * np.cos(u) * 2 * np.pi
+    G = np.column_stack([slope * b / q, slope * a / q, -slope * a * b / q**2, np.zeros_like(V), np.zeros_like(T)])
+    G /= np.linalg.norm(G, axis=1, keepdims=True)
+    assert np.any(slope > 0) and np.any(slope < 0)
+    search = SymbolicSearch(objective="gradient", verbosity=1, **dict(BUDGET, unary_operators=["sin", "cos"]))
+    search.fit(X, gradients=G, variable_names=NAMES)
+    assert "from a function of the one group a*b/q" in capsys.readouterr().out
+    best = search.pareto_front_.sort_values("loss").iloc[0]
+    assert best["loss"] < 1e-12
+    assert {"sin", "cos"} & {str(f.func) for f in best["sympy"].atoms(sympy.Function)}
+
+
 def test_noisy_gradients_have_no_groups_and_the_start_is_checked(capsys):
     X = _inputs()
     noisy = _diode(X) + np.random.default_rng(1).normal(0.0, 1e-4, X.shape)  # a network's gradients

@@ -209,3 +209,102 @@ def test_a_quotient_of_two_inputs_is_fitted_from_gradient_directions():
     search = SymbolicSearch(objective="gradient", **dict(BUDGET, group_start=0)).fit(
         Z, gradients=G, variable_names=["z0", "z1"])
     assert search.pareto_front_["loss"].min() < 1e-12
+
+
+@pytest.mark.parametrize("factor", [Factor("sin", ("var", 0, -1), 2, 0.5), Factor("cos", ("ratio", 1, 0)),
+                                    Factor("exp", ("product", 0, 1), 1, -1 / (2 * np.pi)), Factor("log", ("var", 1, -1)),
+                                    Factor("cos", ("difference", 0, 1), 1, 2.0)])
+def test_a_factor_gradient_is_its_finite_difference(factor):
+    """The gradient start's columns use Factor.gradient; central differences (step 1e-6: error
+    ~1e-12 from the step, ~1e-10 from rounding) agree to 1e-6 relative on any CPU."""
+    X = np.random.default_rng(0).uniform(0.5, 2.0, (50, 2))
+    step = 1e-6
+    numeric = np.column_stack([(factor.values(X + step * e) - factor.values(X - step * e)) / (2 * step)
+                               for e in np.eye(2)])
+    assert np.allclose(factor.gradient(X), numeric, rtol=1e-6, atol=1e-8)
+
+
+def _planck(n: int = 300, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The groups h omega and kb T of III.4.33 and the unit gradients of
+    f = z0 / (exp(z0 / (2 pi z1)) - 1), by hand (hbar = h / (2 pi) sits inside the exp)."""
+    rng = np.random.default_rng(seed)
+    z0, z1 = rng.uniform(1.0, 5.0, n), rng.uniform(0.2, 2.0, n)
+    e = np.exp(z0 / (2 * np.pi * z1))
+    G = np.column_stack([1 / (e - 1) - z0 * e / (2 * np.pi * z1 * (e - 1) ** 2),
+                         z0**2 * e / (2 * np.pi * z1**2 * (e - 1) ** 2)])
+    return np.column_stack([z0, z1]), G / np.linalg.norm(G, axis=1, keepdims=True)
+
+
+def test_a_monomial_times_a_function_of_a_group_ratio_is_fitted_from_gradient_directions():
+    """P alone with factor terms: 1 / f = exp(z0 / (2 pi z1)) / z0 - 1 / z0 is a sum of a term
+    with exp (at the scale 1/(2 pi)) and a monomial; without exp among the functions no exact law."""
+    from latentlaw.symbolic.rational_gradient_start import EXACT as GRADIENT_EXACT, gradient_fits
+
+    Z, G = _planck()
+    fit = gradient_fits(Z, G, with_q=False, functions=("exp",))[0]
+    assert fit.rss <= GRADIENT_EXACT
+    assert sorted(fit.p) == [(-1, 0), (-1, 0)]
+    exp_factor = next(f for f in fit.p_factors if f is not None)
+    assert exp_factor.function == "exp" and exp_factor.argument == ("ratio", 0, 1)
+    assert exp_factor.scale == pytest.approx(1 / (2 * np.pi), rel=1e-12)
+    assert all(f.rss > GRADIENT_EXACT for f in gradient_fits(Z, G, with_q=False))
+
+
+def test_the_gradient_search_plants_a_law_with_a_function_of_its_inputs():
+    """sin^2 of half an input times a monomial (III.9.52 in its groups) is one factor term: the
+    search plants it and is exact within its first iterations (as it, or as z1 (cos z0 - 1) / z0^2)."""
+    rng = np.random.default_rng(1)
+    Z = np.column_stack([rng.uniform(1.0, 6.0, 300), rng.uniform(1.0, 3.0, 300)])
+    z0, z1 = Z[:, 0], Z[:, 1]
+    # f = z1 sin(z0/2)^2 / z0^2
+    G = np.column_stack([z1 * (np.sin(z0 / 2) * np.cos(z0 / 2) / z0**2 - 2 * np.sin(z0 / 2) ** 2 / z0**3),
+                         np.sin(z0 / 2) ** 2 / z0**2])
+    G /= np.linalg.norm(G, axis=1, keepdims=True)
+    search = SymbolicSearch(objective="gradient", **dict(BUDGET, group_start=0, unary_operators=["sin", "cos"])).fit(
+        Z, gradients=G, variable_names=["z0", "z1"])
+    best = search.pareto_front_.sort_values("loss").iloc[0]
+    assert best["loss"] < 1e-12
+    assert {"sin", "cos"} & {str(f.func) for f in best["sympy"].atoms(sympy.Function)}
+
+
+def _tanh(n: int = 300, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The groups n mom and n kb T / B of II.35.21 and the unit gradients of f = z0 tanh(z0 / z1),
+    by hand, with z0 / z1 up to 8 (tanh saturated to 1e-7)."""
+    rng = np.random.default_rng(seed)
+    z0, z1 = rng.uniform(1.0, 8.0, n), rng.uniform(1.0, 4.0, n)
+    u = z0 / z1
+    sech2 = 1 / np.cosh(u) ** 2
+    G = np.column_stack([np.tanh(u) + u * sech2, -u**2 * sech2])
+    return np.column_stack([z0, z1]), G / np.linalg.norm(G, axis=1, keepdims=True)
+
+
+def test_a_function_in_the_denominator_is_fitted_and_the_work_is_kept(monkeypatch):
+    """z0 tanh(z0 / z1) = (z0 exp(2 z0 / z1) - z0) / (1 + exp(2 z0 / z1)): Q is exp at scale 2.
+    Found once, the fits of the same data are kept: a second call builds nothing."""
+    from latentlaw.symbolic import rational_gradient_start as start
+
+    Z, G = _tanh()
+    fit = start.gradient_fits(Z, G, functions=("exp",))[0]
+    assert fit.rss <= start.EXACT
+    assert fit.q_factors[0] == Factor("exp", ("ratio", 0, 1), 1, 2.0) or fit.q_factors[0] == Factor("exp", ("ratio", 0, 1), 1, -2.0)
+    assert all(f.rss > start.EXACT for f in start.gradient_fits(Z, G))  # no function, no exact law
+
+    def fails(*args, **kwargs):
+        raise AssertionError("recomputed")
+
+    monkeypatch.setattr(start, "_plane_fits", fails)
+    monkeypatch.setattr(start, "_alone_fits", fails)
+    assert start.gradient_fits(Z, G, functions=("exp",))[0] == fit
+
+
+def test_a_law_that_turns_is_told_from_its_group_by_where_it_turns():
+    """turning_law: the slope signs of sin(z / 2)^2 pick it (scale 1/2, squared) among functions
+    of one input; a group whose signs never flip has no turning law to find."""
+    from latentlaw.symbolic.rational_gradient_start import turning_law
+
+    z = np.linspace(0.3, 20.0, 400)
+    p, factor = turning_law(z, np.sign(np.sin(z / 2) * np.cos(z / 2)), ("sin", "cos", "exp"))
+    slope = factor.gradient(z[:, None])[:, 0] * z ** p[0] + p[0] * z ** (p[0] - 1.0) * factor.values(z[:, None])
+    clear = np.abs(np.sin(z)) > 1e-3
+    assert np.all(np.sign(slope[clear]) == np.sign(np.sin(z[clear]))) or np.all(np.sign(slope[clear]) == -np.sign(np.sin(z[clear])))
+    assert turning_law(z, np.sign(np.sin(z / 2) * np.cos(z / 2)), ()) is None

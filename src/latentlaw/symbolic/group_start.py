@@ -39,7 +39,8 @@ from latentlaw.symbolic.from_sympy import compact
 from latentlaw.symbolic.member import PopMember, assemble
 from latentlaw.symbolic.mutate import seed_member
 from latentlaw.symbolic.objectives import EXACT
-from latentlaw.symbolic.rational_start import MAX_INPUTS, monomial_node, monomials
+from latentlaw.symbolic.rational_gradient_start import turning_law
+from latentlaw.symbolic.rational_start import MAX_INPUTS, Fit, fit_node, monomial_node, monomials
 
 RANK_GAP = 1e-7  # singular values of the unit log-gradients below this share of the largest are zero
 MAX_GROUPS = 3  # more groups than this and the reduced search is hardly easier than the inputs'
@@ -221,8 +222,19 @@ def group_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str, l
     if B is None:
         B = np.eye(d, dtype=int)  # differences only: a search over them
     if len(B) == 1:
-        member = _planted(_written(B[0], inputs, ctx), ctx)
-        return [(f"the one group {group_text(B[0], labels)}", [] if member is None else [member])]
+        group, what = _written(B[0], inputs, ctx), f"the one group {group_text(B[0], labels)}"
+        Z, GZ = reduce(X, G, B)
+        if not (np.all(GZ > 0) or np.all(GZ < 0)):  # the law turns: a function of the group turning where it does
+            functions = tuple(f for f in ("sin", "cos", "exp") if o.operator(f) is not None)
+            turning = turning_law(Z[:, 0], np.sign(GZ[:, 0]), functions)
+            if turning is not None:
+                p, factor = turning
+                fit = Fit(p=(p,), p_coefs=(1.0,), p_factors=(factor,), intercept=0.0, q=(), q_coefs=(), rss=0.0)
+                node = fit_node(fit, ctx)
+                if node is not None:
+                    group, what = substitute(node, [group]), f"a function of the one group {group_text(B[0], labels)}"
+        member = _planted(group, ctx)
+        return [(what, [] if member is None else [member])]
     problems = []  # (basis, its reduced data, the groups written in the inputs)
     for basis in orientations(B):
         reduced = reduce(X, G, basis)

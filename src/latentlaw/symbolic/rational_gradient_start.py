@@ -18,9 +18,12 @@ Q comes from a pencil instead: ``_plane_fits``).
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import math
 import time
-from dataclasses import replace
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -29,8 +32,8 @@ from latentlaw.symbolic.expression import Node
 from latentlaw.symbolic.member import PopMember
 from latentlaw.symbolic.mutate import seed_member
 from latentlaw.symbolic.rational_start import (MAX_INPUTS, MAX_SEEDS, P_DEGREE, P_HIGH, P_VARIABLES, Q_DEGREE,
-                                               Q_HIGH, Q_VARIABLES, START_ROWS, Fit, exponents, forward_select,
-                                               fit_node, monomial_node, monomials)
+                                               Q_HIGH, Q_VARIABLES, START_ROWS, Factor, Fit, exponents,
+                                               forward_select, fit_node, monomial_node, monomials, p_values)
 
 P_LIMIT, Q_LIMIT = 800, 200  # smaller than regression's: the Gram matrix is updated for every Q
 GENERATED = 5000  # monomials generated (fewest inputs first) before the simplest P_LIMIT are kept
@@ -38,58 +41,142 @@ EXACT = 1e-20  # misalignment of an exact law (float64 gradients reach ~1e-28)
 CANDIDATE = 1e-8  # projected residual (Gram space: squared conditioning) of a support worth completing
 ANCHORS = 12  # anchors with the best pairs go on to a forward selection of more terms
 STEPS, BEAM = 3, 3
+FACTOR_INPUTS = 3  # P alone also takes terms with sin, cos, exp for laws of up to 3 inputs (the group
+# start's reduced problems, where z1 sin(z0 / 2)^2 / z0^2 or (exp(z0 / (2 pi z1)) - 1) / z0 is the law)
+FACTOR_SCALES = (1.0, 2.0, 0.5, 1 / (2 * math.pi), 2 * math.pi)  # inside the functions: half and double
+# angles (sin 2 theta for sin theta cos theta), h / (2 pi) where a law has hbar
+FACTOR_DEGREE = 3  # the monomials multiplying a function: two inputs, sum of |powers| up to this
+FACTOR_LIMIT = 3700  # factor terms kept, simplest first: all of them for two inputs; for three, functions
+# of an input at every scale, of ratios and products at scale 1
+Q_FACTOR_P = 24  # with a function in Q (after the monomial Qs), P's monomials are the simplest this many
+# (and each times the function): ~10 ms per function, 100 of them
+Q_RANGE = 1e6  # an exp in Q is fitted on the rows where it is within this factor of its least value
+PROGRESS_KEPT = 8  # datasets whose fits so far are kept (``_Progress``)
+EXP_SPREAD = 20.0  # exp factors whose argument spans more than this over the rows are left out: their
+# terms' columns are a few rows' (any two of them correlate to 1 - 1e-16 and crowd out the law's pairs)
 
 
-def gradient_fits(X: np.ndarray, G: np.ndarray, deadline: float | None = None, with_q: bool = True) -> list[Fit]:
+def gradient_fits(X: np.ndarray, G: np.ndarray, deadline: float | None = None, with_q: bool = True,
+                  functions: tuple[str, ...] = ()) -> list[Fit]:
     """Sparse f = P / (1 + b q) whose gradients are parallel to the rows of G, exact ones first
-    (f = P alone without ``with_q``: one Gram matrix, a fraction of a second)."""
+    (f = P alone without ``with_q``: one Gram matrix, a fraction of a second). With up to
+    FACTOR_INPUTS inputs, P alone also takes monomials times sin, cos or exp (among
+    ``functions``) of an input, a ratio or a product of two, at FACTOR_SCALES (``factor_library``);
+    with two, Q is also one such function (``q_factor_library``). Work done on the same data
+    is kept (``_Progress``): a call goes on with the Qs where the last one stopped."""
     n, d = X.shape
     rows = np.linspace(0, n - 1, min(n, START_ROWS)).astype(int)
     Xs, Gs = X[rows], G[rows]
     EP = _simplest(exponents(d, P_VARIABLES, P_DEGREE, GENERATED, P_HIGH), P_LIMIT)
-    EQ = exponents(d, Q_VARIABLES, Q_DEGREE, Q_LIMIT, Q_HIGH)
-    grad_p = _gradients(Xs, EP)  # (rows, L, d)
-    grad_q = _gradients(Xs, EQ)
-    whole = np.sqrt(np.einsum("rld,rld->l", grad_p, grad_p))
-    along_g = _project(grad_p, [Gs])  # grad m_k without their components along g
-    flat = along_g.transpose(0, 2, 1).reshape(-1, len(EP))
-    H0 = flat.T @ flat
-    g_unit = Gs / np.maximum(np.linalg.norm(Gs, axis=1, keepdims=True), 1e-300)
-    found: list[tuple[float, Fit]] = []
-    for q in [None, *range(len(EQ) if with_q else 0)]:
-        if deadline is not None and time.perf_counter() > deadline:
-            break
-        if q is None:
-            found += _span_fits(Xs, Gs, EP, H0, whole, None)
-        elif d == 2:  # the span of g and grad q is the whole plane: the pencil instead
-            found += _plane_fits(Xs, Gs, X, G, EP, EQ[q])
-        else:  # also without the components along grad q's part orthogonal to g: a rank-one update per row
-            v = grad_q[:, q, :] - np.sum(grad_q[:, q, :] * g_unit, axis=1, keepdims=True) * g_unit
-            v = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-300)
-            Z = np.einsum("rld,rd->rl", along_g, v)
-            found += _span_fits(Xs, Gs, EP, H0 - Z.T @ Z, whole, EQ[q])
-        if any(rss <= EXACT for rss, _ in found):
-            break  # an exact law: the rest of the time goes to the search
+    functions = functions if d <= FACTOR_INPUTS else ()
+    progress = _progress(X, G, functions)
+    if progress.alone is None:
+        progress.alone = _alone_fits(Xs, Gs, EP, functions)
+    found = list(progress.alone)
+    if with_q and not any(rss <= EXACT for rss, _ in found):
+        EQ = exponents(d, Q_VARIABLES, Q_DEGREE, Q_LIMIT, Q_HIGH)
+        grad_p, grad_q = _gradients(Xs, EP), _gradients(Xs, EQ)
+        whole = np.sqrt(np.einsum("rld,rld->l", grad_p, grad_p))
+        along_g = _project(grad_p, [Gs])  # grad m_k without their components along g
+        flat = along_g.transpose(0, 2, 1).reshape(-1, len(EP))
+        H0 = flat.T @ flat
+        g_unit = Gs / np.maximum(np.linalg.norm(Gs, axis=1, keepdims=True), 1e-300)
+        zero = np.zeros(d, dtype=int)
+        EB = EP[:Q_FACTOR_P]
+        qs = [*((k, None) for k in range(len(EQ))), *((-1, f) for f in q_factor_library(d, functions))]
+        while progress.next_q < len(qs) and not any(rss <= EXACT for rss, _ in progress.with_q):
+            if deadline is not None and time.perf_counter() > deadline:
+                break
+            q, q_factor = qs[progress.next_q]
+            if q_factor is not None:  # q a function alone; P's terms monomials and monomials times it
+                progress.with_q += _plane_fits(Xs, Gs, X, G, np.vstack([EB, EB]), zero,
+                                               [None] * len(EB) + [q_factor] * len(EB), q_factor)
+            elif d == 2:  # the span of g and grad q is the whole plane: the pencil instead
+                progress.with_q += _plane_fits(Xs, Gs, X, G, EP, EQ[q])
+            else:  # also without the components along grad q's part orthogonal to g: a rank-one update per row
+                v = grad_q[:, q, :] - np.sum(grad_q[:, q, :] * g_unit, axis=1, keepdims=True) * g_unit
+                v = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-300)
+                Z = np.einsum("rld,rd->rl", along_g, v)
+                progress.with_q += _span_fits(Xs, Gs, EP, H0 - Z.T @ Z, whole, EQ[q])
+            progress.next_q += 1
+        found += progress.with_q
     found.sort(key=lambda rf: (rf[0] > EXACT, len(rf[1].p) if rf[0] <= EXACT else rf[0]))
-    return [f for _, f in found]
+    distinct: dict[tuple, Fit] = {}  # supports pruned to the same terms give the same fit
+    for _, f in found:
+        distinct.setdefault((f.p, f.p_factors, f.q, f.q_factors), f)
+    return list(distinct.values())
+
+
+@dataclass
+class _Progress:
+    """What the start has found on one dataset: P alone's fits, the fits with the Qs tried so far
+    and the next Q. The group start restarts its searches on the same reduced data (ATTEMPTS), and
+    each would otherwise build the same Gram matrix of ~4,000 terms (1-2 s with three inputs) and
+    try the same first Qs within its share of the time; kept, a restart goes on from there, as
+    one call with the restarts' time together would. The fits depend on the data alone."""
+
+    alone: list[tuple[float, Fit]] | None = None
+    with_q: list[tuple[float, Fit]] = field(default_factory=list)
+    next_q: int = 0
+
+
+_PROGRESS: OrderedDict[tuple, _Progress] = OrderedDict()
+
+
+def _progress(X: np.ndarray, G: np.ndarray, functions: tuple[str, ...]) -> _Progress:
+    """The progress on this data (by content), new for data not among the last PROGRESS_KEPT."""
+    key = (hashlib.sha1(np.ascontiguousarray(X).tobytes() + np.ascontiguousarray(G).tobytes()).hexdigest(), functions)
+    if key not in _PROGRESS:
+        _PROGRESS[key] = _Progress()
+        while len(_PROGRESS) > PROGRESS_KEPT:
+            _PROGRESS.popitem(last=False)
+    _PROGRESS.move_to_end(key)
+    return _PROGRESS[key]
+
+
+def q_factor_library(d: int, functions: tuple[str, ...]) -> list[Factor]:
+    """Q's functions for two inputs (1 + b exp(2 z0 / z1), 1 + b cos z0): exp (of +-), cos and sin
+    of an input, a ratio or the product, at FACTOR_SCALES, scale 1 first; none for more inputs."""
+    if d != 2:
+        return []
+    arguments = [("var", 0, -1), ("var", 1, -1), ("ratio", 0, 1), ("ratio", 1, 0), ("product", 0, 1)]
+    shapes = [("exp", sign) for sign in (1.0, -1.0) if "exp" in functions]
+    shapes += [(f, 1.0) for f in ("cos", "sin") if f in functions]
+    return [Factor(f, a, 1, sign * s) for s in FACTOR_SCALES for a in arguments for f, sign in shapes]
+
+
+def _alone_fits(Xs: np.ndarray, Gs: np.ndarray, EP: np.ndarray, functions: tuple[str, ...]) -> list[tuple[float, Fit]]:
+    """(rss, fit) of f = P alone over monomials and (with ``functions``) factor terms."""
+    d, L = Xs.shape[1], len(EP)
+    EF, FF = factor_library(d, functions) if functions else (EP[:0], [])
+    E, factors = np.vstack([EP, EF]), [None] * L + FF
+    grads = term_gradients(Xs, E, factors)  # (rows, terms, d)
+    whole = np.sqrt(np.einsum("rld,rld->l", grads, grads))
+    if d == 2:  # what is left of a gradient without its part along g is its part along g's normal
+        g_unit = Gs / np.maximum(np.linalg.norm(Gs, axis=1, keepdims=True), 1e-300)
+        flat = np.einsum("rld,rd->rl", grads, np.column_stack([-g_unit[:, 1], g_unit[:, 0]]))
+    else:
+        flat = _project(grads, [Gs]).transpose(0, 2, 1).reshape(-1, len(E))
+    return _span_fits(Xs, Gs, E, flat.T @ flat, whole, None, factors)
 
 
 def _span_fits(Xs: np.ndarray, Gs: np.ndarray, EP: np.ndarray, H: np.ndarray, whole: np.ndarray,
-               q: np.ndarray | None) -> list[tuple[float, Fit]]:
+               q: np.ndarray | None, factors: list[Factor | None] | None = None) -> list[tuple[float, Fit]]:
     """The near-null supports of the projected Gram matrix H, completed into fits."""
     found, seen = [], set()
     for rss, support in _null_supports(H, whole):
         if rss > CANDIDATE or support in seen:
             continue  # only near-null supports are completed (and planted)
         seen.add(support)
-        fit = _complete(Xs, Gs, EP, support, q)
+        fit = _complete(Xs, Gs, EP, support, q, factors)
         if fit is not None:
             found.append((fit.rss, fit))
     return found
 
 
 def _plane_fits(Xs: np.ndarray, Gs: np.ndarray, X: np.ndarray, G: np.ndarray, EP: np.ndarray,
-                q: np.ndarray) -> list[tuple[float, Fit]]:
+                q: np.ndarray, factors: list[Factor | None] | None = None,
+                q_factor: Factor | None = None) -> list[tuple[float, Fit]]:
     """Fits f = (c + P) / (1 + b q) for two inputs (a law of two groups: every reduced problem of
     the group start). There the span of g and grad q is the plane and the projection of
     ``gradient_fits`` leaves nothing, so the condition is kept whole: grad f is parallel to
@@ -99,8 +186,9 @@ def _plane_fits(Xs: np.ndarray, Gs: np.ndarray, X: np.ndarray, G: np.ndarray, EP
     and the constant's have a null vector whose two halves are proportional (the ratio is b).
     Pairs are tried exhaustively (from a normalised Gram matrix: the smallest eigenvalue of each
     5 x 5 block is the squared relative residual), triples grown from the best pairs.
-    I.34.14's omega_0^2 (1 + v/c) / (1 - v/c) is such a law of two groups."""
-    C = _plane_columns(Xs, Gs, EP, q)[0]
+    I.34.14's omega_0^2 (1 + v/c) / (1 - v/c) is such a law of two groups; with factors, so is
+    II.35.21's z0 tanh(z0 / z1) = (z0 exp(2 z0 / z1) - z0) / (1 + exp(2 z0 / z1))."""
+    C = _plane_columns(Xs, Gs, EP, q, factors, q_factor)[0]
     if not np.all(np.isfinite(C)):
         return []
     norms = np.linalg.norm(C, axis=0)
@@ -125,35 +213,56 @@ def _plane_fits(Xs: np.ndarray, Gs: np.ndarray, X: np.ndarray, G: np.ndarray, EP
         supports += triples
         values = np.concatenate([values, smallest(triples)])
     out, seen = [], set()
-    for i in np.argsort(values)[:ANCHORS]:
-        if values[i] > CANDIDATE:
+    for i in np.argsort(values)[:4 * ANCHORS]:  # beyond ANCHORS: nulls of the linear condition that
+        # are no law of the form (halves not proportional; with a function in Q, every pair m, m q)
+        if values[i] > CANDIDATE or len(out) >= ANCHORS:
             break
-        fit = _plane_complete(X, G, EP, supports[i], q)
-        if fit is not None and fit.p not in seen:
-            seen.add(fit.p)
+        k = len(supports[i])
+        idx = [*supports[i], *(L + j for j in supports[i]), 2 * L]
+        v = np.linalg.eigh(M[np.ix_(idx, idx)])[1][:, 0] / np.where(norms[idx] > 0, norms[idx], 1.0)
+        a, e = v[:k], v[k:2 * k]
+        if a @ a <= 0 or np.linalg.norm(e - (a @ e / (a @ a)) * a) > 1e-3 * np.linalg.norm(e):
+            continue  # the halves are not proportional here already (the completion asks 1e-6)
+        fit = _plane_complete(X, G, EP, supports[i], q, factors, q_factor)
+        if fit is not None and (fit.p, fit.p_factors) not in seen:
+            seen.add((fit.p, fit.p_factors))
             out.append((fit.rss, fit))
     return out
 
 
-def _plane_columns(X: np.ndarray, G: np.ndarray, E: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, ...]:
+def _plane_columns(X: np.ndarray, G: np.ndarray, E: np.ndarray, q: np.ndarray,
+                   factors: list[Factor | None] | None = None, q_factor: Factor | None = None) -> tuple[np.ndarray, ...]:
     """The columns [h.grad m_k | q h.grad m_k - m_k h.grad q | -h.grad q] of ``_plane_fits``, then
-    the monomials' gradients, grad q, the monomials and q at each row."""
+    the terms' gradients, grad q, the terms, q and G at each row used (terms: monomials [* factor])."""
+    factors = [None] * len(E) if factors is None else factors
+    if q_factor is not None and q_factor.function == "exp":  # rows where exp has saturated what it
+        # divides (tanh u = 1 - 1e-11) hold the law only to rounding: the rows within Q_RANGE of its least
+        qv = q_factor.values(X)
+        rows = np.isfinite(qv) & (qv <= Q_RANGE * np.min(np.where(np.isfinite(qv), qv, np.inf)))
+        X, G = X[rows], G[rows]
     h = np.column_stack([-G[:, 1], G[:, 0]])
-    grads, qg = _gradients(X, E), _gradients(X, q[None, :])[:, 0, :]
-    m, qv = monomials(X, E), monomials(X, q[None, :])[:, 0]
+    # (no spread limit: one function at a time, no Gram matrix of thousands of terms to crowd;
+    # tanh(z0 / z1) of II.35.21 takes exp(2 z0 / z1) over 27 units)
+    grads = term_gradients(X, E, factors, np.inf)
+    qg = term_gradients(X, q[None, :], [q_factor], np.inf)[:, 0, :]
+    m, qv = p_values(X, E, factors), p_values(X, q[None, :], [q_factor])[:, 0]
     with np.errstate(all="ignore"):
         alpha = np.einsum("rld,rd->rl", grads, h)
         side = np.sum(qg * h, axis=1)
         C = np.column_stack([alpha, qv[:, None] * alpha - m * side[:, None], -side])
-    return C, grads, qg, m, qv
+        C /= 1.0 + np.abs(qv)[:, None]  # each row's condition is homogeneous: rows where q is large
+        # (exp(2 u) of a saturated tanh u: 1e11) would otherwise be all the columns hold
+    return C, grads, qg, m, qv, G
 
 
 def _plane_complete(X: np.ndarray, G: np.ndarray, EP: np.ndarray, support: tuple[int, ...],
-                    q: np.ndarray) -> Fit | None:
+                    q: np.ndarray, factors: list[Factor | None] | None = None,
+                    q_factor: Factor | None = None) -> Fit | None:
     """The null vector of ``_plane_fits``'s columns on ``support`` over all rows, read as a, b, c;
     None where its halves are not proportional (no b) or b is 0 (P alone: found without Q)."""
     E = EP[list(support)]
-    C, grads, qg, m, qv = _plane_columns(X, G, E, q)
+    F = [None] * len(E) if factors is None else [factors[j] for j in support]
+    C, grads, qg, m, qv, G_used = _plane_columns(X, G, E, q, F, q_factor)
     if not np.all(np.isfinite(C)):
         return None
     scale = np.linalg.norm(C, axis=0)
@@ -168,12 +277,12 @@ def _plane_complete(X: np.ndarray, G: np.ndarray, EP: np.ndarray, support: tuple
     top = float(a[np.argmax(np.abs(a))])
     if np.any(np.abs(a) < 1e-9 * abs(top)):  # a monomial the null vector does not use: the support without it
         keep = tuple(j for j, x in zip(support, a) if abs(x) >= 1e-9 * abs(top))
-        return _plane_complete(X, G, EP, keep, q)
+        return _plane_complete(X, G, EP, keep, q, factors, q_factor)
     a, c = a / top, float(bc / b) / top
     grad_f = (1 + b * qv)[:, None] * np.einsum("rkd,k->rd", grads, a) - (b * (c + m @ a))[:, None] * qg
     return Fit(p=tuple(tuple(int(x) for x in row) for row in E), p_coefs=tuple(float(x) for x in a),
-               p_factors=(None,) * k, intercept=c, q=(tuple(int(x) for x in q),), q_coefs=(b,),
-               rss=_misalignment(grad_f, G))
+               p_factors=tuple(F), intercept=c, q=(tuple(int(x) for x in q),), q_coefs=(b,),
+               rss=_misalignment(grad_f, G_used), q_factors=(q_factor,))
 
 
 def _simplest(E: np.ndarray, limit: int) -> np.ndarray:
@@ -188,6 +297,71 @@ def _gradients(X: np.ndarray, E: np.ndarray) -> np.ndarray:
     with np.errstate(all="ignore"):
         out = monomials(X, E)[:, :, None] * E[None, :, :] / X[:, None, :]
     return np.where(np.isfinite(out), out, 0.0)
+
+
+def factor_library(d: int, functions: tuple[str, ...]) -> tuple[np.ndarray, list[Factor]]:
+    """P's terms with a function: monomials (up to two inputs, FACTOR_DEGREE) times sin, cos (each
+    also squared where a monomial multiplies it) or exp (of +-) an input, a ratio or a product of
+    two, scaled by FACTOR_SCALES; simplest first (functions of an input or at scale 1, smaller
+    monomials, scale 1, inputs before ratios), at most FACTOR_LIMIT."""
+    arguments = [("var", i, -1) for i in range(d)] + [("ratio", i, j) for i, j in itertools.permutations(range(d), 2)]
+    arguments += [("product", i, j) for i, j in itertools.combinations(range(d), 2)]
+    shapes = [(f, k, 1.0) for f in ("sin", "cos") if f in functions for k in (1, 2)]
+    shapes += [("exp", 1, sign) for sign in (1.0, -1.0) if "exp" in functions]
+    scales = [np.zeros(d, dtype=int), *exponents(d, 2, FACTOR_DEGREE, 10**6, FACTOR_DEGREE)]
+    terms = [(e, Factor(f, a, k, sign * s)) for s in FACTOR_SCALES for a in arguments for e in scales
+             for f, k, sign in shapes if k == 1 or np.any(e)]  # alone, sin^2 a, cos^2 a and cos 2a
+    # have proportional gradients (their sums are constants), which would crowd out the pairs
+    rank = {s: i for i, s in enumerate(FACTOR_SCALES)}
+    kinds = {"var": 0, "ratio": 1, "product": 2}
+    terms.sort(key=lambda t: (t[1].argument[0] != "var" and abs(t[1].scale) != 1.0, int(np.abs(t[0]).sum()) > 2,
+                              rank[abs(t[1].scale)], kinds[t[1].argument[0]]))
+    terms = terms[:FACTOR_LIMIT]
+    return np.array([e for e, _ in terms], dtype=int).reshape(-1, d), [f for _, f in terms]
+
+
+def turning_law(z: np.ndarray, signs: np.ndarray, functions: tuple[str, ...]) -> tuple[tuple[int], Factor] | None:
+    """For a law of one group z whose slope changes sign (signs: of df/dz per row), the simplest
+    z^p * F(scale z) (F among sin, cos, their squares and exp of +-) whose slope changes sign where
+    the gradients do; None if none does. A law of one variable is known only up to a monotone
+    function, but where it turns, the turns fix it: sin(E t / hbar)^2 turns at multiples of
+    pi hbar / (2 E t)."""
+    shapes = [(f, k, 1.0) for f in ("sin", "cos") if f in functions for k in (1, 2)]
+    shapes += [("exp", 1, sign) for sign in (1.0, -1.0) if "exp" in functions]
+    X = z[:, None]
+    for p in (0, 1, -1, 2, -2, 3, -3):
+        for s in FACTOR_SCALES:
+            for f, k, sign in shapes:
+                factor = Factor(f, ("var", 0, -1), k, sign * s)
+                slope = term_gradients(X, np.array([[p]]), [factor], np.inf)[:, 0, 0]
+                clear = np.abs(slope) > 1e-6 * np.max(np.abs(slope))  # away from the turns themselves
+                if np.any(slope) and clear.sum() > len(z) // 2 and abs(np.mean(np.sign(slope[clear]) * signs[clear])) == 1.0:
+                    return (p,), factor
+    return None
+
+
+def term_gradients(X: np.ndarray, E: np.ndarray, factors: list[Factor | None],
+                   spread: float = EXP_SPREAD) -> np.ndarray:
+    """Gradients of P's terms x^e [* factor] as (rows, terms, d): the product rule over
+    ``_gradients``; a term whose factor is not finite on some row, or is an exp whose argument
+    spans more than ``spread``, is zeroed."""
+    grads = _gradients(X, E)
+    if all(f is None for f in factors):
+        return grads
+    m = monomials(X, E)
+    cache: dict[Factor, tuple[np.ndarray, np.ndarray]] = {}
+    for k, f in enumerate(factors):
+        if f is None:
+            continue
+        if f not in cache:
+            cache[f] = (f.values(X), f.gradient(X))
+            if f.function == "exp" and not np.ptp(np.log(np.abs(cache[f][0]) + 1e-300)) <= spread:
+                cache[f] = (cache[f][0], np.full_like(cache[f][1], np.nan))  # left out (and no overflow)
+        F, dF = cache[f]
+        with np.errstate(all="ignore"):
+            column = grads[:, k, :] * F[:, None] + m[:, k, None] * dF
+        grads[:, k, :] = column if np.all(np.isfinite(column)) else 0.0
+    return grads
 
 
 def _project(grads: np.ndarray, spans: list[np.ndarray]) -> np.ndarray:
@@ -216,12 +390,18 @@ def _null_supports(H: np.ndarray, whole: np.ndarray) -> list[tuple[float, tuple[
     usable = np.flatnonzero((whole > 0) & ~alone)
     if len(usable) < 2:
         return out
-    H = H[np.ix_(usable, usable)] / np.outer(norms[usable], norms[usable])
+    H = H[np.ix_(usable, usable)]
+    H /= norms[usable][:, None]  # in place: with factor terms H has ~10^7 entries
+    H /= norms[usable][None, :]
     # pairs: each anchor against its best partner, all at once
-    corr = H**2
-    np.fill_diagonal(corr, 0.0)
-    partner = corr.argmax(axis=1)
-    pair_rss = 1.0 - corr[np.arange(len(usable)), partner]
+    # (the largest |correlation| from the largest and the smallest entry: squaring all of H costs
+    # more than the search's Gram matrix, its tiny entries being subnormal)
+    np.fill_diagonal(H, 0.0)
+    high, low = H.argmax(axis=1), H.argmin(axis=1)
+    at = np.arange(len(usable))
+    partner = np.where(H[at, high] >= -H[at, low], high, low)
+    pair_rss = 1.0 - H[at, partner] ** 2
+    np.fill_diagonal(H, 1.0)
     for a in np.argsort(pair_rss)[:ANCHORS]:
         out.append((float(pair_rss[a]), tuple(sorted((int(usable[a]), int(usable[partner[a]]))))))
         others = np.delete(np.arange(len(usable)), a)
@@ -231,15 +411,16 @@ def _null_supports(H: np.ndarray, whole: np.ndarray) -> list[tuple[float, tuple[
 
 
 def _complete(X: np.ndarray, G: np.ndarray, EP: np.ndarray, support: tuple[int, ...],
-              q: np.ndarray | None) -> Fit | None:
+              q: np.ndarray | None, factors: list[Factor | None] | None = None) -> Fit | None:
     """P's coefficients (null vector of the projected gradients on ``support``), then P's constant
     and b from the per-row coefficient of grad q; its ``rss`` is the fit's own misalignment with
     G (the projection is necessary, not sufficient: grad P in the span of g and grad q holds for
     any P of q alone)."""
     E = EP[list(support)]
-    if len({tuple(e) for e in E}) < len(E) or not np.any(E):
+    F = [None] * len(E) if factors is None else [factors[k] for k in support]
+    if len({(tuple(e), f) for e, f in zip(E, F)}) < len(E) or (not np.any(E) and all(f is None for f in F)):
         return None
-    grads = _gradients(X, E)  # (rows, k, d)
+    grads = term_gradients(X, E, F)  # (rows, k, d)
     spans = [G] if q is None else [G, _gradients(X, q[None, :])[:, 0, :]]
     W = _project(grads, spans).transpose(0, 2, 1).reshape(-1, len(support))
     scale = np.linalg.norm(W, axis=0)
@@ -249,10 +430,10 @@ def _complete(X: np.ndarray, G: np.ndarray, EP: np.ndarray, support: tuple[int, 
     a = a / a[np.argmax(np.abs(a))]
     if np.any(np.abs(a) < 1e-9):  # a term the null vector does not use: the support without it
         keep = tuple(k for k, c in zip(support, a) if abs(c) >= 1e-9)
-        return _complete(X, G, EP, keep, q) if keep else None
+        return _complete(X, G, EP, keep, q, factors) if keep else None
     if q is None:
         return Fit(p=tuple(tuple(int(x) for x in e) for e in E), p_coefs=tuple(float(c) for c in a),
-                   p_factors=(None,) * len(a), intercept=0.0, q=(), q_coefs=(),
+                   p_factors=tuple(F), intercept=0.0, q=(), q_coefs=(),
                    rss=_misalignment(np.einsum("rkd,k->rd", grads, a), G))
     grad_P = np.einsum("rkd,k->rd", grads, a)
     P = monomials(X, E) @ a
@@ -295,10 +476,11 @@ def _whole(fit: Fit, ctx: SearchContext):
     E = np.array(fit.p)
     common = np.where(np.all(E > 0, axis=0), E.min(axis=0), np.where(np.all(E < 0, axis=0), E.max(axis=0), 0))
     factor = monomial_node(tuple(int(c) for c in common), ctx) if np.any(common) else None
-    shifted = [(tuple(int(x) for x in e - common), a) for e, a in zip(E, fit.p_coefs)]
-    rest = fit_node(replace(fit, p=tuple(e for e, _ in shifted if any(e)), p_coefs=tuple(a for e, a in shifted if any(e)),
-                            p_factors=tuple(None for e, _ in shifted if any(e)),
-                            intercept=fit.intercept + sum(a for e, a in shifted if not any(e))), ctx)
+    shifted = [(tuple(int(x) for x in e - common), f, a) for e, f, a in zip(E, fit.p_factors, fit.p_coefs)]
+    terms = [(e, f, a) for e, f, a in shifted if any(e) or f is not None]
+    rest = fit_node(replace(fit, p=tuple(e for e, _, _ in terms), p_coefs=tuple(a for _, _, a in terms),
+                            p_factors=tuple(f for _, f, _ in terms),
+                            intercept=fit.intercept + sum(a for e, f, a in shifted if not any(e) and f is None)), ctx)
     times = ctx.options.operator("*")
     if factor is None or rest is None or times is None:
         return fit_node(fit, ctx)
@@ -316,8 +498,9 @@ def gradient_rational_seeds(ctx: SearchContext, deadline: float | None,
     if o.operator("*") is None or o.operator("/") is None or not o.linear:
         return []
     stop = None if deadline is None else time.perf_counter() + o.rational_start * (deadline - time.perf_counter())
+    functions = tuple(f for f in ("sin", "cos", "exp") if o.operator(f) is not None)
     seeds: list[PopMember] = []
-    for fit in gradient_fits(data.X, data.gradients, stop, with_q):
+    for fit in gradient_fits(data.X, data.gradients, stop, with_q, functions):
         node = _whole(fit, ctx)
         member = None if node is None else seed_member([node], ctx)
         if member is not None:

@@ -58,20 +58,46 @@ MAX_SEEDS = 4  # planted per target
 
 @dataclass(frozen=True)
 class Factor:
-    """function(argument)^power multiplying a monomial of P: log x_i, log(x_i / x_j), cos(x_i - x_j),
-    sin(x_i x_j), cos(x_i)^2. ``argument``: (kind, i, j) with kind var (x_i), ratio, difference or
-    product (of x_i and x_j)."""
+    """function(scale * argument)^power multiplying a monomial of P: log x_i, log(x_i / x_j),
+    cos(x_i - x_j), sin(x_i x_j), cos(x_i)^2, exp(-x_i / (2 pi)). ``argument``: (kind, i, j) with
+    kind var (x_i), ratio, difference or product (of x_i and x_j)."""
 
-    function: str  # log, sin or cos
+    function: str  # log, sin, cos or exp
     argument: tuple[str, int, int]
     power: int = 1
+    scale: float = 1.0
+
+    def _argument(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The argument's values and its gradient (n, d)."""
+        kind, i, j = self.argument
+        grad = np.zeros(X.shape)
+        with np.errstate(all="ignore"):
+            if kind == "var":
+                a = X[:, i]
+                grad[:, i] = 1.0
+            elif kind == "ratio":
+                a = X[:, i] / X[:, j]
+                grad[:, i], grad[:, j] = 1.0 / X[:, j], -a / X[:, j]
+            elif kind == "difference":
+                a = X[:, i] - X[:, j]
+                grad[:, i], grad[:, j] = 1.0, -1.0
+            else:
+                a = X[:, i] * X[:, j]
+                grad[:, i], grad[:, j] = X[:, j], X[:, i]
+        return a, grad
 
     def values(self, X: np.ndarray) -> np.ndarray:
-        kind, i, j = self.argument
-        a = {"var": lambda: X[:, i], "ratio": lambda: X[:, i] / X[:, j],
-             "difference": lambda: X[:, i] - X[:, j], "product": lambda: X[:, i] * X[:, j]}[kind]()
         with np.errstate(all="ignore"):
-            return getattr(np, self.function)(a) ** self.power
+            return getattr(np, self.function)(self.scale * self._argument(X)[0]) ** self.power
+
+    def gradient(self, X: np.ndarray) -> np.ndarray:
+        """(n, d) gradient of the factor (the gradient start's columns)."""
+        a, grad = self._argument(X)
+        with np.errstate(all="ignore"):
+            u = self.scale * a
+            f = getattr(np, self.function)(u)
+            slope = {"sin": np.cos, "cos": lambda v: -np.sin(v), "exp": np.exp, "log": lambda v: 1.0 / v}[self.function](u)
+            return (self.power * f ** (self.power - 1) * slope * self.scale)[:, None] * grad
 
     def node(self, ctx: SearchContext) -> Node | None:
         o = ctx.options
@@ -80,6 +106,8 @@ class Factor:
         if o.operator(self.function) is None or (op is not None and o.operator(op) is None):
             return None
         inside = Node.var(i) if op is None else Node.binary(o.operator(op), Node.var(i), Node.var(j))
+        if self.scale != 1.0:
+            inside = Node.binary(o.operator("*"), Node.const(self.scale), inside)
         out = Node.unary(o.operator(self.function), inside)
         if self.power == 2:
             square = o.operator("square")
@@ -99,6 +127,7 @@ class Fit:
     q: tuple[tuple[int, ...], ...]
     q_coefs: tuple[float, ...]
     rss: float
+    q_factors: tuple[Factor | None, ...] = ()  # per Q term, as p_factors (the gradient start's exp(2 u) of tanh u)
 
 
 def exponents(d: int, variables: int, degree: int, limit: int, high: int = 2) -> np.ndarray:
@@ -406,7 +435,8 @@ def fit_node(fit: Fit, ctx: SearchContext) -> Node | None:
     o = ctx.options
     p_terms = [monomial_node(p, ctx) if f is None else _times(monomial_node(p, ctx), f.node(ctx), ctx)
                for p, f in zip(fit.p, fit.p_factors)]
-    q_terms = [monomial_node(q, ctx) for q in fit.q]
+    q_terms = [monomial_node(q, ctx) if f is None else _times(monomial_node(q, ctx), f.node(ctx), ctx)
+               for q, f in zip(fit.q, fit.q_factors or (None,) * len(fit.q))]
     if any(t is None for t in p_terms + q_terms) or not o.linear:
         return None
     if not p_terms:
