@@ -77,7 +77,7 @@ def gradient_fits(X: np.ndarray, G: np.ndarray, deadline: float | None = None, w
         EQ = exponents(d, Q_VARIABLES, Q_DEGREE, Q_LIMIT, Q_HIGH)
         grad_p, grad_q = _gradients(Xs, EP), _gradients(Xs, EQ)
         whole = np.sqrt(np.einsum("rld,rld->l", grad_p, grad_p))
-        along_g = _project(grad_p, [Gs])  # grad m_k without their components along g
+        along_g = project(grad_p, [Gs])  # grad m_k without their components along g
         flat = along_g.transpose(0, 2, 1).reshape(-1, len(EP))
         H0 = flat.T @ flat
         g_unit = Gs / np.maximum(np.linalg.norm(Gs, axis=1, keepdims=True), 1e-300)
@@ -156,7 +156,7 @@ def _alone_fits(Xs: np.ndarray, Gs: np.ndarray, EP: np.ndarray, functions: tuple
         g_unit = Gs / np.maximum(np.linalg.norm(Gs, axis=1, keepdims=True), 1e-300)
         flat = np.einsum("rld,rd->rl", grads, np.column_stack([-g_unit[:, 1], g_unit[:, 0]]))
     else:
-        flat = _project(grads, [Gs]).transpose(0, 2, 1).reshape(-1, len(E))
+        flat = project(grads, [Gs]).transpose(0, 2, 1).reshape(-1, len(E))
     return _span_fits(Xs, Gs, E, flat.T @ flat, whole, None, factors)
 
 
@@ -164,7 +164,7 @@ def _span_fits(Xs: np.ndarray, Gs: np.ndarray, EP: np.ndarray, H: np.ndarray, wh
                q: np.ndarray | None, factors: list[Factor | None] | None = None) -> list[tuple[float, Fit]]:
     """The near-null supports of the projected Gram matrix H, completed into fits."""
     found, seen = [], set()
-    for rss, support in _null_supports(H, whole):
+    for rss, support in null_supports(H, whole):
         if rss > CANDIDATE or support in seen:
             continue  # only near-null supports are completed (and planted)
         seen.add(support)
@@ -282,7 +282,7 @@ def _plane_complete(X: np.ndarray, G: np.ndarray, EP: np.ndarray, support: tuple
     grad_f = (1 + b * qv)[:, None] * np.einsum("rkd,k->rd", grads, a) - (b * (c + m @ a))[:, None] * qg
     return Fit(p=tuple(tuple(int(x) for x in row) for row in E), p_coefs=tuple(float(x) for x in a),
                p_factors=tuple(F), intercept=c, q=(tuple(int(x) for x in q),), q_coefs=(b,),
-               rss=_misalignment(grad_f, G_used), q_factors=(q_factor,))
+               rss=misalignment(grad_f, G_used), q_factors=(q_factor,))
 
 
 def _simplest(E: np.ndarray, limit: int) -> np.ndarray:
@@ -364,7 +364,7 @@ def term_gradients(X: np.ndarray, E: np.ndarray, factors: list[Factor | None],
     return grads
 
 
-def _project(grads: np.ndarray, spans: list[np.ndarray]) -> np.ndarray:
+def project(grads: np.ndarray, spans: list[np.ndarray]) -> np.ndarray:
     """Each row's gradients with their components along the row's span vectors removed
     (Gram-Schmidt per row); (rows, L, d)."""
     out = grads.copy()
@@ -380,7 +380,7 @@ def _project(grads: np.ndarray, spans: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-def _null_supports(H: np.ndarray, whole: np.ndarray) -> list[tuple[float, tuple[int, ...]]]:
+def null_supports(H: np.ndarray, whole: np.ndarray, steps: int = STEPS) -> list[tuple[float, tuple[int, ...]]]:
     """Supports S with sum over S of a_k projected_k ~ 0, from the Gram matrix H of the projected
     gradient columns (relative residuals, anchor included); ``whole``: each column's norm before
     projection (a monomial whose gradient vanishes is no law)."""
@@ -405,7 +405,7 @@ def _null_supports(H: np.ndarray, whole: np.ndarray) -> list[tuple[float, tuple[
     for a in np.argsort(pair_rss)[:ANCHORS]:
         out.append((float(pair_rss[a]), tuple(sorted((int(usable[a]), int(usable[partner[a]]))))))
         others = np.delete(np.arange(len(usable)), a)
-        for rss, support in forward_select(H, H[:, a], others, (), STEPS, BEAM):
+        for rss, support in forward_select(H, H[:, a], others, (), steps, BEAM):
             out.append((float(rss), tuple(sorted((int(usable[a]), *(int(usable[j]) for j in support))))))
     return out
 
@@ -422,7 +422,7 @@ def _complete(X: np.ndarray, G: np.ndarray, EP: np.ndarray, support: tuple[int, 
         return None
     grads = term_gradients(X, E, F)  # (rows, k, d)
     spans = [G] if q is None else [G, _gradients(X, q[None, :])[:, 0, :]]
-    W = _project(grads, spans).transpose(0, 2, 1).reshape(-1, len(support))
+    W = project(grads, spans).transpose(0, 2, 1).reshape(-1, len(support))
     scale = np.linalg.norm(W, axis=0)
     scale = np.where(scale > 0, scale, 1.0)
     _, _, vt = np.linalg.svd(W / scale, full_matrices=False)
@@ -434,7 +434,7 @@ def _complete(X: np.ndarray, G: np.ndarray, EP: np.ndarray, support: tuple[int, 
     if q is None:
         return Fit(p=tuple(tuple(int(x) for x in e) for e in E), p_coefs=tuple(float(c) for c in a),
                    p_factors=tuple(F), intercept=0.0, q=(), q_coefs=(),
-                   rss=_misalignment(np.einsum("rkd,k->rd", grads, a), G))
+                   rss=misalignment(np.einsum("rkd,k->rd", grads, a), G))
     grad_P = np.einsum("rkd,k->rd", grads, a)
     P = monomials(X, E) @ a
     qv = monomials(X, q[None, :])[:, 0]
@@ -455,10 +455,10 @@ def _complete(X: np.ndarray, G: np.ndarray, EP: np.ndarray, support: tuple[int, 
     grad_f = (1 + b * qv)[:, None] * grad_P - (b * (c + P))[:, None] * gq  # times (1 + b q)^2
     return Fit(p=tuple(tuple(int(x) for x in e) for e in E), p_coefs=tuple(float(c) for c in a),
                p_factors=(None,) * len(a), intercept=float(c), q=(tuple(int(x) for x in q),),
-               q_coefs=(float(b),), rss=_misalignment(grad_f, G))
+               q_coefs=(float(b),), rss=misalignment(grad_f, G))
 
 
-def _misalignment(grad_f: np.ndarray, G: np.ndarray) -> float:
+def misalignment(grad_f: np.ndarray, G: np.ndarray) -> float:
     """Mean 1 - cos^2 between the rows of grad f and of G (1 where grad f vanishes)."""
     dot = np.sum(grad_f * G, axis=1) ** 2
     norms = np.sum(grad_f**2, axis=1) * np.sum(G**2, axis=1)
@@ -499,9 +499,12 @@ def gradient_rational_seeds(ctx: SearchContext, deadline: float | None,
         return []
     stop = None if deadline is None else time.perf_counter() + o.rational_start * (deadline - time.perf_counter())
     functions = tuple(f for f in ("sin", "cos", "exp") if o.operator(f) is not None)
+    from latentlaw.symbolic.product_start import product_fits, product_node  # it builds on this module
+
     seeds: list[PopMember] = []
-    for fit in gradient_fits(data.X, data.gradients, stop, with_q, functions):
-        node = _whole(fit, ctx)
+    products = [n for n in (product_node(fit, ctx) for fit in product_fits(data.X, data.gradients, functions)) if n is not None]
+    fits = [] if products else gradient_fits(data.X, data.gradients, stop, with_q, functions)
+    for node in [*products, *(_whole(fit, ctx) for fit in fits)]:
         member = None if node is None else seed_member([node], ctx)
         if member is not None:
             seeds.append(member)
