@@ -70,7 +70,7 @@ def _gradients(X: np.ndarray, columns: list[tuple[str, object]]) -> np.ndarray:
             elif kind == "factor":
                 out[:, k, :] = what.gradient(X) / what.values(X)[:, None]
             else:
-                out[:, k, :] = Factor("exp", what)._argument(X)[1]
+                out[:, k, :] = Factor("exp", what).argument_values(X)[1]
     out[:, ~np.all(np.isfinite(out), axis=(0, 2)), :] = 0.0
     return out
 

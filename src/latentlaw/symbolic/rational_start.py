@@ -67,7 +67,7 @@ class Factor:
     power: int = 1
     scale: float = 1.0
 
-    def _argument(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def argument_values(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The argument's values and its gradient (n, d)."""
         kind, i, j = self.argument
         grad = np.zeros(X.shape)
@@ -88,11 +88,11 @@ class Factor:
 
     def values(self, X: np.ndarray) -> np.ndarray:
         with np.errstate(all="ignore"):
-            return getattr(np, self.function)(self.scale * self._argument(X)[0]) ** self.power
+            return getattr(np, self.function)(self.scale * self.argument_values(X)[0]) ** self.power
 
     def gradient(self, X: np.ndarray) -> np.ndarray:
         """(n, d) gradient of the factor (the gradient start's columns)."""
-        a, grad = self._argument(X)
+        a, grad = self.argument_values(X)
         with np.errstate(all="ignore"):
             u = self.scale * a
             f = getattr(np, self.function)(u)
