@@ -13,7 +13,10 @@ per-row coefficient of grad q (f b at each row). Laws are wanted only up to an i
 function, so f^2 = m^2 / (1 - v^2/c^2) serves for m / sqrt(1 - v^2/c^2). Deterministic; it shares
 ``Options.rational_start`` of the budget, stops between Q monomials when that is spent and at the
 first exact fit; only for one law (n_concepts = 1), no tangent projector, 2..12 inputs (with two,
-Q comes from a pencil instead: ``_plane_fits``).
+Q comes from a pencil instead: ``_plane_fits``). With up to three inputs P's terms also carry sin,
+cos or exp of an input, a ratio or a product (``factor_library``), and with two Q may be such a
+function (``q_factor_library``); products of them are ``product_start``'s. Work on one dataset is
+kept across calls (``_Progress``).
 """
 
 from __future__ import annotations
