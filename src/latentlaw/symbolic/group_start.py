@@ -39,8 +39,8 @@ from latentlaw.symbolic.from_sympy import compact
 from latentlaw.symbolic.member import PopMember, assemble
 from latentlaw.symbolic.mutate import seed_member
 from latentlaw.symbolic.objectives import EXACT
-from latentlaw.symbolic.rational_gradient_start import turning_law
-from latentlaw.symbolic.rational_start import MAX_INPUTS, Fit, fit_node, monomial_node, monomials
+from latentlaw.symbolic.rational_gradient_start import start_functions, turning_law
+from latentlaw.symbolic.rational_start import MAX_INPUTS, monomial_node, monomials, term_node
 
 RANK_GAP = 1e-7  # singular values of the unit log-gradients below this share of the largest are zero
 MAX_GROUPS = 3  # more groups than this and the reduced search is hardly easier than the inputs'
@@ -212,10 +212,11 @@ def group_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str, l
         return []
     d = X.shape[1]
     found = scaling_rank(X, G)
-    B = None
+    B, reduced = None, None
     if found is not None and 1 <= found[0] <= min(MAX_GROUPS, d - 1):
         B = group_basis(found[1], found[0])
-        B = None if B is None or reduce(X, G, B) is None else B
+        reduced = None if B is None else reduce(X, G, B)
+        B = None if reduced is None else B
     if d == data.d and (B is None or np.all(np.count_nonzero(B, axis=1) == 1)):
         return []  # neither differences nor groups of two or more inputs (A11 + A22: the unused inputs
         # alone drop out, which the search copes with; the start cost 0.8 s there)
@@ -223,14 +224,11 @@ def group_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str, l
         B = np.eye(d, dtype=int)  # differences only: a search over them
     if len(B) == 1:
         group, what = _written(B[0], inputs, ctx), f"the one group {group_text(B[0], labels)}"
-        Z, GZ = reduce(X, G, B)
+        Z, GZ = reduced
         if not (np.all(GZ > 0) or np.all(GZ < 0)):  # the law turns: a function of the group turning where it does
-            functions = tuple(f for f in ("sin", "cos", "exp") if o.operator(f) is not None)
-            turning = turning_law(Z[:, 0], np.sign(GZ[:, 0]), functions)
+            turning = turning_law(Z[:, 0], np.sign(GZ[:, 0]), start_functions(o))
             if turning is not None:
-                p, factor = turning
-                fit = Fit(p=(p,), p_coefs=(1.0,), p_factors=(factor,), intercept=0.0, q=(), q_coefs=(), rss=0.0)
-                node = fit_node(fit, ctx)
+                node = term_node(*turning, ctx)
                 if node is not None:
                     group, what = substitute(node, [group]), f"a function of the one group {group_text(B[0], labels)}"
         member = _planted(group, ctx)

@@ -34,6 +34,7 @@ from latentlaw.symbolic.context import SearchContext
 from latentlaw.symbolic.expression import Node
 from latentlaw.symbolic.member import PopMember
 from latentlaw.symbolic.mutate import seed_member
+from latentlaw.symbolic.options import Options
 from latentlaw.symbolic.rational_start import (MAX_INPUTS, MAX_SEEDS, P_DEGREE, P_HIGH, P_VARIABLES, Q_DEGREE,
                                                Q_HIGH, Q_VARIABLES, START_ROWS, Factor, Fit, exponents,
                                                forward_select, fit_node, monomial_node, monomials, p_values)
@@ -302,6 +303,18 @@ def _gradients(X: np.ndarray, E: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(out), out, 0.0)
 
 
+def start_functions(options: Options) -> tuple[str, ...]:
+    """The functions the starts may write: sin, cos and exp, where they are operators."""
+    return tuple(f for f in ("sin", "cos", "exp") if options.operator(f) is not None)
+
+
+def _shapes(functions: tuple[str, ...]) -> list[tuple[str, int, float]]:
+    """(function, power, sign of the scale) of a factor term: sin and cos, each squared too, and
+    exp of plus and minus its argument."""
+    shapes = [(f, k, 1.0) for f in ("sin", "cos") if f in functions for k in (1, 2)]
+    return shapes + [("exp", 1, sign) for sign in (1.0, -1.0) if "exp" in functions]
+
+
 def factor_library(d: int, functions: tuple[str, ...]) -> tuple[np.ndarray, list[Factor]]:
     """P's terms with a function: monomials (up to two inputs, FACTOR_DEGREE) times sin, cos (each
     also squared where a monomial multiplies it) or exp (of +-) an input, a ratio or a product of
@@ -309,11 +322,9 @@ def factor_library(d: int, functions: tuple[str, ...]) -> tuple[np.ndarray, list
     monomials, scale 1, inputs before ratios), at most FACTOR_LIMIT."""
     arguments = [("var", i, -1) for i in range(d)] + [("ratio", i, j) for i, j in itertools.permutations(range(d), 2)]
     arguments += [("product", i, j) for i, j in itertools.combinations(range(d), 2)]
-    shapes = [(f, k, 1.0) for f in ("sin", "cos") if f in functions for k in (1, 2)]
-    shapes += [("exp", 1, sign) for sign in (1.0, -1.0) if "exp" in functions]
     scales = [np.zeros(d, dtype=int), *exponents(d, 2, FACTOR_DEGREE, 10**6, FACTOR_DEGREE)]
     terms = [(e, Factor(f, a, k, sign * s)) for s in FACTOR_SCALES for a in arguments for e in scales
-             for f, k, sign in shapes if k == 1 or np.any(e)]  # alone, sin^2 a, cos^2 a and cos 2a
+             for f, k, sign in _shapes(functions) if k == 1 or np.any(e)]  # alone, sin^2 a, cos^2 a and cos 2a
     # have proportional gradients (their sums are constants), which would crowd out the pairs
     rank = {s: i for i, s in enumerate(FACTOR_SCALES)}
     kinds = {"var": 0, "ratio": 1, "product": 2}
@@ -329,12 +340,10 @@ def turning_law(z: np.ndarray, signs: np.ndarray, functions: tuple[str, ...]) ->
     the gradients do; None if none does. A law of one variable is known only up to a monotone
     function, but where it turns, the turns fix it: sin(E t / hbar)^2 turns at multiples of
     pi hbar / (2 E t)."""
-    shapes = [(f, k, 1.0) for f in ("sin", "cos") if f in functions for k in (1, 2)]
-    shapes += [("exp", 1, sign) for sign in (1.0, -1.0) if "exp" in functions]
     X = z[:, None]
     for p in (0, 1, -1, 2, -2, 3, -3):
         for s in FACTOR_SCALES:
-            for f, k, sign in shapes:
+            for f, k, sign in _shapes(functions):
                 factor = Factor(f, ("var", 0, -1), k, sign * s)
                 slope = term_gradients(X, np.array([[p]]), [factor], np.inf)[:, 0, 0]
                 clear = np.abs(slope) > 1e-6 * np.max(np.abs(slope))  # away from the turns themselves
@@ -501,7 +510,7 @@ def gradient_rational_seeds(ctx: SearchContext, deadline: float | None,
     if o.operator("*") is None or o.operator("/") is None or not o.linear:
         return []
     stop = None if deadline is None else time.perf_counter() + o.rational_start * (deadline - time.perf_counter())
-    functions = tuple(f for f in ("sin", "cos", "exp") if o.operator(f) is not None)
+    functions = start_functions(o)
     from latentlaw.symbolic.product_start import product_fits, product_node  # it builds on this module
 
     seeds: list[PopMember] = []

@@ -433,10 +433,8 @@ def monomial_node(powers: tuple[int, ...], ctx: SearchContext) -> Node | None:
 def fit_node(fit: Fit, ctx: SearchContext) -> Node | None:
     """(intercept + sum a_k x^p_k) / (1 + sum b_j x^q_j) as a tree."""
     o = ctx.options
-    p_terms = [monomial_node(p, ctx) if f is None else _times(monomial_node(p, ctx), f.node(ctx), ctx)
-               for p, f in zip(fit.p, fit.p_factors)]
-    q_terms = [monomial_node(q, ctx) if f is None else _times(monomial_node(q, ctx), f.node(ctx), ctx)
-               for q, f in zip(fit.q, fit.q_factors or (None,) * len(fit.q))]
+    p_terms = [term_node(p, f, ctx) for p, f in zip(fit.p, fit.p_factors)]
+    q_terms = [term_node(q, f, ctx) for q, f in zip(fit.q, fit.q_factors or (None,) * len(fit.q))]
     if any(t is None for t in p_terms + q_terms) or not o.linear:
         return None
     if not p_terms:
@@ -453,11 +451,15 @@ def fit_node(fit: Fit, ctx: SearchContext) -> Node | None:
     return None if divide is None else Node.binary(divide, top, bottom)
 
 
-def _times(monomial: Node | None, factor: Node | None, ctx: SearchContext) -> Node | None:
-    """The factor, times the monomial when there is one (None when the factor cannot be written)."""
-    if factor is None or monomial is None:
-        return factor
-    return Node.binary(ctx.options.operator("*"), monomial, factor)
+def term_node(powers: tuple[int, ...], factor: Factor | None, ctx: SearchContext) -> Node | None:
+    """One term x^powers [* factor] as a tree (None when an operator is missing)."""
+    monomial = monomial_node(powers, ctx)
+    if factor is None:
+        return monomial
+    function = factor.node(ctx)
+    if function is None or monomial is None:
+        return function
+    return Node.binary(ctx.options.operator("*"), monomial, function)
 
 
 def _integers(coefs: np.ndarray) -> np.ndarray:
