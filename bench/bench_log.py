@@ -27,10 +27,11 @@ def log_benchmark(name: str, metrics: dict[str, float], report: Path) -> None:
         mlflow.log_artifact(str(report))
 
 
-def publish(name: str, text: str, metrics: dict[str, float], log: bool = True) -> Path:
-    """Print a benchmark's markdown, write it to bench/results/<name>.md and (optionally) log it."""
+def publish(name: str, text: str, metrics: dict[str, float], log: bool = True, out: Path | None = None) -> Path:
+    """Print a benchmark's markdown, write it to ``out`` (default bench/results/<name>.md) and
+    (optionally) log it."""
     print(text)
-    out = ROOT / "bench" / "results" / f"{name}.md"
+    out = ROOT / "bench" / "results" / f"{name}.md" if out is None else out
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text + "\n")
     if log:

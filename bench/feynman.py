@@ -21,13 +21,14 @@ gplearn its best program. Scores (bench/feynman_scoring.py): exact by SRBench's 
     .venv/bin/python bench/feynman.py --subset 12 --budget 20 --engines native operon
     .venv/bin/python bench/feynman.py --subset I.12.1 II.3.24 --modes gradient --seeds 0 1
     .venv/bin/python bench/feynman.py --engines native --modes regression --jobs 15   # 100 at 60 s on 16 cores
+    .venv/bin/python bench/feynman.py --table bonus --engines native --modes gradient  # AI Feynman's 20 harder ones
 
 ``--jobs N`` runs N children at once, each on one core (leave a core for the parent and the
 machine); the budget stays per run, so the figures do not depend on N while N is below the
 number of cores.
 
 Writes bench/results/feynman.csv (one row per run, rewritten after every run) and
-bench/results/feynman.md, and logs the rates to MLflow (experiment 'benchmarks'; --no-log to skip).
+bench/results/feynman.md (bench/results/feynman_bonus/ for ``--table bonus``), and logs the rates to MLflow (experiment 'benchmarks'; --no-log to skip).
 physo (the table) and gplearn are in the bench extra: pip install 'latentlaw[bench]'.
 """
 
@@ -58,7 +59,7 @@ import sympy  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from feynman_scoring import (GOOD_FIT, NUMERIC_GRADIENT, NUMERIC_REGRESSION, functionally_dependent,  # noqa: E402
                              misalignment, regression_error, srbench_exact)
-from feynman_table import Equation, load_table, sample, select, values  # noqa: E402
+from feynman_table import TABLES, Equation, load_table, sample, select, table_path, values  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ENGINES = ("native", "operon", "gplearn", "pysr")
@@ -403,12 +404,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--n", type=int, default=1000, help="training rows (as many fresh rows score)")
     parser.add_argument("--check-limit", type=float, default=20.0, help="seconds per sympy decision")
-    parser.add_argument("--results", type=Path, default=RESULTS, help="folder for feynman.csv and feynman.md")
+    parser.add_argument("--results", type=Path, default=None,
+                        help="folder for feynman.csv and feynman.md (default bench/results/, or "
+                             "bench/results/feynman_bonus/ for --table bonus)")
     parser.add_argument("--no-log", action="store_true", help="do not log to MLflow")
     parser.add_argument("--jobs", type=int, default=1, help="runs at once, one core each (at most the number of "
                                                             "cores; leave one for the parent)")
-    parser.add_argument("--table", type=Path, default=None,
-                        help="FeynmanEquations.csv to read instead of the one inside the installed physo")
+    parser.add_argument("--table", default="feynman",
+                        help=f"a table inside the installed physo ({', '.join(TABLES)}: AI Feynman's 20 harder "
+                             "bonus equations) or the path of a CSV in the same columns")
     parser.add_argument("--native-params", type=_json_object, default={},
                         help='more SymbolicSearch parameters for the native engine, as a JSON object, for '
                              'ablations: \'{"mutation_weights": {"shift_subtree": 0}}\'')
@@ -418,8 +422,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if not 1 <= args.jobs <= (os.cpu_count() or 1):
         parser.error(f"--jobs must be between 1 and the number of cores ({os.cpu_count()}), got {args.jobs}: runs "
                      "that share a core get less than their budget")
-    if args.table is not None and not args.table.is_file():
-        parser.error(f"--table {args.table} is not a file; give the path of FeynmanEquations.csv or leave it out")
+    if args.table not in TABLES and not Path(args.table).is_file():
+        parser.error(f"--table {args.table} is neither a table inside physo ({', '.join(TABLES)}) nor a file; "
+                     "give the path of a CSV in FeynmanEquations.csv's columns or leave it out")
+    if args.results is None:
+        args.results = RESULTS if args.table not in TABLES or args.table == "feynman" else RESULTS / f"feynman_{args.table}"
     return args
 
 
@@ -446,7 +453,7 @@ def _json_object(text: str) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> list[dict]:
     args = parse_args(argv)
-    equations = select(load_table(args.table), args.subset)
+    equations = select(load_table(table_path(args.table) if args.table in TABLES else Path(args.table)), args.subset)
     notes = []
     engines = list(dict.fromkeys(args.engines))
     if "pysr" in engines:
@@ -498,7 +505,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     table, metrics = summary(rows)
     rates = " · ".join(f"{k} {v}%" for k, v in PUBLISHED.items())
     text = "\n".join([
-        "# The Feynman benchmark (AI Feynman / SRBench equations)", "",
+        f"# The Feynman benchmark (AI Feynman / SRBench equations; table: {args.table})", "",
         f"Command: `{command}`  ", f"Machine: {where}  ",
         f"{len(equations)} equations, seeds {args.seeds}, {args.n} training rows and {args.n} fresh scoring rows "
         f"each, {args.budget:g} s per equation, engine, mode and seed (one core; {args.jobs} at a time)"
@@ -523,6 +530,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     (args.results / "feynman.md").parent.mkdir(parents=True, exist_ok=True)
     if args.results == RESULTS:
         publish("feynman", text, metrics, log=not args.no_log)
+    elif args.results == RESULTS / f"feynman_{args.table}":  # a named table's default folder
+        publish(f"feynman_{args.table}", text, metrics, log=not args.no_log, out=args.results / "feynman.md")
     else:  # a private folder (tests, trials): the file only
         (args.results / "feynman.md").write_text(text + "\n")
         print(text)

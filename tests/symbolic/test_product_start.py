@@ -7,7 +7,7 @@ import pytest
 import sympy
 
 from latentlaw.symbolic import SymbolicSearch
-from latentlaw.symbolic.product_start import product_fits
+from latentlaw.symbolic.product_start import product_fits, value_fits
 from latentlaw.symbolic.rational_gradient_start import EXACT
 
 BUDGET = dict(niterations=3, populations=4, population_size=30, ncycles_per_iteration=50, random_state=0,
@@ -72,3 +72,81 @@ def test_a_function_that_turns_where_the_law_does_not_is_no_product():
     assert fits[0].powers == (1, 1) and fits[0].factors == ()  # the simplest first
     # sin(x0 x1 / (2 pi)) does not turn on these rows (x0 x1 <= 9) and is a law here; sin(x0 x1) is not
     assert not any(f.factors and f.factors[0].scale == 1.0 for f in fits)
+
+
+def test_a_product_of_many_powers_and_a_sum():
+    """f = x0^4 (x1 x2)^2 (x1 + x2) / x3^5 (the power radiated in gravitational waves): six log
+    columns, one a sum, found with every input's power held in. A law in a difference of squares,
+    x0 / (x1^2 - x2^2), is one too, and the sum is read back with its sign and power."""
+    rng = np.random.default_rng(3)
+    X = rng.uniform(1.0, 3.0, (300, 4))
+    x0, x1, x2, x3 = X.T
+    s = x1 + x2
+    G = _unit(np.column_stack([4 / x0, 2 / x1 + 1 / s, 2 / x2 + 1 / s, -5 / x3]))  # grad log f
+    fit = product_fits(X, G, ())[0]
+    sign = 1 if fit.powers[0] > 0 else -1  # the null vector's sign is free: f or 1/f
+    assert fit.rss <= EXACT and tuple(sign * p for p in fit.powers) == (4, 2, 2, -5)
+    assert [(t.i, t.j, t.sign, t.k, sign * t.power) for t in fit.sums] == [(1, 2, 1, 1, 1)]
+    X = rng.uniform(1.0, 3.0, (300, 3))
+    x0, x1, x2 = X.T
+    X[:, 2] = np.where(np.abs(x1 - x2) < 0.1, x2 + 0.3, x2)  # keep away from the pole
+    x0, x1, x2 = X.T
+    d = x1**2 - x2**2  # of both signs: grad f = f grad log f turns with it
+    G = _unit((x0 / d)[:, None] * np.column_stack([1 / x0, -2 * x1 / d, 2 * x2 / d]))
+    fit = product_fits(X, G, ())[0]
+    sign = 1 if fit.powers[0] > 0 else -1
+    assert fit.rss <= EXACT and [(t.sign, t.k, sign * t.power) for t in fit.sums] == [(-1, 2, -1)]
+
+
+def test_a_quotient_of_two_sums_with_a_cosine_and_no_power():
+    """Relativistic aberration up to its arccos: (c cos(theta) - v) / (c - v cos(theta)) has no
+    power of an input at all, only two sums that carry cos(theta), neither of which helps alone."""
+    rng = np.random.default_rng(4)
+    X = np.column_stack([rng.uniform(4.0, 6.0, 300), rng.uniform(1.0, 3.0, 300), rng.uniform(1.0, 3.0, 300)])
+    c, v, t = X.T
+    top, bottom = c * np.cos(t) - v, c - v * np.cos(t)
+    grad_top = np.column_stack([np.cos(t), -np.ones_like(t), -c * np.sin(t)])
+    grad_bottom = np.column_stack([np.ones_like(t), -np.cos(t), v * np.sin(t)])
+    G = _unit((grad_top * bottom[:, None] - grad_bottom * top[:, None]) / bottom[:, None] ** 2)
+    fits = product_fits(X, G, ("cos",))
+    assert fits and fits[0].rss <= EXACT and fits[0].powers == (0, 0, 0) and fits[0].factors == ()
+    assert sorted((s.function, s.a, s.sign, abs(s.power)) for s in fits[0].sums) == [("cos", 2, -1, 1)] * 2
+    assert not product_fits(X, G, ())  # without cos: none
+
+
+def test_regression_fits_log_y_with_powers_sums_and_roots():
+    """Regression (value_fits): log|y| = log|C| + the same sparse sum. I.32.17's omega^4 over
+    (omega^2 - omega_0^2)^2 times powers is exact with integer powers; a law with half powers,
+    p z sqrt(x^2 + y^2) / r^5, is the root of a product; noise leaves nothing exact."""
+    rng = np.random.default_rng(5)
+    X = rng.uniform(1.0, 5.0, (400, 4))
+    a, b, w, w0 = X.T
+    y = 4 * np.pi / 3 * a * b**2 * w**4 / (w**2 - w0**2) ** 2
+    fit = value_fits(X, y, ("sin", "cos"))[0]
+    assert not fit.root and fit.powers == (1, 2, 4, 0)
+    assert [(t.i, t.j, t.sign, t.k, t.power) for t in fit.sums] == [(2, 3, -1, 2, -2)]
+    p, z, x, v, r = rng.uniform(1.0, 3.0, (5, 400))
+    X = np.column_stack([p, z, x, v, r])
+    y = 0.75 * p * z * np.sqrt(x**2 + v**2) / r**5
+    fit = value_fits(X, y, ())[0]
+    assert fit.root and fit.powers == (2, 2, 0, 0, -10) and [(t.k, t.power) for t in fit.sums] == [(2, 1)]
+    assert value_fits(X, y * (1 + 1e-3 * rng.standard_normal(400)), ()) == []
+    assert value_fits(X, np.where(p > 2, y, -y), ()) == []  # y's sign is no product's
+
+
+def test_the_regression_search_plants_the_product_written_small(capsys):
+    """The root's even powers come out of it (r^-5 outside, not r^-10 under the root), so the
+    seed fits in maxsize and the search is exact at once, before the rational start."""
+    rng = np.random.default_rng(6)
+    X = rng.uniform(1.0, 3.0, (300, 5))
+    p, z, x, v, r = X.T
+    y = 0.75 * p * z * np.sqrt(x**2 + v**2) / r**5
+    search = SymbolicSearch(objective="regression", verbosity=1,
+                            **dict(BUDGET, unary_operators=["square", "sqrt"], maxsize=30))
+    search.fit(X, y, variable_names=["p", "z", "x", "v", "r"])
+    out = capsys.readouterr().out
+    assert "starting members from products of y" in out and "rational fits" not in out
+    assert search.pareto_front_["loss"].min() < 1e-20
+    P, Z, XX, V, R = sympy.symbols("p z x v r", positive=True)
+    found = search.sympy().subs({sympy.Symbol(n): s for n, s in zip("p z x v r".split(), (P, Z, XX, V, R))})
+    assert sympy.simplify(found / (P * Z * sympy.sqrt(XX**2 + V**2) / R**5)) == pytest.approx(0.75)

@@ -1,46 +1,167 @@
 """Starting members for the gradient objective: laws that are products, linear in their logs.
 
-f = prod_i x_i^p_i * prod_k F_k(s_k a_k)^c_k * exp(sum_j e_j b_j), with F sin or cos of an input,
-a ratio or the product of two (s from the scales of ``factor_library``) and b_j such arguments
-themselves, has log|f| = sum_i p_i log|x_i| + sum_k c_k log|F_k| + sum_j e_j b_j: a sparse sum, so
-its gradient (parallel to f's) is a sparse null vector of the columns grad log|x_i|,
-grad log|F_k| and grad b_j projected off g, as in P alone of ``rational_gradient_start``. Found
-there too (``null_supports``, one Gram matrix of ~100-1,300 columns, milliseconds), with the
-powers p and c then scaled to small integers (the exp's e stay real: exp(-m g x / (kb T)) needs
-no scale from a list). I.30.3's Int_0 sin(n theta / 2)^2 / sin(theta / 2)^2, a product of two
-functions, is out of reach of P alone (one function per term) and is one such null vector.
-Rows are scaled to one norm first: log|sin| has poles where sin crosses 0, and a column that
-is a few rows' correlates with every other such column to 1 - 1e-16.
+f = prod_i x_i^p_i * prod_k F_k(s_k a_k)^c_k * prod_l S_l^h_l * exp(sum_j e_j b_j), with F sin or cos
+of an input, a ratio or the product of two (s from the scales of ``factor_library``), S a sum
+(``Sum``: x_i^k +- x_j^k, 1 +- x_j^k, x_i +- x_j cos(x_a); ``Cosines``: x_i^2 + x_j^2 +- 2 x_i x_j
+cos(x_a)) and b_j such arguments themselves, has log|f| = sum_i p_i log|x_i| + sum_k c_k log|F_k| +
+sum_l h_l log|S_l| + sum_j e_j b_j: a sparse sum, so its gradient (parallel to f's) is a sparse
+null vector of these columns' gradients projected off g, as in P alone of
+``rational_gradient_start``. Two selections look for it in one Gram matrix (~100-2,000 columns):
+``null_supports`` from the best pairs (no sums), and a beam on the least eigenvalue with every
+input's power held in (``_with_every_power``). The powers p, c and h are then scaled to small
+integers (the exp's e stay real: exp(-m g x / (kb T)) needs no scale from a list).
+Laws this writes and a sum of terms does not: I.30.3's Int_0 sin(n theta / 2)^2 / sin(theta / 2)^2,
+G^4 (m1 m2)^2 (m1 + m2) / (c^5 r^5), relativistic aberration (c cos theta - v) / (c - v cos theta)
+and Doppler omega^2 (c^2 - v^2) / (c + v cos theta)^2, q^2 / (eps^2 (r^2 + d^2 - 2 r d cos alpha)).
+Rows are scaled to one norm first (of the columns other than sums): log|sin| has poles where sin
+crosses 0, and a column that is a few rows' correlates with every other such column to 1 - 1e-16.
+The fits take well under two seconds, so they are planted first, before the group start's searches.
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from latentlaw.symbolic.context import SearchContext
 from latentlaw.symbolic.expression import Node
-from latentlaw.symbolic.rational_gradient_start import (CANDIDATE, EXACT, FACTOR_SCALES, misalignment,
-                                                       null_supports, project)
-from latentlaw.symbolic.rational_start import Factor, monomial_node
+from latentlaw.symbolic.member import PopMember
+from latentlaw.symbolic.mutate import seed_member
+from latentlaw.symbolic.rational_gradient_start import (CANDIDATE, EXACT, FACTOR_SCALES, applies, misalignment,
+                                                       null_supports, project, start_functions)
+from latentlaw.symbolic.rational_start import MAX_INPUTS, MAX_SEEDS, Factor, forward_select, monomial_node
 
 MAX_POWER = 6  # the largest |power| of an input or a function in a product
 DENOMINATORS = (1, 2, 3, 4)  # powers read as integers after scaling by one of these
+EXTRAS = 2  # columns besides every input's power (I.30.3: two sines)
+VALUE_EXACT, REFITS = 1e-20, 20  # regression: relative residual of an exact fit of log|y|; supports refitted
+WIDTH, BLOCKS = 6, 20_000  # states kept per step of that selection: WIDTH, or as many as BLOCKS Gram
+# blocks per step allow (a law of two sums, neither of which helps alone, needs ~100 of 200)
+FUNCTION_SUM_INPUTS = 5  # sums with sin or cos (x_i +- x_j cos(x_a)) only up to this many inputs (~d^3 columns)
 STEPS = 5  # columns added to an anchor (p_d sin(theta) cos(theta) / (epsilon r^3) has six); the
 # library is small, so the forward selection stays cheap
 
 
 @dataclass(frozen=True)
+class Sum:
+    """(x_i^k + sign x_j^k [* F(x_a)])^power, with x_i = 1 where i < 0: a factor no monomial
+    times a function can write (m1 + m2, omega_0^2 - omega^2, 1 - alpha^2, c - v cos(theta))."""
+
+    i: int
+    j: int
+    sign: int  # +1 or -1
+    k: int = 1  # 1 or 2
+    power: int = 1
+    function: str | None = None  # sin or cos of x_a multiplying the second term
+    a: int = -1
+
+    def _terms(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The first term, the second term's monomial and its function's values."""
+        first = np.ones(len(X)) if self.i < 0 else X[:, self.i] ** self.k
+        f = np.ones(len(X)) if self.function is None else getattr(np, self.function)(X[:, self.a])
+        return first, X[:, self.j] ** self.k, f
+
+    def values(self, X: np.ndarray) -> np.ndarray:
+        first, second, f = self._terms(X)
+        return first + self.sign * second * f
+
+    def log_gradient(self, X: np.ndarray) -> np.ndarray:
+        """(n, d) gradient of log|S|."""
+        out = np.zeros(X.shape)
+        with np.errstate(all="ignore"):
+            first, second, f = self._terms(X)
+            s = first + self.sign * second * f
+            if self.i >= 0:
+                out[:, self.i] = self.k * X[:, self.i] ** (self.k - 1) / s
+            out[:, self.j] = self.sign * self.k * X[:, self.j] ** (self.k - 1) * f / s
+            if self.function is not None:
+                slope = np.cos(X[:, self.a]) if self.function == "sin" else -np.sin(X[:, self.a])
+                out[:, self.a] += self.sign * second * slope / s
+        return out
+
+    def node(self, ctx: SearchContext) -> Node | None:
+        """The sum as a tree (power 1); None where an operator is missing."""
+        o = ctx.options
+        join, times, square = o.operator("+" if self.sign > 0 else "-"), o.operator("*"), o.operator("square")
+        if join is None or times is None or (self.function is not None and o.operator(self.function) is None):
+            return None
+
+        def term(v: int) -> Node:
+            if self.k == 1:
+                return Node.var(v)
+            return Node.unary(square, Node.var(v)) if square is not None else Node.binary(times, Node.var(v), Node.var(v))
+
+        second = term(self.j)
+        if self.function is not None:
+            second = Node.binary(times, second, Node.unary(o.operator(self.function), Node.var(self.a)))
+        return Node.binary(join, Node.const(1.0) if self.i < 0 else term(self.i), second)
+
+
+@dataclass(frozen=True)
+class Cosines:
+    """(x_i^2 + x_j^2 + sign 2 x_i x_j cos(x_a))^power: the law of cosines (a side of a triangle,
+    the distance of two points in polar coordinates), three terms no Sum writes."""
+
+    i: int
+    j: int
+    a: int
+    sign: int  # -1: the side opposite the angle x_a
+    power: int = 1
+
+    def values(self, X: np.ndarray) -> np.ndarray:
+        u, v, t = X[:, self.i], X[:, self.j], X[:, self.a]
+        return u * u + v * v + self.sign * 2.0 * u * v * np.cos(t)
+
+    def log_gradient(self, X: np.ndarray) -> np.ndarray:
+        """(n, d) gradient of log|S|."""
+        u, v, t = X[:, self.i], X[:, self.j], X[:, self.a]
+        out = np.zeros(X.shape)
+        with np.errstate(all="ignore"):
+            s = self.values(X)
+            out[:, self.i] = (2.0 * u + self.sign * 2.0 * v * np.cos(t)) / s
+            out[:, self.j] = (2.0 * v + self.sign * 2.0 * u * np.cos(t)) / s
+            out[:, self.a] = -self.sign * 2.0 * u * v * np.sin(t) / s
+        return out
+
+    def node(self, ctx: SearchContext) -> Node | None:
+        """The sum as a tree (power 1); None where an operator is missing."""
+        o = ctx.options
+        plus, join, times, cos = o.operator("+"), o.operator("+" if self.sign > 0 else "-"), o.operator("*"), o.operator("cos")
+        if plus is None or join is None or times is None or cos is None:
+            return None
+        square = o.operator("square")
+
+        def sq(v: int) -> Node:
+            return Node.unary(square, Node.var(v)) if square is not None else Node.binary(times, Node.var(v), Node.var(v))
+
+        cross = Node.chain(times, [Node.const(2.0), Node.var(self.i), Node.var(self.j), Node.unary(cos, Node.var(self.a))])
+        return Node.binary(join, Node.binary(plus, sq(self.i), sq(self.j)), cross)
+
+
+@dataclass(frozen=True)
 class ProductFit:
-    """prod x^powers * prod factor^power (each Factor carries its power) * exp(sum e_j b_j);
+    """prod x^powers * prod factor^power (each Factor and Sum carries its power) * exp(sum e_j b_j);
     ``exps``: Factor("exp", b_j, 1, e_j); ``rss``: misalignment with the gradients."""
 
     powers: tuple[int, ...]
     factors: tuple[Factor, ...]
     exps: tuple[Factor, ...]
     rss: float
+    sums: tuple[Sum | Cosines, ...] = ()
+    root: bool = False  # the law is the square root of this product (regression, half powers)
+
+
+def _values(fit: ProductFit, X: np.ndarray) -> np.ndarray:
+    """The product's values (without the root)."""
+    v = np.prod(X ** np.array(fit.powers, dtype=float), axis=1)
+    for f in (*fit.factors, *fit.exps):
+        v = v * f.values(X)  # a Factor's values carry its power
+    for s in fit.sums:
+        v = v * s.values(X) ** s.power
+    return v
 
 
 def _arguments(d: int) -> list[tuple[str, int, int]]:
@@ -49,9 +170,18 @@ def _arguments(d: int) -> list[tuple[str, int, int]]:
 
 
 def log_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str, object]]:
-    """The columns: ("log", i) for log|x_i|, ("factor", Factor) for log|F| and ("exp", argument)
-    for an argument itself (exp's only where exp is an operator)."""
+    """The columns: ("log", i) for log|x_i|, ("sum", Sum) for log|S|, ("factor", Factor) for
+    log|F| and ("exp", argument) for an argument itself (exp's only where exp is an operator)."""
     columns: list[tuple[str, object]] = [("log", i) for i in range(d)]
+    columns += [("sum", Sum(i, j, sign, k)) for k in (1, 2) for sign in (1, -1)
+                for i, j in [*itertools.combinations(range(d), 2), *((-1, j) for j in range(d))]]
+    if d <= FUNCTION_SUM_INPUTS:
+        columns += [("sum", Sum(i, j, sign, 1, 1, f, a)) for f in ("sin", "cos") if f in functions
+                    for sign in (1, -1) for i in range(-1, d) for j in range(d) for a in range(d)
+                    if len({i, j, a}) == 3]
+        if "cos" in functions:
+            columns += [("sum", Cosines(i, j, a, sign)) for sign in (1, -1)
+                        for i, j in itertools.combinations(range(d), 2) for a in range(d) if a not in (i, j)]
     columns += [("factor", Factor(f, a, 1, s)) for s in FACTOR_SCALES for a in _arguments(d)
                 for f in ("sin", "cos") if f in functions]
     if "exp" in functions:
@@ -69,6 +199,8 @@ def _gradients(X: np.ndarray, columns: list[tuple[str, object]]) -> np.ndarray:
                 out[:, k, what] = 1.0 / X[:, what]
             elif kind == "factor":
                 out[:, k, :] = what.gradient(X) / what.values(X)[:, None]
+            elif kind == "sum":
+                out[:, k, :] = what.log_gradient(X)
             else:
                 out[:, k, :] = Factor("exp", what).argument_values(X)[1]
     out[:, ~np.all(np.isfinite(out), axis=(0, 2)), :] = 0.0
@@ -83,19 +215,67 @@ def product_fits(X: np.ndarray, G: np.ndarray, functions: tuple[str, ...], rows:
     Xs, Gs = X[at], G[at]
     columns = log_columns(d, functions)
     grads = _gradients(Xs, columns)
-    size = np.sqrt(np.einsum("rld,rld->r", grads, grads))
+    rest = np.array([k for k, (kind, _) in enumerate(columns) if kind != "sum"])
+    size = np.sqrt(np.einsum("rld,rld->r", grads[:, rest], grads[:, rest]))  # the sums' poles scale no row
     grads = grads / np.where(size > 0, size, 1.0)[:, None, None]
     whole = np.sqrt(np.einsum("rld,rld->l", grads, grads))
     flat = project(grads, [Gs]).transpose(0, 2, 1).reshape(-1, len(columns))
+    H = flat.T @ flat
     out, seen = [], set()
-    for rss, support in null_supports(flat.T @ flat, whole, steps=STEPS):
+    # the selection from the best pairs sees no sums: sums of the same two inputs pair up closely
+    # and would take its anchors (I.30.3's sines were lost to them)
+    paired = [(rss, tuple(int(rest[k]) for k in support))
+              for rss, support in null_supports(H[np.ix_(rest, rest)], whole[rest], steps=STEPS)]
+    for rss, support in _with_every_power(H, columns, d) + paired:
         if rss > CANDIDATE or support in seen:
             continue
         seen.add(support)
         fit = _complete(X, G, [columns[k] for k in support])
         if fit is not None and fit.rss <= EXACT and fit not in out:
             out.append(fit)
-    out.sort(key=lambda f: sum(map(abs, f.powers)) + 3 * sum(abs(f.power) for f in f.factors) + 3 * len(f.exps))
+    out.sort(key=lambda f: sum(map(abs, f.powers)) + 3 * sum(abs(g.power) for g in (*f.factors, *f.sums))
+             + 3 * len(f.exps))
+    return out
+
+
+def _with_every_power(H: np.ndarray, columns: list[tuple[str, object]], d: int) -> list[tuple[float, tuple[int, ...]]]:
+    """Supports of every input's power (columns 0..d-1, the unused ones get power 0) and up to
+    ``EXTRAS`` other columns, functions of distinct arguments, chosen by a beam on the least
+    eigenvalue of their Gram block (no column is the target: (c cos theta - v) / (c - v cos theta)
+    has no power at all). A sparse selection from the best pairs misses products of many powers
+    and a sum (G^4 (m1 m2)^2 (m1 + m2) / (c^5 r^5): six columns), as functions of one input, all
+    parallel to it, imitate any ratio of columns and fill its beam; with every power held in, only
+    the few other columns are chosen. Functions of one argument are exact identities together
+    (log sin 2u = log 2 + log sin u + log cos u): one per argument here, so they cannot fill it."""
+    norms = np.sqrt(np.maximum(np.diag(H), 0.0))
+    if np.any(norms[:d] <= 0):
+        return []
+    Hn = H / np.outer(np.where(norms > 0, norms, 1.0), np.where(norms > 0, norms, 1.0))
+    extras = np.flatnonzero(norms[d:] > 0) + d
+
+    def argument(k: int) -> object:
+        kind, what = columns[k]
+        return what.argument if kind == "factor" else what if kind == "exp" else None
+
+    width = max(WIDTH, BLOCKS // max(len(extras), 1))
+    states, out = [tuple(range(d))], []
+    for _ in range(EXTRAS):
+        grown: dict[tuple[int, ...], float] = {}
+        for S in states:
+            taken = {argument(k) for k in S} - {None}
+            allowed = np.array([k for k in extras if k not in S and argument(k) not in taken], dtype=int)
+            if not len(allowed):
+                continue
+            blocks = np.empty((len(allowed), len(S) + 1, len(S) + 1))
+            blocks[:, :-1, :-1] = Hn[np.ix_(S, S)]
+            blocks[:, :-1, -1] = blocks[:, -1, :-1] = Hn[np.ix_(allowed, S)]
+            blocks[:, -1, -1] = 1.0
+            least = np.linalg.eigvalsh(blocks)[:, 0]
+            for i in np.argsort(least)[:width]:
+                grown[tuple(sorted((*S, int(allowed[i]))))] = float(least[i])
+        best = sorted(grown, key=grown.get)[:width]
+        out += [(grown[S], S) for S in best]
+        states = best
     return out
 
 
@@ -109,7 +289,11 @@ def _complete(X: np.ndarray, G: np.ndarray, support: list[tuple[str, object]]) -
         return None
     v = np.linalg.svd(W / scale, full_matrices=False)[2][-1] / scale
     powered = np.array([kind != "exp" for kind, _ in support])
-    if not powered.any() or np.min(np.abs(v)) < 1e-9 * np.max(np.abs(v)):
+    unused = np.abs(v) < 1e-9 * np.max(np.abs(v))
+    if unused.any():  # a power held in at 0 (``_with_every_power``): the law is on the rest
+        kept = [c for c, u in zip(support, unused) if not u]
+        return _complete(X, G, kept) if kept else None
+    if not powered.any():
         return None
     v = v / np.min(np.abs(v[powered]))
     for m in DENOMINATORS:
@@ -120,27 +304,188 @@ def _complete(X: np.ndarray, G: np.ndarray, support: list[tuple[str, object]]) -
         return None
     w = np.where(powered, np.round(w), w)
     powers = [0] * X.shape[1]
-    factors, exps = [], []
+    factors, exps, sums = [], [], []
     for (kind, what), c in zip(support, w):
         if kind == "log":
             powers[what] = int(c)
         elif kind == "factor":
-            factors.append(Factor(what.function, what.argument, int(c), what.scale))
+            factors.append(replace(what, power=int(c)))
+        elif kind == "sum":
+            sums.append(replace(what, power=int(c)))
         else:
             exps.append(Factor("exp", what, 1, float(c)))
     grad_log = np.einsum("rkd,k->rd", grads, w)
     with np.errstate(all="ignore"):  # grad f = f grad log|f|: its sign turns with f's
         sign = np.prod(np.sign(X) ** np.array(powers), axis=1)
-        for f in factors:
-            sign = sign * np.sign(f.values(X))
+        for f in [*factors, *sums]:
+            sign = sign * np.sign(f.values(X)) ** abs(f.power)
     dots = sign * np.sum(grad_log * G, axis=1)
     clear = np.abs(dots) > 1e-9 * np.max(np.abs(dots))
     if not (np.all(dots[clear] > 0) or np.all(dots[clear] < 0)):
         return None  # parallel row by row, but f turns where the gradients do not (sin(mu Nn) for mu Nn)
-    return ProductFit(tuple(powers), tuple(factors), tuple(exps), misalignment(grad_log, G))
+    return ProductFit(tuple(powers), tuple(factors), tuple(exps), misalignment(grad_log, G), tuple(sums))
+
+
+def _log_values(X: np.ndarray, columns: list[tuple[str, object]]) -> np.ndarray:
+    """(rows, columns): log|x_i|, log|S|, log|F| and the exps' arguments; a column that is not
+    finite on every row is zeroed (no law uses it here)."""
+    out = np.zeros((len(X), len(columns)))
+    with np.errstate(all="ignore"):
+        for k, (kind, what) in enumerate(columns):
+            if kind == "log":
+                out[:, k] = np.log(np.abs(X[:, what]))
+            elif kind in ("sum", "factor"):
+                out[:, k] = np.log(np.abs(what.values(X)))
+            else:
+                out[:, k] = Factor("exp", what).argument_values(X)[0]
+    out[:, ~np.all(np.isfinite(out), axis=0)] = 0.0
+    return out
+
+
+def value_fits(X: np.ndarray, y: np.ndarray, functions: tuple[str, ...], rows: int = 300) -> list[ProductFit]:
+    """Exact products C * prod(...) equal to y (regression), from log|y| = log|C| + a sparse sum of
+    the same columns: every input's power held in and up to ``EXTRAS`` more chosen by a beam of
+    least squares (``forward_select`` in Gram space, unit columns and target, centred: the
+    intercept is log|C|). Powers must be integers, or halves where the law is the root of a
+    product (``ProductFit.root``: the product of twice the powers, y = C sqrt(P))."""
+    n, d = X.shape
+    if not (np.all(np.isfinite(y)) and np.all(y != 0)):
+        return []
+    columns = log_columns(d, functions)
+    at = np.linspace(0, n - 1, min(n, rows)).astype(int)
+    A = _log_values(X[at], columns)
+    A = A - A.mean(axis=0)
+    t = np.log(np.abs(y[at]))
+    t = t - t.mean()
+    norms, size = np.linalg.norm(A, axis=0), np.linalg.norm(t)
+    if size == 0 or np.any(norms[:d] == 0):
+        return []
+    A, t = A / np.where(norms > 0, norms, 1.0), t / size
+    Gm, b = A.T @ A, A.T @ t
+    extras = np.flatnonzero(norms[d:] > 0) + d
+    width = max(WIDTH, BLOCKS // max(len(extras), 1))
+    states, found = [tuple(range(d))], {tuple(range(d)): 0.0}
+    for _ in range(EXTRAS):
+        grown: dict[tuple[int, ...], float] = {}
+        for S in states:
+            allowed = extras[~np.isin(extras, S)]
+            for rss, support in forward_select(Gm, b, allowed, S, 1, width):
+                grown[support] = rss
+        states = sorted(grown, key=grown.get)[:width]
+        found.update((S, grown[S]) for S in states)
+    out = []
+    for support in sorted(found, key=found.get)[:REFITS]:
+        fit = _value_complete(X, y, [columns[k] for k in support])
+        if fit is not None and fit not in out:
+            out.append(fit)
+    out.sort(key=lambda f: sum(map(abs, f.powers)) + 3 * sum(abs(g.power) for g in (*f.factors, *f.sums))
+             + 3 * len(f.exps))
+    return out
+
+
+def _value_complete(X: np.ndarray, y: np.ndarray, support: list[tuple[str, object]]) -> ProductFit | None:
+    """log|y| fitted on ``support`` over all rows, unused columns dropped; the fit when it is exact
+    (relative residual <= VALUE_EXACT), its powers integers or halves, and y's sign that of the
+    product times one constant sign."""
+    A = _log_values(X, support)
+    t = np.log(np.abs(y))
+    M = np.column_stack([np.ones(len(X)), A])
+    w, *_ = np.linalg.lstsq(M, t, rcond=None)
+    residual = t - M @ w
+    centred = t - t.mean()
+    if not np.dot(centred, centred) > 0 or np.dot(residual, residual) > VALUE_EXACT * np.dot(centred, centred):
+        return None
+    w = w[1:]
+    unused = np.abs(w) < 1e-9 * max(np.max(np.abs(w)), 1e-300)
+    if unused.any():
+        kept = [c for c, u in zip(support, unused) if not u]
+        return _value_complete(X, y, kept) if kept else None
+    powered = np.array([kind != "exp" for kind, _ in support])
+    doubled = 2 * w
+    if not np.all(np.abs(doubled[powered] - np.round(doubled[powered])) < 1e-6):
+        return None
+    root = bool(np.any(np.abs(w[powered] - np.round(w[powered])) >= 1e-6))
+    w = np.where(powered, np.round(doubled) if root else np.round(w), doubled if root else w)
+    if np.any(np.abs(w[powered]) > 2 * MAX_POWER):
+        return None
+    powers = [0] * X.shape[1]
+    factors, exps, sums = [], [], []
+    for (kind, what), c in zip(support, w):
+        if kind == "log":
+            powers[what] = int(c)
+        elif kind == "factor":
+            factors.append(replace(what, power=int(c)))
+        elif kind == "sum":
+            sums.append(replace(what, power=int(c)))
+        else:
+            exps.append(Factor("exp", what, 1, float(c)))
+    fit = ProductFit(tuple(powers), tuple(factors), tuple(exps), 0.0, tuple(sums), root)
+    with np.errstate(all="ignore"):
+        product = _values(fit, X)
+    if root and not np.all(product > 0):
+        return None
+    ratio = y / (np.sqrt(product) if root else product)
+    if not (np.all(ratio > 0) or np.all(ratio < 0)):
+        return None  # the product's sign is not y's
+    spread = np.ptp(ratio) / np.max(np.abs(ratio))
+    return replace(fit, rss=float(spread)) if spread <= 1e-6 else None
+
+
+def product_seeds(ctx: SearchContext) -> list[tuple[str, list[PopMember]]]:
+    """("gradients", members planted from the exact products) where the gradient starts apply:
+    at the start of the search, as the fits take a second at most (~0.1 s for three inputs)."""
+    if not applies(ctx):
+        return []
+    fits = product_fits(ctx.data.X, ctx.data.gradients, start_functions(ctx.options))
+    seeds = [m for m in (seed_member([n], ctx) for n in (product_node(f, ctx) for f in fits) if n is not None)
+             if m is not None]
+    return [("gradients", seeds[:MAX_SEEDS])]
+
+
+def value_seeds(ctx: SearchContext) -> list[tuple[str, list[PopMember]]]:
+    """("y", members planted from the exact products equal to y) in a regression (their constant
+    C is the member's own linear coefficient); empty when the start does not apply."""
+    o, data = ctx.options, ctx.data
+    if (o.objective != "regression" or o.rational_start <= 0 or data.y is None or not 1 <= data.d <= MAX_INPUTS
+            or o.operator("*") is None or o.operator("/") is None or not o.linear):
+        return []
+    fits = value_fits(data.X, data.y, start_functions(o))
+    seeds = [m for m in (seed_member([n], ctx) for n in (product_node(f, ctx) for f in fits) if n is not None)
+             if m is not None]
+    return [("y", seeds[:MAX_SEEDS])]
+
+
+def _scaled(fit: ProductFit, powers: Callable[[int], int], exps: float) -> ProductFit:
+    """The product with every power p replaced by powers(p), the exps' coefficients times ``exps``
+    and the factors, sums and exps left at power 0 dropped (no root)."""
+    factors = tuple(replace(f, power=powers(f.power)) for f in fit.factors if powers(f.power))
+    sums = tuple(replace(t, power=powers(t.power)) for t in fit.sums if powers(t.power))
+    scaled = tuple(replace(e, scale=e.scale * exps) for e in fit.exps) if exps else ()
+    return ProductFit(tuple(powers(p) for p in fit.powers), factors, scaled, fit.rss, sums)
 
 
 def product_node(fit: ProductFit, ctx: SearchContext) -> Node | None:
+    """The product as a tree (``_plain_node``), written small: sqrt(P) as Q sqrt(R) with Q the
+    halves of P's even powers (p_d z sqrt(x^2 + y^2) / r^5, not sqrt(p_d^2 z^2 (x^2 + y^2) / r^10)),
+    and a product of even powers as the square of its halves; None where an operator is missing."""
+    o = ctx.options
+    sqrt, square, times = o.operator("sqrt"), o.operator("square"), o.operator("*")
+    if fit.root:
+        half, rest = _scaled(fit, lambda p: p // 2, 0.5), _scaled(fit, lambda p: p % 2, 0.0)
+        if sqrt is None:
+            return None
+        outer = None if not any(rest.powers) and not rest.factors and not rest.sums else _plain_node(rest, ctx)
+        inner = None if not any(half.powers) and not half.factors and not half.sums and not half.exps else _plain_node(half, ctx)
+        root = None if outer is None else Node.unary(sqrt, outer)
+        return Node.chain(times, [n for n in (inner, root) if n is not None])
+    every = [*fit.powers, *(f.power for f in (*fit.factors, *fit.sums))]
+    if square is not None and all(p % 2 == 0 for p in every) and any(every):
+        inner = _plain_node(_scaled(fit, lambda p: p // 2, 0.5), ctx)
+        return None if inner is None else Node.unary(square, inner)
+    return _plain_node(fit, ctx)
+
+
+def _plain_node(fit: ProductFit, ctx: SearchContext) -> Node | None:
     """The product as a tree: the monomial, the functions (squares, products) over the ones with
     negative powers, times the exps; None where an operator is missing."""
     o = ctx.options
@@ -148,8 +493,8 @@ def product_node(fit: ProductFit, ctx: SearchContext) -> Node | None:
     if times is None or divide is None:
         return None
     up_f, down_f = [], []
-    for f in fit.factors:
-        base = Factor(f.function, f.argument, 1, f.scale).node(ctx)
+    for f in [*fit.factors, *fit.sums]:
+        base = replace(f, power=1).node(ctx)
         if base is None:
             return None
         k = abs(f.power)

@@ -392,10 +392,13 @@ def project(grads: np.ndarray, spans: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-def null_supports(H: np.ndarray, whole: np.ndarray, steps: int = STEPS) -> list[tuple[float, tuple[int, ...]]]:
+def null_supports(H: np.ndarray, whole: np.ndarray, steps: int = STEPS,
+                  anchors: tuple[int, ...] = ()) -> list[tuple[float, tuple[int, ...]]]:
     """Supports S with sum over S of a_k projected_k ~ 0, from the Gram matrix H of the projected
     gradient columns (relative residuals, anchor included); ``whole``: each column's norm before
-    projection (a monomial whose gradient vanishes is no law)."""
+    projection (a monomial whose gradient vanishes is no law). The forward selections start from
+    the ``ANCHORS`` columns with the best pairs and from ``anchors`` (columns a caller expects in
+    most laws, whatever their pairs)."""
     norms = np.sqrt(np.maximum(np.diag(H), 0.0))
     alone = (whole > 0) & (norms <= 1e-9 * whole)
     out = [(0.0, (int(k),)) for k in np.flatnonzero(alone)]  # a monomial alone
@@ -414,7 +417,10 @@ def null_supports(H: np.ndarray, whole: np.ndarray, steps: int = STEPS) -> list[
     partner = np.where(H[at, high] >= -H[at, low], high, low)
     pair_rss = 1.0 - H[at, partner] ** 2
     np.fill_diagonal(H, 1.0)
-    for a in np.argsort(pair_rss)[:ANCHORS]:
+    position = {int(k): i for i, k in enumerate(usable)}
+    chosen = [int(a) for a in np.argsort(pair_rss)[:ANCHORS]]
+    chosen += [position[k] for k in anchors if k in position and position[k] not in chosen]
+    for a in chosen:
         out.append((float(pair_rss[a]), tuple(sorted((int(usable[a]), int(usable[partner[a]]))))))
         others = np.delete(np.arange(len(usable)), a)
         for rss, support in forward_select(H, H[:, a], others, (), steps, BEAM):
@@ -499,24 +505,26 @@ def _whole(fit: Fit, ctx: SearchContext):
     return Node.binary(times, factor, rest)
 
 
+def applies(ctx: SearchContext) -> bool:
+    """Whether the gradient starts (this one, product_start's) apply to the search."""
+    o, data = ctx.options, ctx.data
+    return (o.objective == "gradient" and o.rational_start > 0 and data.gradient_columns is not None
+            and o.n_concepts == 1 and data.projector is None and 2 <= data.d <= MAX_INPUTS
+            and o.operator("*") is not None and o.operator("/") is not None and o.linear)
+
+
 def gradient_rational_seeds(ctx: SearchContext, deadline: float | None,
                             with_q: bool = True) -> list[tuple[str, list[PopMember]]]:
     """("gradients", members planted from the best fits; P alone without ``with_q``); empty when
     the start does not apply."""
+    if not applies(ctx):
+        return []
     o, data = ctx.options, ctx.data
-    if (o.objective != "gradient" or o.rational_start <= 0 or data.gradient_columns is None or o.n_concepts != 1
-            or data.projector is not None or not 2 <= data.d <= MAX_INPUTS):
-        return []
-    if o.operator("*") is None or o.operator("/") is None or not o.linear:
-        return []
     stop = None if deadline is None else time.perf_counter() + o.rational_start * (deadline - time.perf_counter())
     functions = start_functions(o)
-    from latentlaw.symbolic.product_start import product_fits, product_node  # it builds on this module
-
     seeds: list[PopMember] = []
-    products = [n for n in (product_node(fit, ctx) for fit in product_fits(data.X, data.gradients, functions)) if n is not None]
-    fits = [] if products else gradient_fits(data.X, data.gradients, stop, with_q, functions)
-    for node in [*products, *(_whole(fit, ctx) for fit in fits)]:
+    fits = gradient_fits(data.X, data.gradients, stop, with_q, functions)
+    for node in (_whole(fit, ctx) for fit in fits):
         member = None if node is None else seed_member([node], ctx)
         if member is not None:
             seeds.append(member)
