@@ -32,7 +32,9 @@ def test_a_product_with_an_exponential_is_found_from_its_logarithm(capsys):
     X, y = _data(_boltzmann)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        search = SymbolicSearch(objective="regression", verbosity=1, **BUDGET).fit(X, y, variable_names=NAMES)
+        # without the product and rational starts (the product start finds this law first)
+        search = SymbolicSearch(objective="regression", verbosity=1, rational_start=0, **BUDGET).fit(
+            X, y, variable_names=NAMES)
     assert "starting members from a search of log|y|" in capsys.readouterr().out
     a, b, c = sympy.symbols(NAMES)
     X_new, y_new = _data(_boltzmann, 200, seed=1)

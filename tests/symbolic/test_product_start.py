@@ -150,3 +150,23 @@ def test_the_regression_search_plants_the_product_written_small(capsys):
     P, Z, XX, V, R = sympy.symbols("p z x v r", positive=True)
     found = search.sympy().subs({sympy.Symbol(n): s for n, s in zip("p z x v r".split(), (P, Z, XX, V, R))})
     assert sympy.simplify(found / (P * Z * sympy.sqrt(XX**2 + V**2) / R**5)) == pytest.approx(0.75)
+
+
+def test_regression_writes_exps_of_a_monomial_plus_or_minus_one(capsys):
+    """Planck's h w / (2 pi (exp(h w / (2 pi kb T)) - 1)) over (h, w, kb, T): one exp_columns
+    column besides the powers; a tanh of a monomial, n m tanh(m B / T), is a quotient of two and
+    is planted as n m and n m / (E + 1) with their own coefficients (as one product it would not
+    fit maxsize 30), and the search is exact at once."""
+    rng = np.random.default_rng(7)
+    X = rng.uniform(1.0, 5.0, (400, 4))
+    h, w, kb, T = X.T
+    u = h * w / (2 * np.pi * kb * T)
+    fit = value_fits(X, h * w / (2 * np.pi) / np.expm1(u), ("exp",))[0]
+    assert fit.powers == (1, 1, 0, 0) and len(fit.sums) == 1
+    e = fit.sums[0]
+    assert (e.powers, e.sign, e.power) == ((1, 1, -1, -1), -1, -1) and e.scale == pytest.approx(1 / (2 * np.pi))
+    n, m, B, T = X.T
+    search = SymbolicSearch(objective="regression", verbosity=1, **dict(BUDGET, unary_operators=["exp"], maxsize=30))
+    search.fit(X, n * m * np.tanh(m * B / T), variable_names=["n", "m", "B", "T"])
+    assert "starting members from products of y" in capsys.readouterr().out
+    assert search.pareto_front_["loss"].min() < 1e-20

@@ -16,11 +16,17 @@ and Doppler omega^2 (c^2 - v^2) / (c + v cos theta)^2, q^2 / (eps^2 (r^2 + d^2 -
 Rows are scaled to one norm first (of the columns other than sums): log|sin| has poles where sin
 crosses 0, and a column that is a few rows' correlates with every other such column to 1 - 1e-16.
 The fits take well under two seconds, so they are planted first, before the group start's searches.
+
+In a regression the same sum is log|y| itself, fitted by least squares (``value_fits``), where
+the powers are the law's own (integers, or halves of a root) and exp(s m) +- 1 of a monomial m
+joins the columns (Planck's and Fermi's factors, tanh), m being any monomial of up to four
+inputs as regression knows no groups.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -37,6 +43,8 @@ from latentlaw.symbolic.rational_start import MAX_INPUTS, MAX_SEEDS, Factor, for
 MAX_POWER = 6  # the largest |power| of an input or a function in a product
 DENOMINATORS = (1, 2, 3, 4)  # powers read as integers after scaling by one of these
 EXTRAS = 2  # columns besides every input's power (I.30.3: two sines)
+EXP_SUM_INPUTS = 5  # regression's exp(s m) +- 1 columns (exp_columns) up to this many inputs
+EXP_SCALES = (1.0, 2.0, 1 / (2 * math.pi), 1 / math.pi)  # their s (and -s): h / (2 pi), tanh's 2u
 VALUE_EXACT, REFITS = 1e-20, 20  # regression: relative residual of an exact fit of log|y|; supports refitted
 WIDTH, BLOCKS = 6, 20_000  # states kept per step of that selection: WIDTH, or as many as BLOCKS Gram
 # blocks per step allow (a law of two sums, neither of which helps alone, needs ~100 of 200)
@@ -142,6 +150,39 @@ class Cosines:
 
 
 @dataclass(frozen=True)
+class ExpSum:
+    """(exp(scale * m) + sign)^power with m a monomial of the inputs (``powers``); sign 0: the
+    plain exp(scale * m), whose log is linear in the scale (Planck's 1 / (exp(h nu / (kb T)) - 1),
+    Fermi's 1 / (exp(u) + 1), tanh u as (exp(2u) - 1) / (exp(2u) + 1), exp(-u) / (1 + exp(-2u)))."""
+
+    powers: tuple[int, ...]
+    scale: float
+    sign: int  # +1, -1, or 0 for the plain exp
+    power: int = 1
+
+    def argument(self, X: np.ndarray) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            return np.prod(X ** np.array(self.powers, dtype=float), axis=1)
+
+    def values(self, X: np.ndarray) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            return np.exp(self.scale * self.argument(X)) + self.sign  # without the power, as Sum's
+
+    def node(self, ctx: SearchContext) -> Node | None:
+        """exp(scale m) + sign as a tree (power 1); None where an operator is missing."""
+        o = ctx.options
+        exp, times = o.operator("exp"), o.operator("*")
+        inside = monomial_node(self.powers, ctx)
+        if exp is None or times is None or inside is None:
+            return None
+        out = Node.unary(exp, inside if self.scale == 1.0 else Node.binary(times, Node.const(self.scale), inside))
+        if self.sign == 0:
+            return out
+        join = o.operator("+" if self.sign > 0 else "-")
+        return None if join is None else Node.binary(join, out, Node.const(1.0))
+
+
+@dataclass(frozen=True)
 class ProductFit:
     """prod x^powers * prod factor^power (each Factor and Sum carries its power) * exp(sum e_j b_j);
     ``exps``: Factor("exp", b_j, 1, e_j); ``rss``: misalignment with the gradients."""
@@ -150,7 +191,7 @@ class ProductFit:
     factors: tuple[Factor, ...]
     exps: tuple[Factor, ...]
     rss: float
-    sums: tuple[Sum | Cosines, ...] = ()
+    sums: tuple[Sum | Cosines | ExpSum, ...] = ()
     root: bool = False  # the law is the square root of this product (regression, half powers)
 
 
@@ -326,6 +367,20 @@ def _complete(X: np.ndarray, G: np.ndarray, support: list[tuple[str, object]]) -
     return ProductFit(tuple(powers), tuple(factors), tuple(exps), misalignment(grad_log, G), tuple(sums))
 
 
+def exp_columns(d: int) -> list[tuple[str, object]]:
+    """Regression's extra columns where exp is an operator and there are at most
+    ``EXP_SUM_INPUTS`` inputs: log|exp(s m) +- 1| and the plain exp's s m for monomials m of up
+    to four inputs with powers +-1 (kT / (h nu) and h nu / (kT) both), s from ``EXP_SCALES``
+    (no groups are known in regression, so the argument is any such monomial)."""
+    if d > EXP_SUM_INPUTS:
+        return []
+    arguments = [e for e in itertools.product((-1, 0, 1), repeat=d) if 1 <= sum(map(abs, e)) <= 4]
+    columns: list[tuple[str, object]] = [("exp", ExpSum(e, 1.0, 0)) for e in arguments]
+    columns += [("sum", ExpSum(e, sign_s * s, sign)) for e in arguments for s in EXP_SCALES
+                for sign_s in (1, -1) for sign in (1, -1)]
+    return columns
+
+
 def _log_values(X: np.ndarray, columns: list[tuple[str, object]]) -> np.ndarray:
     """(rows, columns): log|x_i|, log|S|, log|F| and the exps' arguments; a column that is not
     finite on every row is zeroed (no law uses it here)."""
@@ -336,6 +391,8 @@ def _log_values(X: np.ndarray, columns: list[tuple[str, object]]) -> np.ndarray:
                 out[:, k] = np.log(np.abs(X[:, what]))
             elif kind in ("sum", "factor"):
                 out[:, k] = np.log(np.abs(what.values(X)))
+            elif isinstance(what, ExpSum):
+                out[:, k] = what.argument(X)
             else:
                 out[:, k] = Factor("exp", what).argument_values(X)[0]
     out[:, ~np.all(np.isfinite(out), axis=0)] = 0.0
@@ -344,14 +401,14 @@ def _log_values(X: np.ndarray, columns: list[tuple[str, object]]) -> np.ndarray:
 
 def value_fits(X: np.ndarray, y: np.ndarray, functions: tuple[str, ...], rows: int = 300) -> list[ProductFit]:
     """Exact products C * prod(...) equal to y (regression), from log|y| = log|C| + a sparse sum of
-    the same columns: every input's power held in and up to ``EXTRAS`` more chosen by a beam of
+    the same columns and ``exp_columns``: every input's power held in and up to ``EXTRAS`` more chosen by a beam of
     least squares (``forward_select`` in Gram space, unit columns and target, centred: the
     intercept is log|C|). Powers must be integers, or halves where the law is the root of a
     product (``ProductFit.root``: the product of twice the powers, y = C sqrt(P))."""
     n, d = X.shape
     if not (np.all(np.isfinite(y)) and np.all(y != 0)):
         return []
-    columns = log_columns(d, functions)
+    columns = log_columns(d, functions) + (exp_columns(d) if "exp" in functions else [])
     at = np.linspace(0, n - 1, min(n, rows)).astype(int)
     A = _log_values(X[at], columns)
     A = A - A.mean(axis=0)
@@ -418,7 +475,8 @@ def _value_complete(X: np.ndarray, y: np.ndarray, support: list[tuple[str, objec
         elif kind == "sum":
             sums.append(replace(what, power=int(c)))
         else:
-            exps.append(Factor("exp", what, 1, float(c)))
+            c = float(np.round(c)) if abs(c - np.round(c)) <= 1e-9 * max(abs(c), 1.0) else float(c)  # -1, not -1.0000000000000004
+            exps.append(replace(what, scale=c) if isinstance(what, ExpSum) else Factor("exp", what, 1, c))
     fit = ProductFit(tuple(powers), tuple(factors), tuple(exps), 0.0, tuple(sums), root)
     with np.errstate(all="ignore"):
         product = _values(fit, X)
@@ -449,10 +507,30 @@ def value_seeds(ctx: SearchContext) -> list[tuple[str, list[PopMember]]]:
     if (o.objective != "regression" or o.rational_start <= 0 or data.y is None or not 1 <= data.d <= MAX_INPUTS
             or o.operator("*") is None or o.operator("/") is None or not o.linear):
         return []
-    fits = value_fits(data.X, data.y, start_functions(o))
-    seeds = [m for m in (seed_member([n], ctx) for n in (product_node(f, ctx) for f in fits) if n is not None)
-             if m is not None]
+    seeds = []
+    for fit in value_fits(data.X, data.y, start_functions(o)):
+        node = product_node(fit, ctx)
+        member = None if node is None else seed_member([node], ctx)
+        split = _ratio_of_exps(fit) if member is None else None
+        if split is not None:  # too large as one product: R and R / (E + 1), each with its coefficient
+            terms = [product_node(f, ctx) for f in split]
+            member = None if any(t is None for t in terms) else seed_member(terms, ctx)
+        if member is not None:
+            seeds.append(member)
     return [("y", seeds[:MAX_SEEDS])]
+
+
+def _ratio_of_exps(fit: ProductFit) -> tuple[ProductFit, ProductFit] | None:
+    """R (E - 1) / (E + 1) with E = exp(s m) (tanh(s m / 2) times R) as the two products R and
+    R / (E + 1): (E - 1) / (E + 1) = 1 - 2 / (E + 1), written with the member's own coefficients,
+    is about half the size (II.35.21's n_rho mom tanh(mom B / (kb T)) fits maxsize only so)."""
+    up = [t for t in fit.sums if isinstance(t, ExpSum) and t.sign == -1 and t.power == 1]
+    for t in up:
+        down = replace(t, sign=1, power=-1)
+        if down in fit.sums:
+            rest = replace(fit, sums=tuple(u for u in fit.sums if u not in (t, down)))
+            return rest, replace(rest, sums=(*rest.sums, down))
+    return None
 
 
 def _scaled(fit: ProductFit, powers: Callable[[int], int], exps: float) -> ProductFit:

@@ -65,7 +65,8 @@ class SymbolicSearch:
     log_start.py; 0 turns it off). ``rational_start`` (native): the share of the budget for
     sparse fits P/(1 + Q) over monomials of the inputs, planted as members: of y and y^2 before
     the search (regression; rational_start.py), of the gradient directions once the search has
-    had that share without an exact law (rational_gradient_start.py); 0 turns both off.
+    had that share without an exact law (rational_gradient_start.py); 0 turns both off, and the
+    products linear in their logs planted before them (product_start.py, a second at most).
     ``group_start`` (gradient, native): the share of the budget for a first search over the
     products of powers of the inputs that the law depends on, found from the gradients' rank
     (exact gradients only; group_start.py; 0 turns it off).
