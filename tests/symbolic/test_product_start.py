@@ -153,7 +153,7 @@ def test_the_regression_search_plants_the_product_written_small(capsys):
 
 
 def test_regression_writes_exps_of_a_monomial_plus_or_minus_one(capsys):
-    """Planck's h w / (2 pi (exp(h w / (2 pi kb T)) - 1)) over (h, w, kb, T): one exp_columns
+    """Planck's h w / (2 pi (exp(h w / (2 pi kb T)) - 1)) over (h, w, kb, T): one monomial_columns
     column besides the powers; a tanh of a monomial, n m tanh(m B / T), is a quotient of two and
     is planted as n m and n m / (E + 1) with their own coefficients (as one product it would not
     fit maxsize 30), and the search is exact at once."""
@@ -170,3 +170,16 @@ def test_regression_writes_exps_of_a_monomial_plus_or_minus_one(capsys):
     search.fit(X, n * m * np.tanh(m * B / T), variable_names=["n", "m", "B", "T"])
     assert "starting members from products of y" in capsys.readouterr().out
     assert search.pareto_front_["loss"].min() < 1e-20
+
+
+def test_regression_takes_a_sine_of_three_inputs():
+    """sin(2 pi E t / h)^2 (III.8.54): the argument is a monomial of three inputs, beyond the
+    pairs of log_columns; its power 2 and scale 2 pi come out."""
+    rng = np.random.default_rng(8)
+    X = rng.uniform(1.0, 5.0, (400, 3))
+    E, t, h = X.T
+    fit = value_fits(X, np.sin(2 * np.pi * E * t / h) ** 2, ("sin", "cos"))[0]
+    assert fit.powers == (0, 0, 0) and len(fit.sums) == 1
+    s = fit.sums[0]
+    assert (s.function, s.powers, s.power) == ("sin", (1, 1, -1), 2) and s.scale == pytest.approx(2 * np.pi)
+    assert value_fits(X, np.sin(2 * np.pi * E * t / h) ** 2, ("cos",)) == []  # no sin, no law

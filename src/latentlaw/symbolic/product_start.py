@@ -43,9 +43,10 @@ from latentlaw.symbolic.rational_start import MAX_INPUTS, MAX_SEEDS, Factor, for
 MAX_POWER = 6  # the largest |power| of an input or a function in a product
 DENOMINATORS = (1, 2, 3, 4)  # powers read as integers after scaling by one of these
 EXTRAS = 2  # columns besides every input's power (I.30.3: two sines)
-EXP_SUM_INPUTS = 5  # regression's exp(s m) +- 1 columns (exp_columns) up to this many inputs
+MONOMIAL_INPUTS = 5  # regression's functions of monomials (monomial_columns) up to this many inputs
 EXP_SCALES = (1.0, 2.0, 1 / (2 * math.pi), 1 / math.pi)  # their s (and -s): h / (2 pi), tanh's 2u
-VALUE_EXACT, REFITS = 1e-20, 20  # regression: relative residual of an exact fit of log|y|; supports refitted
+VALUE_EXACT, REFITS, VALUE_EXTRAS = 1e-20, 20, 3  # regression: relative residual of an exact fit of
+# log|y|, supports refitted, columns besides the powers (N-slit diffraction: three sines)  # regression: relative residual of an exact fit of log|y|; supports refitted
 WIDTH, BLOCKS = 6, 20_000  # states kept per step of that selection: WIDTH, or as many as BLOCKS Gram
 # blocks per step allow (a law of two sums, neither of which helps alone, needs ~100 of 200)
 FUNCTION_SUM_INPUTS = 5  # sums with sin or cos (x_i +- x_j cos(x_a)) only up to this many inputs (~d^3 columns)
@@ -150,32 +151,35 @@ class Cosines:
 
 
 @dataclass(frozen=True)
-class ExpSum:
-    """(exp(scale * m) + sign)^power with m a monomial of the inputs (``powers``); sign 0: the
-    plain exp(scale * m), whose log is linear in the scale (Planck's 1 / (exp(h nu / (kb T)) - 1),
-    Fermi's 1 / (exp(u) + 1), tanh u as (exp(2u) - 1) / (exp(2u) + 1), exp(-u) / (1 + exp(-2u)))."""
+class OfMonomial:
+    """(F(scale * m) + sign)^power with F exp, sin or cos and m a monomial of the inputs
+    (``powers``; regression knows no groups, so m is any monomial of a few inputs). exp with
+    sign +-1: Planck's 1 / (exp(h nu / (kb T)) - 1), Fermi's 1 / (exp(u) + 1), tanh u as
+    (exp(2u) - 1) / (exp(2u) + 1); exp with sign 0: the plain exp, whose log is linear in the scale
+    (exp(-u) / (1 + exp(-2u))); sin or cos (sign 0) of three inputs: sin(E t / hbar)^2."""
 
     powers: tuple[int, ...]
     scale: float
-    sign: int  # +1, -1, or 0 for the plain exp
+    sign: int  # +1, -1 (exp only), or 0
     power: int = 1
+    function: str = "exp"
 
     def argument(self, X: np.ndarray) -> np.ndarray:
         with np.errstate(all="ignore"):
             return np.prod(X ** np.array(self.powers, dtype=float), axis=1)
 
     def values(self, X: np.ndarray) -> np.ndarray:
-        with np.errstate(all="ignore"):
-            return np.exp(self.scale * self.argument(X)) + self.sign  # without the power, as Sum's
+        with np.errstate(all="ignore"):  # without the power, as Sum's
+            return getattr(np, self.function)(self.scale * self.argument(X)) + self.sign
 
     def node(self, ctx: SearchContext) -> Node | None:
-        """exp(scale m) + sign as a tree (power 1); None where an operator is missing."""
+        """F(scale m) + sign as a tree (power 1); None where an operator is missing."""
         o = ctx.options
-        exp, times = o.operator("exp"), o.operator("*")
+        op, times = o.operator(self.function), o.operator("*")
         inside = monomial_node(self.powers, ctx)
-        if exp is None or times is None or inside is None:
+        if op is None or times is None or inside is None:
             return None
-        out = Node.unary(exp, inside if self.scale == 1.0 else Node.binary(times, Node.const(self.scale), inside))
+        out = Node.unary(op, inside if self.scale == 1.0 else Node.binary(times, Node.const(self.scale), inside))
         if self.sign == 0:
             return out
         join = o.operator("+" if self.sign > 0 else "-")
@@ -191,7 +195,7 @@ class ProductFit:
     factors: tuple[Factor, ...]
     exps: tuple[Factor, ...]
     rss: float
-    sums: tuple[Sum | Cosines | ExpSum, ...] = ()
+    sums: tuple[Sum | Cosines | OfMonomial, ...] = ()
     root: bool = False  # the law is the square root of this product (regression, half powers)
 
 
@@ -367,17 +371,22 @@ def _complete(X: np.ndarray, G: np.ndarray, support: list[tuple[str, object]]) -
     return ProductFit(tuple(powers), tuple(factors), tuple(exps), misalignment(grad_log, G), tuple(sums))
 
 
-def exp_columns(d: int) -> list[tuple[str, object]]:
-    """Regression's extra columns where exp is an operator and there are at most
-    ``EXP_SUM_INPUTS`` inputs: log|exp(s m) +- 1| and the plain exp's s m for monomials m of up
-    to four inputs with powers +-1 (kT / (h nu) and h nu / (kT) both), s from ``EXP_SCALES``
-    (no groups are known in regression, so the argument is any such monomial)."""
-    if d > EXP_SUM_INPUTS:
+def monomial_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str, object]]:
+    """Regression's extra columns, with at most ``MONOMIAL_INPUTS`` inputs: where exp is an
+    operator, log|exp(s m) +- 1| and the plain exp's s m for monomials m of up to four inputs
+    with powers +-1 (kT / (h nu) and h nu / (kT) both), s from ``EXP_SCALES``; where sin and
+    cos are, log|sin| and log|cos| of monomials of three inputs at the scales of
+    ``factor_library`` (two are in ``log_columns``)."""
+    if d > MONOMIAL_INPUTS:
         return []
     arguments = [e for e in itertools.product((-1, 0, 1), repeat=d) if 1 <= sum(map(abs, e)) <= 4]
-    columns: list[tuple[str, object]] = [("exp", ExpSum(e, 1.0, 0)) for e in arguments]
-    columns += [("sum", ExpSum(e, sign_s * s, sign)) for e in arguments for s in EXP_SCALES
-                for sign_s in (1, -1) for sign in (1, -1)]
+    columns: list[tuple[str, object]] = []
+    if "exp" in functions:
+        columns += [("exp", OfMonomial(e, 1.0, 0)) for e in arguments]
+        columns += [("sum", OfMonomial(e, sign_s * s, sign)) for e in arguments for s in EXP_SCALES
+                    for sign_s in (1, -1) for sign in (1, -1)]
+    columns += [("sum", OfMonomial(e, s, 0, 1, f)) for f in ("sin", "cos") if f in functions
+                for e in arguments if sum(map(abs, e)) == 3 for s in FACTOR_SCALES]
     return columns
 
 
@@ -391,7 +400,7 @@ def _log_values(X: np.ndarray, columns: list[tuple[str, object]]) -> np.ndarray:
                 out[:, k] = np.log(np.abs(X[:, what]))
             elif kind in ("sum", "factor"):
                 out[:, k] = np.log(np.abs(what.values(X)))
-            elif isinstance(what, ExpSum):
+            elif isinstance(what, OfMonomial):
                 out[:, k] = what.argument(X)
             else:
                 out[:, k] = Factor("exp", what).argument_values(X)[0]
@@ -401,14 +410,14 @@ def _log_values(X: np.ndarray, columns: list[tuple[str, object]]) -> np.ndarray:
 
 def value_fits(X: np.ndarray, y: np.ndarray, functions: tuple[str, ...], rows: int = 300) -> list[ProductFit]:
     """Exact products C * prod(...) equal to y (regression), from log|y| = log|C| + a sparse sum of
-    the same columns and ``exp_columns``: every input's power held in and up to ``EXTRAS`` more chosen by a beam of
+    the same columns and ``monomial_columns``: every input's power held in and up to ``EXTRAS`` more chosen by a beam of
     least squares (``forward_select`` in Gram space, unit columns and target, centred: the
     intercept is log|C|). Powers must be integers, or halves where the law is the root of a
     product (``ProductFit.root``: the product of twice the powers, y = C sqrt(P))."""
     n, d = X.shape
     if not (np.all(np.isfinite(y)) and np.all(y != 0)):
         return []
-    columns = log_columns(d, functions) + (exp_columns(d) if "exp" in functions else [])
+    columns = log_columns(d, functions) + monomial_columns(d, functions)
     at = np.linspace(0, n - 1, min(n, rows)).astype(int)
     A = _log_values(X[at], columns)
     A = A - A.mean(axis=0)
@@ -422,7 +431,7 @@ def value_fits(X: np.ndarray, y: np.ndarray, functions: tuple[str, ...], rows: i
     extras = np.flatnonzero(norms[d:] > 0) + d
     width = max(WIDTH, BLOCKS // max(len(extras), 1))
     states, found = [tuple(range(d))], {tuple(range(d)): 0.0}
-    for _ in range(EXTRAS):
+    for _ in range(VALUE_EXTRAS):
         grown: dict[tuple[int, ...], float] = {}
         for S in states:
             allowed = extras[~np.isin(extras, S)]
@@ -476,7 +485,7 @@ def _value_complete(X: np.ndarray, y: np.ndarray, support: list[tuple[str, objec
             sums.append(replace(what, power=int(c)))
         else:
             c = float(np.round(c)) if abs(c - np.round(c)) <= 1e-9 * max(abs(c), 1.0) else float(c)  # -1, not -1.0000000000000004
-            exps.append(replace(what, scale=c) if isinstance(what, ExpSum) else Factor("exp", what, 1, c))
+            exps.append(replace(what, scale=c) if isinstance(what, OfMonomial) else Factor("exp", what, 1, c))
     fit = ProductFit(tuple(powers), tuple(factors), tuple(exps), 0.0, tuple(sums), root)
     with np.errstate(all="ignore"):
         product = _values(fit, X)
@@ -524,7 +533,7 @@ def _ratio_of_exps(fit: ProductFit) -> tuple[ProductFit, ProductFit] | None:
     """R (E - 1) / (E + 1) with E = exp(s m) (tanh(s m / 2) times R) as the two products R and
     R / (E + 1): (E - 1) / (E + 1) = 1 - 2 / (E + 1), written with the member's own coefficients,
     is about half the size (II.35.21's n_rho mom tanh(mom B / (kb T)) fits maxsize only so)."""
-    up = [t for t in fit.sums if isinstance(t, ExpSum) and t.sign == -1 and t.power == 1]
+    up = [t for t in fit.sums if isinstance(t, OfMonomial) and t.sign == -1 and t.power == 1]
     for t in up:
         down = replace(t, sign=1, power=-1)
         if down in fit.sums:
