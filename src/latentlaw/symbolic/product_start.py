@@ -188,8 +188,9 @@ class OfMonomial:
 
 @dataclass(frozen=True)
 class ProductFit:
-    """prod x^powers * prod factor^power (each Factor and Sum carries its power) * exp(sum e_j b_j);
-    ``exps``: Factor("exp", b_j, 1, e_j); ``rss``: misalignment with the gradients."""
+    """prod x^powers * prod factor^power * prod sum^power (each carries its power) * exp(sum e_j b_j);
+    ``exps``: Factor("exp", b_j, 1, e_j) or OfMonomial("exp" of m_j, e_j); ``rss``: misalignment
+    with the gradients, or in a regression the relative spread of y / product."""
 
     powers: tuple[int, ...]
     factors: tuple[Factor, ...]
@@ -325,8 +326,8 @@ def _with_every_power(H: np.ndarray, columns: list[tuple[str, object]], d: int) 
 
 
 def _complete(X: np.ndarray, G: np.ndarray, support: list[tuple[str, object]]) -> ProductFit | None:
-    """The null vector on ``support`` over all rows, its powers scaled to small integers; None
-    where they are not (to 1e-6) or a column is unused."""
+    """The null vector on ``support`` over all rows, its powers scaled to small integers; unused
+    columns (a power held in at 0) dropped; None where the powers are not integers (to 1e-6)."""
     grads = _gradients(X, support)
     W = project(grads, [G]).transpose(0, 2, 1).reshape(-1, len(support))
     scale = np.linalg.norm(W, axis=0)
