@@ -349,7 +349,23 @@ def _complete(X: np.ndarray, G: np.ndarray, support: list[tuple[str, object]]) -
     else:
         return None
     w = np.where(powered, np.round(w), w)
-    powers = [0] * X.shape[1]
+    fit = _assemble(support, w, X.shape[1])
+    grad_log = np.einsum("rkd,k->rd", grads, w)
+    with np.errstate(all="ignore"):  # grad f = f grad log|f|: its sign turns with f's
+        sign = np.prod(np.sign(X) ** np.array(fit.powers), axis=1)
+        for f in [*fit.factors, *fit.sums]:
+            sign = sign * np.sign(f.values(X)) ** abs(f.power)
+    dots = sign * np.sum(grad_log * G, axis=1)
+    clear = np.abs(dots) > 1e-9 * np.max(np.abs(dots))
+    if not (np.all(dots[clear] > 0) or np.all(dots[clear] < 0)):
+        return None  # parallel row by row, but f turns where the gradients do not (sin(mu Nn) for mu Nn)
+    return replace(fit, rss=misalignment(grad_log, G))
+
+
+def _assemble(support: list[tuple[str, object]], w: np.ndarray, d: int, root: bool = False) -> ProductFit:
+    """The product with coefficients ``w`` on ``support`` (powers already integers; an exp's
+    coefficient within rounding of an integer written as it: -1, not -1.0000000000000004)."""
+    powers = [0] * d
     factors, exps, sums = [], [], []
     for (kind, what), c in zip(support, w):
         if kind == "log":
@@ -359,17 +375,9 @@ def _complete(X: np.ndarray, G: np.ndarray, support: list[tuple[str, object]]) -
         elif kind == "sum":
             sums.append(replace(what, power=int(c)))
         else:
-            exps.append(Factor("exp", what, 1, float(c)))
-    grad_log = np.einsum("rkd,k->rd", grads, w)
-    with np.errstate(all="ignore"):  # grad f = f grad log|f|: its sign turns with f's
-        sign = np.prod(np.sign(X) ** np.array(powers), axis=1)
-        for f in [*factors, *sums]:
-            sign = sign * np.sign(f.values(X)) ** abs(f.power)
-    dots = sign * np.sum(grad_log * G, axis=1)
-    clear = np.abs(dots) > 1e-9 * np.max(np.abs(dots))
-    if not (np.all(dots[clear] > 0) or np.all(dots[clear] < 0)):
-        return None  # parallel row by row, but f turns where the gradients do not (sin(mu Nn) for mu Nn)
-    return ProductFit(tuple(powers), tuple(factors), tuple(exps), misalignment(grad_log, G), tuple(sums))
+            c = float(np.round(c)) if abs(c - np.round(c)) <= 1e-9 * max(abs(c), 1.0) else float(c)
+            exps.append(replace(what, scale=c) if isinstance(what, OfMonomial) else Factor("exp", what, 1, c))
+    return ProductFit(tuple(powers), tuple(factors), tuple(exps), 0.0, tuple(sums), root)
 
 
 def monomial_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str, object]]:
@@ -475,19 +483,7 @@ def _value_complete(X: np.ndarray, y: np.ndarray, support: list[tuple[str, objec
     w = np.where(powered, np.round(doubled) if root else np.round(w), doubled if root else w)
     if np.any(np.abs(w[powered]) > 2 * MAX_POWER):
         return None
-    powers = [0] * X.shape[1]
-    factors, exps, sums = [], [], []
-    for (kind, what), c in zip(support, w):
-        if kind == "log":
-            powers[what] = int(c)
-        elif kind == "factor":
-            factors.append(replace(what, power=int(c)))
-        elif kind == "sum":
-            sums.append(replace(what, power=int(c)))
-        else:
-            c = float(np.round(c)) if abs(c - np.round(c)) <= 1e-9 * max(abs(c), 1.0) else float(c)  # -1, not -1.0000000000000004
-            exps.append(replace(what, scale=c) if isinstance(what, OfMonomial) else Factor("exp", what, 1, c))
-    fit = ProductFit(tuple(powers), tuple(factors), tuple(exps), 0.0, tuple(sums), root)
+    fit = _assemble(support, w, X.shape[1], root)
     with np.errstate(all="ignore"):
         product = _values(fit, X)
     if root and not np.all(product > 0):
