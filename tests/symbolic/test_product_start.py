@@ -183,3 +183,17 @@ def test_regression_takes_a_sine_of_three_inputs():
     s = fit.sums[0]
     assert (s.function, s.powers, s.power) == ("sin", (1, 1, -1), 2) and s.scale == pytest.approx(2 * np.pi)
     assert value_fits(X, np.sin(2 * np.pi * E * t / h) ** 2, ("cos",)) == []  # no sin, no law
+
+
+def test_a_root_of_one_plus_a_product_is_planted_with_its_constant(capsys):
+    """y = sqrt(1 + 2 a b^2 / c) (an eccentricity): log|y| is no sparse sum, log|y^2 - 1| is;
+    the 1 sits inside the root, so the constant 2 is written into the planted tree."""
+    rng = np.random.default_rng(9)
+    X = rng.uniform(1.0, 3.0, (300, 3))
+    a, b, c = X.T
+    y = np.sqrt(1 + 2 * a * b**2 / c)
+    assert value_fits(X, y, ()) == []
+    search = SymbolicSearch(objective="regression", verbosity=1, **dict(BUDGET, unary_operators=["square", "sqrt"]))
+    search.fit(X, y, variable_names=["a", "b", "c"])
+    assert "starting members from products of y" in capsys.readouterr().out
+    assert search.pareto_front_["loss"].min() < 1e-20

@@ -523,7 +523,33 @@ def value_seeds(ctx: SearchContext) -> list[tuple[str, list[PopMember]]]:
             member = None if any(t is None for t in terms) else seed_member(terms, ctx)
         if member is not None:
             seeds.append(member)
+    if not seeds:
+        seeds = _root_of_one_plus(ctx)
     return [("y", seeds[:MAX_SEEDS])]
+
+
+def _root_of_one_plus(ctx: SearchContext) -> list[PopMember]:
+    """Members sqrt(1 + C P) for exact products P of y^2 - 1 (dimensionless laws: an
+    eccentricity sqrt(1 + 2 E L^2 / (m k^2)), a Lorentz factor sqrt(1 + (p / (m c))^2)); the 1
+    sits inside the root, so no coefficient of the member can stand for it, and C is written."""
+    o, data = ctx.options, ctx.data
+    sqrt, plus, times = o.operator("sqrt"), o.operator("+"), o.operator("*")
+    t = data.y * data.y - 1.0
+    if sqrt is None or plus is None or times is None or not (np.all(data.y > 0) or np.all(data.y < 0)):
+        return []
+    seeds = []
+    for fit in value_fits(data.X, t, start_functions(o)):
+        node = product_node(fit, ctx)
+        with np.errstate(all="ignore"):
+            product = _values(fit, data.X)
+            C = float(np.mean(t / (np.sqrt(product) if fit.root else product)))
+        if node is None or not math.isfinite(C):
+            continue
+        tree = Node.unary(sqrt, Node.binary(plus, Node.const(1.0), Node.binary(times, Node.const(C), node)))
+        member = seed_member([tree], ctx)
+        if member is not None:
+            seeds.append(member)
+    return seeds
 
 
 def _ratio_of_exps(fit: ProductFit) -> tuple[ProductFit, ProductFit] | None:
