@@ -197,3 +197,18 @@ def test_a_root_of_one_plus_a_product_is_planted_with_its_constant(capsys):
     search.fit(X, y, variable_names=["a", "b", "c"])
     assert "starting members from products of y" in capsys.readouterr().out
     assert search.pareto_front_["loss"].min() < 1e-20
+
+
+def test_an_odd_negative_power_under_the_root_stays_one_factor(capsys):
+    """y = q / (eps sqrt(r^2 + d^2 - 2 r d cos(alpha))): the law of cosines at power -1 under the
+    root is written sqrt(1/S) (S once), not sqrt(S)/S, which would exceed maxsize 30."""
+    rng = np.random.default_rng(10)
+    X = np.column_stack([rng.uniform(1.0, 5.0, 300), rng.uniform(1.0, 3.0, 300), rng.uniform(4.0, 6.0, 300),
+                         rng.uniform(0.0, 6.0, 300), rng.uniform(1.0, 5.0, 300)])
+    q, r, d, alpha, eps = X.T
+    y = q / (4 * np.pi * eps * np.sqrt(r**2 + d**2 - 2 * r * d * np.cos(alpha)))
+    search = SymbolicSearch(objective="regression", verbosity=1,
+                            **dict(BUDGET, unary_operators=["square", "sqrt", "cos"], maxsize=30))
+    search.fit(X, y, variable_names=["q", "r", "d", "alpha", "eps"])
+    assert "starting members from products of y" in capsys.readouterr().out
+    assert search.pareto_front_["loss"].min() < 1e-20

@@ -370,11 +370,9 @@ def _assemble(support: list[tuple[str, object]], w: np.ndarray, d: int, root: bo
     for (kind, what), c in zip(support, w):
         if kind == "log":
             powers[what] = int(c)
-        elif kind == "factor":
-            factors.append(replace(what, power=int(c)))
-        elif kind == "sum":
-            sums.append(replace(what, power=int(c)))
-        else:
+        elif kind in ("factor", "sum") and int(c) != 0:  # a column whose power rounds to 0 is no factor
+            (factors if kind == "factor" else sums).append(replace(what, power=int(c)))
+        elif kind == "exp":
             c = float(np.round(c)) if abs(c - np.round(c)) <= 1e-9 * max(abs(c), 1.0) else float(c)
             exps.append(replace(what, scale=c) if isinstance(what, OfMonomial) else Factor("exp", what, 1, c))
     return ProductFit(tuple(powers), tuple(factors), tuple(exps), 0.0, tuple(sums), root)
@@ -581,7 +579,8 @@ def product_node(fit: ProductFit, ctx: SearchContext) -> Node | None:
     o = ctx.options
     sqrt, square, times = o.operator("sqrt"), o.operator("square"), o.operator("*")
     if fit.root:
-        half, rest = _scaled(fit, lambda p: p // 2, 0.5), _scaled(fit, lambda p: p % 2, 0.0)
+        # halves toward 0, so an odd power keeps +-1 under the root: sqrt(1/S), not sqrt(S)/S
+        half, rest = _scaled(fit, lambda p: int(p / 2), 0.5), _scaled(fit, lambda p: p - 2 * int(p / 2), 0.0)
         if sqrt is None:
             return None
         outer = None if not any(rest.powers) and not rest.factors and not rest.sums else _plain_node(rest, ctx)
