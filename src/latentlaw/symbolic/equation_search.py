@@ -153,6 +153,7 @@ def equation_search(data: Dataset, options: Options, *, random_state: int | None
                 exact = options.early_stop_loss is not None and hof.best_loss() <= options.early_stop_loss
                 if rational_due is not None and rational_due(iteration) and not exact:
                     rational_due = None
+                    plant_starts(product_seeds(ctx, later=True), "products of")
                     plant_starts(gradient_rational_seeds(ctx, deadline), "rational fits of")
                 if batching:
                     ctx.batch = data.take(np.sort(rng.choice(data.n, rows, replace=False)))

@@ -15,7 +15,8 @@ G^4 (m1 m2)^2 (m1 + m2) / (c^5 r^5), relativistic aberration (c cos theta - v) /
 and Doppler omega^2 (c^2 - v^2) / (c + v cos theta)^2, q^2 / (eps^2 (r^2 + d^2 - 2 r d cos alpha)).
 Rows are scaled to one norm first (of the columns other than sums): log|sin| has poles where sin
 crosses 0, and a column that is a few rows' correlates with every other such column to 1 - 1e-16.
-The fits take well under two seconds, so they are planted first, before the group start's searches.
+The fits take well under a second with up to five inputs, so there they are planted first,
+before the group start's searches (with more, where they cost more, with the rational start).
 
 In a regression the same sum is log|y| itself, fitted by least squares (``value_fits``), where
 the powers are the law's own (integers, or halves of a root) and exp(s m) +- 1 of a monomial m
@@ -42,6 +43,7 @@ from latentlaw.symbolic.rational_start import MAX_INPUTS, MAX_SEEDS, Factor, for
 
 MAX_POWER = 6  # the largest |power| of an input or a function in a product
 DENOMINATORS = (1, 2, 3, 4)  # powers read as integers after scaling by one of these
+START_INPUTS = 5  # gradient products at the start of the search up to this many inputs, later beyond
 EXTRAS = 2  # columns besides every input's power (I.30.3: two sines)
 MONOMIAL_INPUTS = 5  # regression's functions of monomials (monomial_columns) up to this many inputs
 EXP_SCALES = (1.0, 2.0, 1 / (2 * math.pi), 1 / math.pi)  # their s (and -s): h / (2 pi), tanh's 2u
@@ -493,10 +495,12 @@ def _value_complete(X: np.ndarray, y: np.ndarray, support: list[tuple[str, objec
     return replace(fit, rss=float(spread)) if spread <= 1e-6 else None
 
 
-def product_seeds(ctx: SearchContext) -> list[tuple[str, list[PopMember]]]:
+def product_seeds(ctx: SearchContext, later: bool = False) -> list[tuple[str, list[PopMember]]]:
     """("gradients", members planted from the exact products) where the gradient starts apply:
-    at the start of the search, as the fits take a second at most (~0.1 s for three inputs)."""
-    if not applies(ctx):
+    at the start of the search with up to ``START_INPUTS`` inputs (~0.1 s for three), else
+    (``later``) with the rational start, once evolution has had its share without an exact law
+    (with nine inputs the fits take ~0.5 s, more than evolution needs for a trace)."""
+    if not applies(ctx) or (ctx.data.d <= START_INPUTS) == later:
         return []
     fits = product_fits(ctx.data.X, ctx.data.gradients, start_functions(ctx.options))
     seeds = [m for m in (seed_member([n], ctx) for n in (product_node(f, ctx) for f in fits) if n is not None)
