@@ -583,14 +583,24 @@ def product_node(fit: ProductFit, ctx: SearchContext) -> Node | None:
     o = ctx.options
     sqrt, square, times = o.operator("sqrt"), o.operator("square"), o.operator("*")
     if fit.root:
-        # halves toward 0, so an odd power keeps +-1 under the root: sqrt(1/S), not sqrt(S)/S
-        half, rest = _scaled(fit, lambda p: int(p / 2), 0.5), _scaled(fit, lambda p: p - 2 * int(p / 2), 0.0)
-        if sqrt is None:
+        # halves toward 0, so an odd power keeps +-1 under a root: Q sqrt(U) / sqrt(S), not
+        # Q sqrt(U) sqrt(S) / S (too large) nor sqrt(U / S) (sympy cannot take it apart unsigned)
+        half = _scaled(fit, lambda p: int(p / 2), 0.5)
+        up = _scaled(fit, lambda p: max(p - 2 * int(p / 2), 0), 0.0)
+        down = _scaled(fit, lambda p: max(2 * int(p / 2) - p, 0), 0.0)
+        divide = o.operator("/")
+        if sqrt is None or divide is None:
             return None
-        outer = None if not any(rest.powers) and not rest.factors and not rest.sums else _plain_node(rest, ctx)
-        inner = None if not any(half.powers) and not half.factors and not half.sums and not half.exps else _plain_node(half, ctx)
-        root = None if outer is None else Node.unary(sqrt, outer)
-        return Node.chain(times, [n for n in (inner, root) if n is not None])
+
+        def written(part: ProductFit) -> Node | None:
+            return _plain_node(part, ctx) if any(part.powers) or part.factors or part.sums or part.exps else None
+
+        top = Node.chain(times, [n for n in (written(half), None if written(up) is None else Node.unary(sqrt, written(up)))
+                                 if n is not None])
+        bottom = written(down)
+        if bottom is None:
+            return top
+        return Node.binary(divide, top if top is not None else Node.const(1.0), Node.unary(sqrt, bottom))
     every = [*fit.powers, *(f.power for f in (*fit.factors, *fit.sums))]
     if square is not None and all(p % 2 == 0 for p in every) and any(every):
         inner = _plain_node(_scaled(fit, lambda p: p // 2, 0.5), ctx)
