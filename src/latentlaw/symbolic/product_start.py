@@ -37,7 +37,7 @@ from latentlaw.symbolic.context import SearchContext
 from latentlaw.symbolic.expression import Node
 from latentlaw.symbolic.member import PopMember
 from latentlaw.symbolic.mutate import seed_member
-from latentlaw.symbolic.rational_gradient_start import (CANDIDATE, EXACT, FACTOR_SCALES, applies, misalignment,
+from latentlaw.symbolic.rational_gradient_start import (CANDIDATE, EXACT, FACTOR_SCALES, applies, arguments, misalignment,
                                                        null_supports, project, start_functions)
 from latentlaw.symbolic.rational_start import MAX_INPUTS, MAX_SEEDS, Factor, forward_select, monomial_node
 
@@ -212,11 +212,6 @@ def _values(fit: ProductFit, X: np.ndarray) -> np.ndarray:
     return v
 
 
-def _arguments(d: int) -> list[tuple[str, int, int]]:
-    return ([("var", i, -1) for i in range(d)] + [("ratio", i, j) for i, j in itertools.permutations(range(d), 2)]
-            + [("product", i, j) for i, j in itertools.combinations(range(d), 2)])
-
-
 def log_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str, object]]:
     """The columns: ("log", i) for log|x_i|, ("sum", Sum) for log|S|, ("factor", Factor) for
     log|F| and ("exp", argument) for an argument itself (exp's only where exp is an operator)."""
@@ -230,10 +225,10 @@ def log_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str, object]]:
         if "cos" in functions:
             columns += [("sum", Cosines(i, j, a, sign)) for sign in (1, -1)
                         for i, j in itertools.combinations(range(d), 2) for a in range(d) if a not in (i, j)]
-    columns += [("factor", Factor(f, a, 1, s)) for s in FACTOR_SCALES for a in _arguments(d)
+    columns += [("factor", Factor(f, a, 1, s)) for s in FACTOR_SCALES for a in arguments(d)
                 for f in ("sin", "cos") if f in functions]
     if "exp" in functions:
-        columns += [("exp", a) for a in _arguments(d) if a[0] != "var"] + [("exp", ("var", i, -1)) for i in range(d)]
+        columns += [("exp", a) for a in arguments(d) if a[0] != "var"] + [("exp", ("var", i, -1)) for i in range(d)]
     return columns
 
 
@@ -388,14 +383,14 @@ def monomial_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str, obje
     ``factor_library`` (two are in ``log_columns``)."""
     if d > MONOMIAL_INPUTS:
         return []
-    arguments = [e for e in itertools.product((-1, 0, 1), repeat=d) if 1 <= sum(map(abs, e)) <= 4]
+    powers = [e for e in itertools.product((-1, 0, 1), repeat=d) if 1 <= sum(map(abs, e)) <= 4]
     columns: list[tuple[str, object]] = []
     if "exp" in functions:
-        columns += [("exp", OfMonomial(e, 1.0, 0)) for e in arguments]
-        columns += [("sum", OfMonomial(e, sign_s * s, sign)) for e in arguments for s in EXP_SCALES
+        columns += [("exp", OfMonomial(e, 1.0, 0)) for e in powers]
+        columns += [("sum", OfMonomial(e, sign_s * s, sign)) for e in powers for s in EXP_SCALES
                     for sign_s in (1, -1) for sign in (1, -1)]
     columns += [("sum", OfMonomial(e, s, 0, 1, f)) for f in ("sin", "cos") if f in functions
-                for e in arguments if sum(map(abs, e)) == 3 for s in FACTOR_SCALES]
+                for e in powers if sum(map(abs, e)) == 3 for s in FACTOR_SCALES]
     return columns
 
 

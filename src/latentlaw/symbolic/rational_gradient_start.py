@@ -315,16 +315,21 @@ def _shapes(functions: tuple[str, ...]) -> list[tuple[str, int, float]]:
     return shapes + [("exp", 1, sign) for sign in (1.0, -1.0) if "exp" in functions]
 
 
+def arguments(d: int) -> list[tuple[str, int, int]]:
+    """The functions' arguments: each input, each ratio and each product of two."""
+    return ([("var", i, -1) for i in range(d)] + [("ratio", i, j) for i, j in itertools.permutations(range(d), 2)]
+            + [("product", i, j) for i, j in itertools.combinations(range(d), 2)])
+
+
 def factor_library(d: int, functions: tuple[str, ...]) -> tuple[np.ndarray, list[Factor]]:
     """P's terms with a function: monomials (up to two inputs, FACTOR_DEGREE) times sin, cos (each
     also squared where a monomial multiplies it) or exp (of +-) an input, a ratio or a product of
     two, scaled by FACTOR_SCALES; simplest first (functions of an input or at scale 1, smaller
     monomials, scale 1, inputs before ratios), at most FACTOR_LIMIT."""
-    arguments = [("var", i, -1) for i in range(d)] + [("ratio", i, j) for i, j in itertools.permutations(range(d), 2)]
-    arguments += [("product", i, j) for i, j in itertools.combinations(range(d), 2)]
     scales = [np.zeros(d, dtype=int), *exponents(d, 2, FACTOR_DEGREE, 10**6, FACTOR_DEGREE)]
-    terms = [(e, Factor(f, a, k, sign * s)) for s in FACTOR_SCALES for a in arguments for e in scales
-             for f, k, sign in _shapes(functions) if k == 1 or np.any(e)]  # alone, sin^2 a, cos^2 a and cos 2a
+    terms = [(e, Factor(f, a, k, sign * s)) for s in FACTOR_SCALES
+             for a in arguments(d) for e in scales for f, k, sign in _shapes(functions)
+             if k == 1 or np.any(e)]  # alone, sin^2 a, cos^2 a and cos 2a
     # have proportional gradients (their sums are constants), which would crowd out the pairs
     rank = {s: i for i, s in enumerate(FACTOR_SCALES)}
     kinds = {"var": 0, "ratio": 1, "product": 2}
@@ -392,13 +397,11 @@ def project(grads: np.ndarray, spans: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-def null_supports(H: np.ndarray, whole: np.ndarray, steps: int = STEPS,
-                  anchors: tuple[int, ...] = ()) -> list[tuple[float, tuple[int, ...]]]:
+def null_supports(H: np.ndarray, whole: np.ndarray, steps: int = STEPS) -> list[tuple[float, tuple[int, ...]]]:
     """Supports S with sum over S of a_k projected_k ~ 0, from the Gram matrix H of the projected
     gradient columns (relative residuals, anchor included); ``whole``: each column's norm before
     projection (a monomial whose gradient vanishes is no law). The forward selections start from
-    the ``ANCHORS`` columns with the best pairs and from ``anchors`` (columns a caller expects in
-    most laws, whatever their pairs)."""
+    the ``ANCHORS`` columns with the best pairs."""
     norms = np.sqrt(np.maximum(np.diag(H), 0.0))
     alone = (whole > 0) & (norms <= 1e-9 * whole)
     out = [(0.0, (int(k),)) for k in np.flatnonzero(alone)]  # a monomial alone
@@ -417,10 +420,7 @@ def null_supports(H: np.ndarray, whole: np.ndarray, steps: int = STEPS,
     partner = np.where(H[at, high] >= -H[at, low], high, low)
     pair_rss = 1.0 - H[at, partner] ** 2
     np.fill_diagonal(H, 1.0)
-    position = {int(k): i for i, k in enumerate(usable)}
-    chosen = [int(a) for a in np.argsort(pair_rss)[:ANCHORS]]
-    chosen += [position[k] for k in anchors if k in position and position[k] not in chosen]
-    for a in chosen:
+    for a in np.argsort(pair_rss)[:ANCHORS]:
         out.append((float(pair_rss[a]), tuple(sorted((int(usable[a]), int(usable[partner[a]]))))))
         others = np.delete(np.arange(len(usable)), a)
         for rss, support in forward_select(H, H[:, a], others, (), steps, BEAM):
