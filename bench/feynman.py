@@ -144,8 +144,10 @@ def fit_symbolic_search(backend: str, job: Job, data: dict, budget: float,
 def program_to_sympy(program: list, variables: tuple[str, ...]) -> sympy.Expr:
     """A gplearn program (prefix list of functions, feature indices and constants) as sympy, read
     from the program itself rather than from its printed text. gplearn's protected operators are
-    read as what they compute on the data: sqrt|a|, log|a|, plain division."""
-    symbols = [sympy.Symbol(v) for v in variables]
+    read as what they compute on the data: sqrt|a|, log|a|, plain division. The inputs are real
+    symbols: over complex ones sympy writes log|exp(a)| as re(a), and the re()/im() parts left
+    the symbolic rule undecided or out of time on a third of gplearn's gradient rows."""
+    symbols = [sympy.Symbol(v, real=True) for v in variables]
     spelled = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
                "div": lambda a, b: a / b, "sqrt": lambda a: sympy.sqrt(sympy.Abs(a)),
                "log": lambda a: sympy.log(sympy.Abs(a)), "sin": sympy.sin, "cos": sympy.cos,

@@ -91,6 +91,11 @@ def round_floats(expr: sympy.Expr, digits: int = DIGITS) -> sympy.Expr:
                           for f in expr.atoms(sympy.Float)})
 
 
+# What sympy itself raises on candidates it cannot handle (simplify's logcombine raised
+# KeyError: zoo on two gplearn programs): the candidate is not shown to be the law.
+SYMPY_FAILURES = (TypeError, ValueError, ZeroDivisionError, RecursionError, AttributeError, KeyError)
+
+
 def _is_constant(expr: sympy.Expr, nonzero: bool = False) -> bool:
     if expr.free_symbols or expr.has(sympy.zoo, sympy.oo, -sympy.oo, sympy.nan):
         return False
@@ -117,7 +122,7 @@ def srbench_exact(model: sympy.Expr, truth: sympy.Expr, ranges: Mapping[str, tup
                     return True
     except CheckTimeout:
         return None
-    except (TypeError, ValueError, ZeroDivisionError, RecursionError, AttributeError):
+    except SYMPY_FAILURES:
         return False  # sympy cannot handle this candidate; it is not shown to be the law
     return False
 
@@ -142,7 +147,7 @@ def functionally_dependent(model: sympy.Expr, truth: sympy.Expr, ranges: Mapping
                     return True
     except CheckTimeout:
         return None
-    except (TypeError, ValueError, ZeroDivisionError, RecursionError, AttributeError):
+    except SYMPY_FAILURES:
         return False
     return False
 
