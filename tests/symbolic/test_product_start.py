@@ -212,3 +212,44 @@ def test_an_odd_negative_power_under_the_root_stays_one_factor(capsys):
     search.fit(X, y, variable_names=["q", "r", "d", "alpha", "eps"])
     assert "starting members from products of y" in capsys.readouterr().out
     assert search.pareto_front_["loss"].min() < 1e-20
+
+
+def test_an_angle_may_be_a_difference_of_two_inputs():
+    """Phase differences: an orbit d (1 - alpha^2) / (1 + alpha cos(theta1 - theta2)) is a
+    product of two sums in regression, one with cos of a difference; the distance of two points
+    in polar coordinates, r1^2 + r2^2 - 2 r1 r2 cos(theta1 - theta2), one Cosines column of the
+    gradients. Without cos neither is exact."""
+    rng = np.random.default_rng(10)
+    X = np.column_stack([rng.uniform(1.0, 3.0, 400), rng.uniform(0.1, 0.9, 400), rng.uniform(0.0, 6.0, (400, 2))])
+    d, alpha, t1, t2 = X.T
+    y = d * (1 - alpha**2) / (1 + alpha * np.cos(t1 - t2))
+    fit = value_fits(X, y, ("cos",))[0]
+    assert fit.powers == (1, 0, 0, 0) and not fit.root
+    assert sorted((str(s.function), s.a, s.b, s.power) for s in fit.sums) == [("None", -1, -1, 1), ("cos", 2, 3, -1)]
+    assert value_fits(X, y, ()) == []
+    r1, r2 = d, d + alpha
+    X = np.column_stack([r1, r2, t1, t2])
+    s = r1**2 + r2**2 - 2 * r1 * r2 * np.cos(t1 - t2)
+    G = _unit(np.column_stack([2 * r1 - 2 * r2 * np.cos(t1 - t2), 2 * r2 - 2 * r1 * np.cos(t1 - t2),
+                               2 * r1 * r2 * np.sin(t1 - t2), -2 * r1 * r2 * np.sin(t1 - t2)]) / s[:, None])
+    fit = product_fits(X, G, ("cos",))[0]
+    assert fit.rss <= EXACT and fit.powers == (0, 0, 0, 0)
+    assert [(c.i, c.j, c.a, c.b, c.sign) for c in fit.sums] == [(0, 1, 2, 3, -1)]
+    assert product_fits(X, G, ()) == []
+
+
+def test_regression_takes_a_squared_distance_of_two_points(capsys):
+    """I.9.18: G m1 m2 / ((x2 - x1)^2 + (y2 - y1)^2 + (z2 - z1)^2) over nine inputs, whose pairing
+    into coordinates is not given; one Distance column besides the powers, planted first."""
+    rng = np.random.default_rng(11)
+    X = rng.uniform(1.0, 5.0, (400, 9))
+    m1, x1, m2, y1, x2, G, z1, y2, z2 = X.T
+    y = G * m1 * m2 / ((x2 - x1) ** 2 + (y2 - y1) ** 2 + (z2 - z1) ** 2)
+    fit = value_fits(X, y, ())[0]
+    assert fit.powers == (1, 0, 1, 0, 0, 1, 0, 0, 0) and not fit.root
+    assert [(t.pairs, t.power) for t in fit.sums] == [(((1, 4), (3, 7), (6, 8)), -1)]
+    assert value_fits(X, G * m1 * m2 / ((x2 - x1) ** 2 + (y2 - y1) ** 2 + (z2 - z1) ** 3), ()) == []
+    search = SymbolicSearch(objective="regression", verbosity=1, **dict(BUDGET, unary_operators=["square"], maxsize=30))
+    search.fit(X, y)
+    assert "starting members from products of y" in capsys.readouterr().out
+    assert search.pareto_front_["loss"].min() < 1e-20

@@ -7,7 +7,8 @@ import pytest
 import sympy
 
 from latentlaw.symbolic import SymbolicSearch
-from latentlaw.symbolic.rational_start import EXACT, Factor, exponents, monomials, rational_fits, root_of_numerator
+from latentlaw.symbolic.rational_start import (EXACT, Factor, exponents, monomials, rational_fits, root_of_numerator,
+                                              separated_monomial)
 
 NAMES = ["c", "u", "v"]
 # small fixed budget (no timeout, so the same front on any CPU)
@@ -308,3 +309,24 @@ def test_a_law_that_turns_is_told_from_its_group_by_where_it_turns():
     clear = np.abs(np.sin(z)) > 1e-3
     assert np.all(np.sign(slope[clear]) == np.sign(np.sin(z[clear]))) or np.all(np.sign(slope[clear]) == -np.sign(np.sin(z[clear])))
     assert turning_law(z, np.sign(np.sin(z / 2) * np.cos(z / 2)), ()) is None
+
+
+def _prefactor_times_sum(n: int = 400, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """II.36.38's form: m / (k T) (H + a M / (e c^2)); the second term is a monomial of seven
+    inputs, beyond P's library, and is a monomial of four in the quotient by m / (k T)."""
+    X = np.random.default_rng(seed).uniform(1.0, 5.0, (n, 8))
+    m, H, k, T, a, e, c, M = X.T
+    return X, m / (k * T) * (H + a * M / (e * c**2))
+
+
+def test_a_monomial_factor_of_y_is_separated_and_the_rest_fitted_over_fewer_inputs(capsys):
+    X, y = _prefactor_times_sum()
+    powers, rest = separated_monomial(X, y)
+    assert powers == (1, 0, -1, -1, 0, 0, 0, 0) and list(rest) == [1, 4, 5, 6, 7]
+    assert separated_monomial(_inputs(), _velocity_addition(*_inputs().T)) is None  # no input is a factor alone
+    assert separated_monomial(X, X[:, 0] * X[:, 1]) is None  # a monomial: every input (that counts) is one
+    search = SymbolicSearch(objective="regression", verbosity=1, log_start=0, **dict(BUDGET, maxsize=30))
+    search.fit(X, y, variable_names=["m", "H", "k", "T", "a", "e", "c", "M"])
+    out = capsys.readouterr().out
+    assert "rational fits of y over its monomial factor" in out
+    assert search.pareto_front_["loss"].min() < 1e-20

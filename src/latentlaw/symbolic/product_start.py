@@ -52,27 +52,43 @@ VALUE_EXACT, REFITS, VALUE_EXTRAS = 1e-20, 20, 3  # regression: relative residua
 WIDTH, BLOCKS = 6, 20_000  # states kept per step of that selection: WIDTH, or as many as BLOCKS Gram
 # blocks per step allow (a law of two sums, neither of which helps alone, needs ~100 of 200)
 FUNCTION_SUM_INPUTS = 5  # sums with sin or cos (x_i +- x_j cos(x_a)) only up to this many inputs (~d^3 columns)
+DISTANCE_INPUTS = 9  # squared distances in three dimensions (distance_columns) up to this many inputs
 STEPS = 5  # columns added to an anchor (p_d sin(theta) cos(theta) / (epsilon r^3) has six); the
 # library is small, so the forward selection stays cheap
 
 
+def _angle(X: np.ndarray, a: int, b: int) -> np.ndarray:
+    """x_a, or the difference x_a - x_b where b >= 0: a sum's angle."""
+    return X[:, a] if b < 0 else X[:, a] - X[:, b]
+
+
+def _angle_node(a: int, b: int, ctx: SearchContext) -> Node | None:
+    """x_a or x_a - x_b as a tree; None without "-"."""
+    if b < 0:
+        return Node.var(a)
+    minus = ctx.options.operator("-")
+    return None if minus is None else Node.binary(minus, Node.var(a), Node.var(b))
+
+
 @dataclass(frozen=True)
 class Sum:
-    """(x_i^k + sign x_j^k [* F(x_a)])^power, with x_i = 1 where i < 0: a factor no monomial
-    times a function can write (m1 + m2, omega_0^2 - omega^2, 1 - alpha^2, c - v cos(theta))."""
+    """(x_i^k + sign x_j^k [* F(x_a [- x_b])])^power, with x_i = 1 where i < 0: a factor no monomial
+    times a function can write (m1 + m2, omega_0^2 - omega^2, 1 - alpha^2, c - v cos(theta),
+    1 + alpha cos(theta1 - theta2))."""
 
     i: int
     j: int
     sign: int  # +1 or -1
     k: int = 1  # 1 or 2
     power: int = 1
-    function: str | None = None  # sin or cos of x_a multiplying the second term
+    function: str | None = None  # sin or cos of x_a (or x_a - x_b) multiplying the second term
     a: int = -1
+    b: int = -1  # the function's argument is x_a - x_b where b >= 0 (a phase difference)
 
     def _terms(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The first term, the second term's monomial and its function's values."""
         first = np.ones(len(X)) if self.i < 0 else X[:, self.i] ** self.k
-        f = np.ones(len(X)) if self.function is None else getattr(np, self.function)(X[:, self.a])
+        f = np.ones(len(X)) if self.function is None else getattr(np, self.function)(_angle(X, self.a, self.b))
         return first, X[:, self.j] ** self.k, f
 
     def values(self, X: np.ndarray) -> np.ndarray:
@@ -89,8 +105,11 @@ class Sum:
                 out[:, self.i] = self.k * X[:, self.i] ** (self.k - 1) / s
             out[:, self.j] = self.sign * self.k * X[:, self.j] ** (self.k - 1) * f / s
             if self.function is not None:
-                slope = np.cos(X[:, self.a]) if self.function == "sin" else -np.sin(X[:, self.a])
-                out[:, self.a] += self.sign * second * slope / s
+                t = _angle(X, self.a, self.b)
+                slope = self.sign * second * (np.cos(t) if self.function == "sin" else -np.sin(t)) / s
+                out[:, self.a] += slope
+                if self.b >= 0:
+                    out[:, self.b] -= slope
         return out
 
     def node(self, ctx: SearchContext) -> Node | None:
@@ -107,34 +126,41 @@ class Sum:
 
         second = term(self.j)
         if self.function is not None:
-            second = Node.binary(times, second, Node.unary(o.operator(self.function), Node.var(self.a)))
+            angle = _angle_node(self.a, self.b, ctx)
+            if angle is None:
+                return None
+            second = Node.binary(times, second, Node.unary(o.operator(self.function), angle))
         return Node.binary(join, Node.const(1.0) if self.i < 0 else term(self.i), second)
 
 
 @dataclass(frozen=True)
 class Cosines:
-    """(x_i^2 + x_j^2 + sign 2 x_i x_j cos(x_a))^power: the law of cosines (a side of a triangle,
-    the distance of two points in polar coordinates), three terms no Sum writes."""
+    """(x_i^2 + x_j^2 + sign 2 x_i x_j cos(x_a [- x_b]))^power: the law of cosines (a side of a
+    triangle; with the angle x_a - x_b, the squared distance of two points in polar coordinates),
+    three terms no Sum writes."""
 
     i: int
     j: int
     a: int
     sign: int  # -1: the side opposite the angle x_a
     power: int = 1
+    b: int = -1  # the angle is x_a - x_b where b >= 0
 
     def values(self, X: np.ndarray) -> np.ndarray:
-        u, v, t = X[:, self.i], X[:, self.j], X[:, self.a]
+        u, v, t = X[:, self.i], X[:, self.j], _angle(X, self.a, self.b)
         return u * u + v * v + self.sign * 2.0 * u * v * np.cos(t)
 
     def log_gradient(self, X: np.ndarray) -> np.ndarray:
         """(n, d) gradient of log|S|."""
-        u, v, t = X[:, self.i], X[:, self.j], X[:, self.a]
+        u, v, t = X[:, self.i], X[:, self.j], _angle(X, self.a, self.b)
         out = np.zeros(X.shape)
         with np.errstate(all="ignore"):
             s = self.values(X)
             out[:, self.i] = (2.0 * u + self.sign * 2.0 * v * np.cos(t)) / s
             out[:, self.j] = (2.0 * v + self.sign * 2.0 * u * np.cos(t)) / s
             out[:, self.a] = -self.sign * 2.0 * u * v * np.sin(t) / s
+            if self.b >= 0:
+                out[:, self.b] = -out[:, self.a]
         return out
 
     def node(self, ctx: SearchContext) -> Node | None:
@@ -143,13 +169,36 @@ class Cosines:
         plus, join, times, cos = o.operator("+"), o.operator("+" if self.sign > 0 else "-"), o.operator("*"), o.operator("cos")
         if plus is None or join is None or times is None or cos is None:
             return None
-        square = o.operator("square")
+        square, angle = o.operator("square"), _angle_node(self.a, self.b, ctx)
+        if angle is None:
+            return None
 
         def sq(v: int) -> Node:
             return Node.unary(square, Node.var(v)) if square is not None else Node.binary(times, Node.var(v), Node.var(v))
 
-        cross = Node.chain(times, [Node.const(2.0), Node.var(self.i), Node.var(self.j), Node.unary(cos, Node.var(self.a))])
+        cross = Node.chain(times, [Node.const(2.0), Node.var(self.i), Node.var(self.j), Node.unary(cos, angle)])
         return Node.binary(join, Node.binary(plus, sq(self.i), sq(self.j)), cross)
+
+
+@dataclass(frozen=True)
+class Distance:
+    """(sum over pairs (x_a - x_b)^2)^power: the squared distance of two points given by their
+    coordinates in two or three dimensions (G m1 m2 / ((x2 - x1)^2 + (y2 - y1)^2 + (z2 - z1)^2));
+    regression only (``distance_columns``)."""
+
+    pairs: tuple[tuple[int, int], ...]
+    power: int = 1
+
+    def values(self, X: np.ndarray) -> np.ndarray:
+        return sum((X[:, a] - X[:, b]) ** 2 for a, b in self.pairs)
+
+    def node(self, ctx: SearchContext) -> Node | None:
+        """The sum as a tree (power 1); None where an operator is missing."""
+        o = ctx.options
+        plus, minus, square = o.operator("+"), o.operator("-"), o.operator("square")
+        if plus is None or minus is None or square is None:
+            return None
+        return Node.chain(plus, [Node.unary(square, Node.binary(minus, Node.var(b), Node.var(a))) for a, b in self.pairs])
 
 
 @dataclass(frozen=True)
@@ -225,11 +274,29 @@ def log_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str, object]]:
         if "cos" in functions:
             columns += [("sum", Cosines(i, j, a, sign)) for sign in (1, -1)
                         for i, j in itertools.combinations(range(d), 2) for a in range(d) if a not in (i, j)]
+        columns += _difference_columns(d, functions)
     columns += [("factor", Factor(f, a, 1, s)) for s in FACTOR_SCALES for a in arguments(d)
                 for f in ("sin", "cos") if f in functions]
     if "exp" in functions:
         columns += [("exp", a) for a in arguments(d) if a[0] != "var"] + [("exp", ("var", i, -1)) for i in range(d)]
     return columns
+
+
+def _difference_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str, object]]:
+    """Columns whose angle is a difference x_a - x_b of two inputs (a < b; the other order is
+    the same column up to sign): sin and cos of it, 1 or x_i +- x_j cos(x_a - x_b) (an orbit
+    r = d (1 - alpha^2) / (1 + alpha cos(theta1 - theta2))) and the law of cosines of two points
+    in polar coordinates, r1^2 + r2^2 - 2 r1 r2 cos(theta1 - theta2)."""
+    trig = [f for f in ("sin", "cos") if f in functions]
+    out: list[tuple[str, object]] = []
+    for a, b in itertools.combinations(range(d), 2):
+        out += [("factor", Factor(f, ("difference", a, b), 1, s)) for s in FACTOR_SCALES for f in trig]
+        rest = [v for v in range(d) if v not in (a, b)]
+        out += [("sum", Sum(i, j, sign, 1, 1, f, a, b)) for f in trig for sign in (1, -1)
+                for i in (-1, *rest) for j in rest if j != i]
+        if "cos" in functions:
+            out += [("sum", Cosines(i, j, a, sign, 1, b)) for sign in (1, -1) for i, j in itertools.combinations(rest, 2)]
+    return out
 
 
 def _gradients(X: np.ndarray, columns: list[tuple[str, object]]) -> np.ndarray:
@@ -269,7 +336,11 @@ def product_fits(X: np.ndarray, G: np.ndarray, functions: tuple[str, ...], rows:
     # and would take its anchors (I.30.3's sines were lost to them)
     paired = [(rss, tuple(int(rest[k]) for k in support))
               for rss, support in null_supports(H[np.ix_(rest, rest)], whole[rest], steps=STEPS)]
-    for rss, support in _with_every_power(H, columns, d) + paired:
+    # a column parallel to G is a law alone (the distance of two points in polar coordinates);
+    # projected, it is ~0, which neither selection takes (the beam's norms would divide by it)
+    alone = [(float(H[k, k] / whole[k] ** 2), (k,)) for k in np.flatnonzero(whole > 0)
+             if H[k, k] <= CANDIDATE * whole[k] ** 2]
+    for rss, support in alone + _with_every_power(H, columns, d) + paired:
         if rss > CANDIDATE or support in seen:
             continue
         seen.add(support)
@@ -394,6 +465,26 @@ def monomial_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str, obje
     return columns
 
 
+def distance_columns(d: int) -> list[tuple[str, object]]:
+    """Regression's squared distances of two points in two dimensions (up to ``MAX_INPUTS``
+    inputs) or three (up to ``DISTANCE_INPUTS``): every set of two or three disjoint pairs of
+    inputs (1,638 with nine, 3,150 in three dimensions alone with ten). Which inputs are
+    coordinates of which point is unknown, so every pairing is a column."""
+    out: list[tuple[str, object]] = []
+    for k in (2, 3) if d <= DISTANCE_INPUTS else (2,):
+        for chosen in itertools.combinations(range(d), 2 * k):
+            out += [("sum", Distance(pairs)) for pairs in _pairings(chosen)]
+    return out
+
+
+def _pairings(items: tuple[int, ...]) -> list[tuple[tuple[int, int], ...]]:
+    """Every way to split ``items`` (an even count) into pairs (a < b, in order of a)."""
+    if not items:
+        return [()]
+    first, rest = items[0], items[1:]
+    return [((first, b), *more) for b in rest for more in _pairings(tuple(v for v in rest if v != b))]
+
+
 def _log_values(X: np.ndarray, columns: list[tuple[str, object]]) -> np.ndarray:
     """(rows, columns): log|x_i|, log|S|, log|F| and the exps' arguments; a column that is not
     finite on every row is zeroed (no law uses it here)."""
@@ -421,7 +512,7 @@ def value_fits(X: np.ndarray, y: np.ndarray, functions: tuple[str, ...], rows: i
     n, d = X.shape
     if not (np.all(np.isfinite(y)) and np.all(y != 0)):
         return []
-    columns = log_columns(d, functions) + monomial_columns(d, functions)
+    columns = log_columns(d, functions) + monomial_columns(d, functions) + distance_columns(d)
     at = np.linspace(0, n - 1, min(n, rows)).astype(int)
     A = _log_values(X[at], columns)
     A = A - A.mean(axis=0)

@@ -1,4 +1,5 @@
-"""Starting members for a regression: sparse rational laws t = P / (1 + Q) over monomials, t = y, y^2.
+"""Starting members for a regression: sparse rational laws t = P / (1 + Q) over monomials, t = y,
+y^2, and y / x^M over the inputs outside a monomial factor x^M of y (``separated_monomial``).
 
 Sums inside quotients are what evolution assembles worst: (u + v) / (1 + u v / c^2),
 pr V / (gamma - 1), n alpha / (1 - n alpha / 3), or m / sqrt(1 - v^2 / c^2) (a quotient of sums in
@@ -29,7 +30,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -54,6 +55,8 @@ WIDE = 15  # when the beam finds none: columns taken forward before the backward
 WIDER, FIRST = 3, 60  # for P alone (no Q): beam and WIDE times WIDER, FIRST states after the
 # first step (n kb T log V2 - n kb T log V1: neither term is among the best few alone)
 MAX_SEEDS = 4  # planted per target
+SEPARABLE = 0.05  # a power of log|y|'s least-squares fit this close to an integer (1,000 rows of a
+# separable law: within 0.04 in the Feynman tables) marks an input as a factor of y alone
 
 
 @dataclass(frozen=True)
@@ -409,6 +412,48 @@ def _prune(refit, support: list[int]) -> list[int] | None:
     return support
 
 
+def separated_monomial(X: np.ndarray, y: np.ndarray) -> tuple[tuple[int, ...], np.ndarray] | None:
+    """(M, rest) where y looks like x^M t(x_rest): log|y| fitted by least squares on every
+    log|x_i| gives the inputs of M integer powers (within ``SEPARABLE``; the rest of the law,
+    independent of them, only adds sampling noise), the other inputs fractional ones. A prefactor
+    times a sum, mom / (kb T) (H + alpha M / (epsilon c^2)), is then a sparse fit of the
+    quotient over the few inputs of the sum, where the whole law's terms (monomials of seven
+    inputs) are beyond P's library. None where no input, or every input, is such a factor, or
+    y is a monomial."""
+    if not (np.all(np.isfinite(y)) and np.all(y != 0) and np.all(X != 0)):
+        return None
+    L, t = np.column_stack([np.ones(len(X)), np.log(np.abs(X))]), np.log(np.abs(y))
+    w = np.linalg.lstsq(L, t, rcond=None)[0]
+    residual, centred = t - L @ w, t - t.mean()
+    if np.dot(residual, residual) <= EXACT * np.dot(centred, centred):
+        return None  # y is a monomial: nothing is left to fit
+    powers = w[1:]
+    whole = np.round(powers)
+    taken = (np.abs(powers - whole) < SEPARABLE) & (whole != 0)
+    if not taken.any() or taken.all():
+        return None
+    return tuple(int(k) for k in np.where(taken, whole, 0)), np.flatnonzero(~taken)
+
+
+def _embedded(fit: Fit, rest: np.ndarray, d: int) -> Fit:
+    """A fit over the inputs ``rest`` written over all d inputs (powers 0 elsewhere, the
+    functions' arguments renumbered)."""
+    def spread(e: tuple[int, ...]) -> tuple[int, ...]:
+        out = [0] * d
+        for i, k in zip(rest, e):
+            out[int(i)] = int(k)
+        return tuple(out)
+
+    def moved(f: Factor | None) -> Factor | None:
+        if f is None:
+            return None
+        kind, i, j = f.argument
+        return replace(f, argument=(kind, int(rest[i]), int(rest[j]) if j >= 0 else j))
+
+    return replace(fit, p=tuple(map(spread, fit.p)), q=tuple(map(spread, fit.q)),
+                   p_factors=tuple(map(moved, fit.p_factors)), q_factors=tuple(map(moved, fit.q_factors)))
+
+
 def monomial_node(powers: tuple[int, ...], ctx: SearchContext) -> Node | None:
     """x^p as a tree: squares and products over divisions (None when an operator is missing)."""
     o = ctx.options
@@ -501,8 +546,9 @@ def root_node(fit: Fit, root: Fit, sign: float, ctx: SearchContext) -> Node | No
 
 
 def rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str, list[PopMember]]]:
-    """(target name, members planted from its best rational fits) for y and, when y keeps one
-    sign and sqrt is allowed, y^2; empty when the start does not apply."""
+    """(target name, members planted from its best rational fits) for y, when y keeps one sign
+    and sqrt is allowed y^2, and where y has a monomial factor x^M (``separated_monomial``)
+    y / x^M over the other inputs, planted times x^M; empty when the start does not apply."""
     o, data = ctx.options, ctx.data
     if o.objective != "regression" or o.rational_start <= 0 or data.y is None or not 0 < data.d <= MAX_INPUTS:
         return []
@@ -513,6 +559,9 @@ def rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str
     sqrt = o.operator("sqrt")
     if sqrt is not None and (np.all(y > 0) or np.all(y < 0)):
         targets.append(("y^2", y * y, sqrt))
+    separated = separated_monomial(data.X, y)
+    if separated is not None:
+        targets.append(("y over its monomial factor", y / monomials(data.X, np.array([separated[0]]))[:, 0], None))
     ends = None if deadline is None else time.perf_counter() + o.rational_start * (deadline - time.perf_counter())
     out = []
     for i, (name, t, outer) in enumerate(targets):
@@ -521,8 +570,13 @@ def rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str
         stop = None if ends is None else time.perf_counter() + (ends - time.perf_counter()) / (len(targets) - i)
         seeds: list[PopMember] = []
         functions = tuple(f for f in ("log", "sin", "cos") if o.operator(f) is not None)
-        for fit in rational_fits(data.X, t, data.weights, stop, functions=functions):
-            node = fit_node(fit, ctx)
+        rest = None if name != "y over its monomial factor" else separated[1]
+        X = data.X if rest is None else data.X[:, rest]
+        for fit in rational_fits(X, t, data.weights, stop, functions=functions):
+            node = fit_node(fit if rest is None else _embedded(fit, rest, data.d), ctx)
+            if rest is not None:
+                factor, times = monomial_node(separated[0], ctx), o.operator("*")
+                node = None if node is None or factor is None else Node.binary(times, factor, node)
             candidates = [] if node is None else [node if outer is None else Node.unary(outer, node)]
             root = None if outer is None or fit.rss > EXACT else root_of_numerator(fit, data.X, data.weights)
             if root is not None:  # y = R / sqrt(+-(1 + Q)): offered first
