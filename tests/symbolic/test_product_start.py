@@ -253,3 +253,19 @@ def test_regression_takes_a_squared_distance_of_two_points(capsys):
     search.fit(X, y)
     assert "starting members from products of y" in capsys.readouterr().out
     assert search.pareto_front_["loss"].min() < 1e-20
+
+
+def test_regression_takes_a_sine_of_a_detuning_over_time():
+    """III.9.52's sinc^2 of (omega - omega_0) t / 2: a sine of a difference times an input, and
+    the difference's own power; without sin, no exact product."""
+    rng = np.random.default_rng(12)
+    X = rng.uniform(1.0, 5.0, (400, 4))
+    p, t, w, w0 = X.T
+    u = (w - w0) * t / 2
+    y = p * t * np.sin(u) ** 2 / u**2
+    fit = value_fits(X, y, ("sin",))[0]
+    assert fit.powers == (1, -1, 0, 0)
+    assert sorted(type(s).__name__ + str(s.power) for s in fit.sums) == ["OfDifference2", "Sum-2"]
+    (sine,) = [s for s in fit.sums if type(s).__name__ == "OfDifference"]
+    assert (sine.a, sine.b, sine.c, sine.function) == (2, 3, 1, "sin") and sine.scale == pytest.approx(0.5)
+    assert value_fits(X, y, ()) == []

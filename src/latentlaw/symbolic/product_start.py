@@ -18,10 +18,16 @@ crosses 0, and a column that is a few rows' correlates with every other such col
 The fits take well under a second with up to five inputs, so there they are planted first,
 before the group start's searches (with more, where they cost more, with the rational start).
 
+Angles may be differences of two inputs (cos(theta1 - theta2) in a sum or the law of cosines); a
+column parallel to the gradients on its own (the distance of two points in polar coordinates)
+is a law of one column, which neither selection sees (projected, it is ~0).
+
 In a regression the same sum is log|y| itself, fitted by least squares (``value_fits``), where
-the powers are the law's own (integers, or halves of a root) and exp(s m) +- 1 of a monomial m
-joins the columns (Planck's and Fermi's factors, tanh), m being any monomial of up to four
-inputs as regression knows no groups.
+the powers are the law's own (integers, or halves of a root) and more columns join: exp(s m) +- 1
+of a monomial m (Planck's and Fermi's factors, tanh), m being any monomial of up to four inputs
+as regression knows no groups; sin and cos of a monomial of three inputs or of a difference
+times an input (a detuning over time); squared distances of two points in two or three
+dimensions, every pairing of the inputs being a column.
 """
 
 from __future__ import annotations
@@ -52,6 +58,7 @@ VALUE_EXACT, REFITS, VALUE_EXTRAS = 1e-20, 20, 3  # regression: relative residua
 WIDTH, BLOCKS = 6, 20_000  # states kept per step of that selection: WIDTH, or as many as BLOCKS Gram
 # blocks per step allow (a law of two sums, neither of which helps alone, needs ~100 of 200)
 FUNCTION_SUM_INPUTS = 5  # sums with sin or cos (x_i +- x_j cos(x_a)) only up to this many inputs (~d^3 columns)
+DETUNING_INPUTS = 6  # regression's functions of (x_a - x_b) x_c (detuning_columns) up to this many inputs
 DISTANCE_INPUTS = 9  # squared distances in three dimensions (distance_columns) up to this many inputs
 STEPS = 5  # columns added to an anchor (p_d sin(theta) cos(theta) / (epsilon r^3) has six); the
 # library is small, so the forward selection stays cheap
@@ -199,6 +206,31 @@ class Distance:
         if plus is None or minus is None or square is None:
             return None
         return Node.chain(plus, [Node.unary(square, Node.binary(minus, Node.var(b), Node.var(a))) for a, b in self.pairs])
+
+
+@dataclass(frozen=True)
+class OfDifference:
+    """F(scale (x_a - x_b) x_c)^power with F sin or cos: a beat or a detuning over time,
+    sin((omega - omega_0) t / 2)^2 (III.9.52); regression only (``detuning_columns``)."""
+
+    a: int
+    b: int
+    c: int
+    scale: float
+    function: str
+    power: int = 1
+
+    def values(self, X: np.ndarray) -> np.ndarray:
+        return getattr(np, self.function)(self.scale * (X[:, self.a] - X[:, self.b]) * X[:, self.c])
+
+    def node(self, ctx: SearchContext) -> Node | None:
+        """F(scale (x_a - x_b) x_c) as a tree (power 1); None where an operator is missing."""
+        o = ctx.options
+        op, times, angle = o.operator(self.function), o.operator("*"), _angle_node(self.a, self.b, ctx)
+        if op is None or times is None or angle is None:
+            return None
+        inside = Node.binary(times, angle, Node.var(self.c))
+        return Node.unary(op, inside if self.scale == 1.0 else Node.binary(times, Node.const(self.scale), inside))
 
 
 @dataclass(frozen=True)
@@ -477,6 +509,15 @@ def distance_columns(d: int) -> list[tuple[str, object]]:
     return out
 
 
+def detuning_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str, object]]:
+    """Regression's sin and cos of (x_a - x_b) x_c at the scales of ``factor_library``, with up
+    to ``DETUNING_INPUTS`` inputs (600 columns with six)."""
+    if d > DETUNING_INPUTS:
+        return []
+    return [("sum", OfDifference(a, b, c, s, f)) for f in ("sin", "cos") if f in functions
+            for a, b in itertools.combinations(range(d), 2) for c in range(d) if c not in (a, b) for s in FACTOR_SCALES]
+
+
 def _pairings(items: tuple[int, ...]) -> list[tuple[tuple[int, int], ...]]:
     """Every way to split ``items`` (an even count) into pairs (a < b, in order of a)."""
     if not items:
@@ -505,14 +546,15 @@ def _log_values(X: np.ndarray, columns: list[tuple[str, object]]) -> np.ndarray:
 
 def value_fits(X: np.ndarray, y: np.ndarray, functions: tuple[str, ...], rows: int = 300) -> list[ProductFit]:
     """Exact products C * prod(...) equal to y (regression), from log|y| = log|C| + a sparse sum of
-    the same columns and ``monomial_columns``: every input's power held in and up to ``EXTRAS`` more chosen by a beam of
+    the same columns, ``monomial_columns``, ``distance_columns`` and ``detuning_columns``:
+    every input's power held in and up to ``EXTRAS`` more chosen by a beam of
     least squares (``forward_select`` in Gram space, unit columns and target, centred: the
     intercept is log|C|). Powers must be integers, or halves where the law is the root of a
     product (``ProductFit.root``: the product of twice the powers, y = C sqrt(P))."""
     n, d = X.shape
     if not (np.all(np.isfinite(y)) and np.all(y != 0)):
         return []
-    columns = log_columns(d, functions) + monomial_columns(d, functions) + distance_columns(d)
+    columns = log_columns(d, functions) + monomial_columns(d, functions) + distance_columns(d) + detuning_columns(d, functions)
     at = np.linspace(0, n - 1, min(n, rows)).astype(int)
     A = _log_values(X[at], columns)
     A = A - A.mean(axis=0)
