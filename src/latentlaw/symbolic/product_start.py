@@ -53,6 +53,9 @@ START_INPUTS = 5  # gradient products at the start of the search up to this many
 EXTRAS = 2  # columns besides every input's power (I.30.3: two sines)
 MONOMIAL_INPUTS = 5  # regression's functions of monomials (monomial_columns) up to this many inputs
 EXP_SCALES = (1.0, 2.0, 1 / (2 * math.pi), 1 / math.pi)  # their s (and -s): h / (2 pi), tanh's 2u
+NOISY_POWER, NOISY_FIT = 0.1, 1e-3  # noisy y: powers rounded from this close; C times the product
+# this close to y (1% noise of y's RMS leaves 1e-4)
+NOISY_REFITS = 100  # noisy y: supports refitted (stand-ins crowd the best few)
 VALUE_EXACT, REFITS, VALUE_EXTRAS = 1e-20, 20, 3  # regression: relative residual of an exact fit of
 # log|y|, supports refitted, columns besides the powers (N-slit diffraction: three sines)  # regression: relative residual of an exact fit of log|y|; supports refitted
 WIDTH, BLOCKS = 6, 20_000  # states kept per step of that selection: WIDTH, or as many as BLOCKS Gram
@@ -379,9 +382,13 @@ def product_fits(X: np.ndarray, G: np.ndarray, functions: tuple[str, ...], rows:
         fit = _complete(X, G, [columns[k] for k in support])
         if fit is not None and fit.rss <= EXACT and fit not in out:
             out.append(fit)
-    out.sort(key=lambda f: sum(map(abs, f.powers)) + 3 * sum(abs(g.power) for g in (*f.factors, *f.sums))
-             + 3 * len(f.exps))
+    out.sort(key=_simplicity)
     return out
+
+
+def _simplicity(fit: ProductFit) -> int:
+    """A product's size for ordering: its powers, three per power of a function or sum, three per exp."""
+    return sum(map(abs, fit.powers)) + 3 * sum(abs(g.power) for g in (*fit.factors, *fit.sums)) + 3 * len(fit.exps)
 
 
 def _with_every_power(H: np.ndarray, columns: list[tuple[str, object]], d: int) -> list[tuple[float, tuple[int, ...]]]:
@@ -544,22 +551,28 @@ def _log_values(X: np.ndarray, columns: list[tuple[str, object]]) -> np.ndarray:
     return out
 
 
-def value_fits(X: np.ndarray, y: np.ndarray, functions: tuple[str, ...], rows: int = 300) -> list[ProductFit]:
+def value_fits(X: np.ndarray, y: np.ndarray, functions: tuple[str, ...], rows: int = 300,
+               noisy: bool = False) -> list[ProductFit]:
     """Exact products C * prod(...) equal to y (regression), from log|y| = log|C| + a sparse sum of
     the same columns, ``monomial_columns``, ``distance_columns`` and ``detuning_columns``:
     every input's power held in and up to ``EXTRAS`` more chosen by a beam of
     least squares (``forward_select`` in Gram space, unit columns and target, centred: the
     intercept is log|C|). Powers must be integers, or halves where the law is the root of a
-    product (``ProductFit.root``: the product of twice the powers, y = C sqrt(P))."""
+    product (``ProductFit.root``: the product of twice the powers, y = C sqrt(P)).
+    ``noisy``: products whose powers are within ``NOISY_POWER`` of such numbers, rounded, and
+    then within ``NOISY_FIT`` of y (``_value_near``); rows weighted by |y|, as the noise of
+    log|y| is that of y over |y|."""
     n, d = X.shape
     if not (np.all(np.isfinite(y)) and np.all(y != 0)):
         return []
     columns = log_columns(d, functions) + monomial_columns(d, functions) + distance_columns(d) + detuning_columns(d, functions)
     at = np.linspace(0, n - 1, min(n, rows)).astype(int)
     A = _log_values(X[at], columns)
-    A = A - A.mean(axis=0)
     t = np.log(np.abs(y[at]))
-    t = t - t.mean()
+    weights = np.abs(y[at]) / np.sqrt(np.mean(y[at] ** 2)) if noisy else np.ones(len(at))
+    mean = weights**2 / np.sum(weights**2)  # least squares with an intercept, rows weighted
+    A = weights[:, None] * (A - mean @ A)
+    t = weights * (t - mean @ t)
     norms, size = np.linalg.norm(A, axis=0), np.linalg.norm(t)
     if size == 0 or np.any(norms[:d] == 0):
         return []
@@ -576,14 +589,68 @@ def value_fits(X: np.ndarray, y: np.ndarray, functions: tuple[str, ...], rows: i
                 grown[support] = rss
         states = sorted(grown, key=grown.get)[:width]
         found.update((S, grown[S]) for S in states)
-    out = []
-    for support in sorted(found, key=found.get)[:REFITS]:
-        fit = _value_complete(X, y, [columns[k] for k in support])
+    out: list[ProductFit] = []
+    complete = _value_near if noisy else _value_complete
+    for support in sorted(found, key=found.get)[:NOISY_REFITS if noisy else REFITS]:
+        fit = complete(X, y, [columns[k] for k in support])
         if fit is not None and fit not in out:
             out.append(fit)
-    out.sort(key=lambda f: sum(map(abs, f.powers)) + 3 * sum(abs(g.power) for g in (*f.factors, *f.sums))
-             + 3 * len(f.exps))
+    # on noisy y every candidate is approximate (stand-ins within a few percent of the law's
+    # error): the closest first, and the search judges those planted
+    out.sort(key=(lambda f: f.rss) if noisy else _simplicity)
     return out
+
+
+def _positive_sums(fit: ProductFit, X: np.ndarray) -> ProductFit:
+    """The fit with each difference x_i^k - x_j^k that is negative on every row written
+    x_j^k - x_i^k (the same |S|): under a root the product must be positive (m_0 / sqrt(c^2 - v^2),
+    not of v^2 - c^2)."""
+    def flipped(t: object) -> object:
+        if isinstance(t, Sum) and t.sign < 0 and t.i >= 0 and t.function is None:
+            with np.errstate(all="ignore"):
+                if np.all(t.values(X) < 0):
+                    return replace(t, i=t.j, j=t.i)
+        return t
+
+    return replace(fit, sums=tuple(flipped(t) for t in fit.sums))
+
+
+def _value_near(X: np.ndarray, y: np.ndarray, support: list[tuple[str, object]]) -> ProductFit | None:
+    """On noisy y: log|y| fitted on ``support`` (rows weighted by |y|); its powers, each within
+    ``NOISY_POWER`` of an integer (or all of them of a half: a root), rounded; the exps'
+    coefficients and log|C| refitted with the powers held; the product when C times it is within
+    ``NOISY_FIT`` of y (squared error over y's squares), ``rss`` that figure."""
+    A = _log_values(X, support)
+    t = np.log(np.abs(y))
+    weights = np.abs(y) / np.sqrt(np.mean(y**2))
+    M = np.column_stack([np.ones(len(X)), A])
+    w = np.linalg.lstsq(M * weights[:, None], t * weights, rcond=None)[0][1:]
+    powered = np.array([kind != "exp" for kind, _ in support])
+    if not powered.any():
+        return None
+    if np.all(np.abs(w[powered] - np.round(w[powered])) < NOISY_POWER):
+        root, rounded = False, np.round(w)
+    elif np.all(np.abs(2 * w[powered] - np.round(2 * w[powered])) < NOISY_POWER):
+        root, rounded = True, np.round(2 * w)
+    else:
+        return None
+    if np.any(np.abs(rounded[powered]) > (2 if root else 1) * MAX_POWER) or not np.any(rounded[powered]):
+        return None
+    held = A[:, powered] @ (rounded[powered] / (2 if root else 1))
+    free = np.column_stack([np.ones(len(X)), A[:, ~powered]])
+    refit = np.linalg.lstsq(free * weights[:, None], (t - held) * weights, rcond=None)[0][1:]
+    coefs = rounded.astype(float)
+    coefs[~powered] = refit * (2 if root else 1)
+    fit = _positive_sums(_assemble(support, coefs, X.shape[1], root), X)
+    with np.errstate(all="ignore"):
+        product = _values(fit, X)
+        if root:
+            product = np.sqrt(product)
+    if not np.all(np.isfinite(product)) or not np.any(product):
+        return None
+    C = float(np.dot(product, y) / np.dot(product, product))
+    error = float(np.sum((y - C * product) ** 2) / np.sum(y**2))
+    return replace(fit, rss=error) if error <= NOISY_FIT else None
 
 
 def _value_complete(X: np.ndarray, y: np.ndarray, support: list[tuple[str, object]]) -> ProductFit | None:
@@ -611,7 +678,7 @@ def _value_complete(X: np.ndarray, y: np.ndarray, support: list[tuple[str, objec
     w = np.where(powered, np.round(doubled) if root else np.round(w), doubled if root else w)
     if np.any(np.abs(w[powered]) > 2 * MAX_POWER):
         return None
-    fit = _assemble(support, w, X.shape[1], root)
+    fit = _positive_sums(_assemble(support, w, X.shape[1], root), X)
     with np.errstate(all="ignore"):
         product = _values(fit, X)
     if root and not np.all(product > 0):
@@ -643,8 +710,18 @@ def value_seeds(ctx: SearchContext) -> list[tuple[str, list[PopMember]]]:
     if (o.objective != "regression" or o.rational_start <= 0 or data.y is None or not 1 <= data.d <= MAX_INPUTS
             or o.operator("*") is None or o.operator("/") is None or not o.linear):
         return []
+    fits = value_fits(data.X, data.y, start_functions(o))
+    seeds = _product_members(fits, ctx) if fits else _root_of_one_plus(ctx)
+    if not seeds:  # nothing exact: y may be noisy
+        seeds = _product_members(value_fits(data.X, data.y, start_functions(o), noisy=True), ctx)
+    return [("y", seeds[:MAX_SEEDS])]
+
+
+def _product_members(fits: list[ProductFit], ctx: SearchContext) -> list[PopMember]:
+    """Members of the products of y, in order (a ratio of exps too large as one product as
+    two terms)."""
     seeds = []
-    for fit in value_fits(data.X, data.y, start_functions(o)):
+    for fit in fits:
         node = product_node(fit, ctx)
         member = None if node is None else seed_member([node], ctx)
         split = _ratio_of_exps(fit) if member is None else None
@@ -653,9 +730,7 @@ def value_seeds(ctx: SearchContext) -> list[tuple[str, list[PopMember]]]:
             member = None if any(t is None for t in terms) else seed_member(terms, ctx)
         if member is not None:
             seeds.append(member)
-    if not seeds:
-        seeds = _root_of_one_plus(ctx)
-    return [("y", seeds[:MAX_SEEDS])]
+    return seeds
 
 
 def _root_of_one_plus(ctx: SearchContext) -> list[PopMember]:
