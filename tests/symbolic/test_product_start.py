@@ -269,3 +269,31 @@ def test_regression_takes_a_sine_of_a_detuning_over_time():
     (sine,) = [s for s in fit.sums if type(s).__name__ == "OfDifference"]
     assert (sine.a, sine.b, sine.c, sine.function) == (2, 3, 1, "sin") and sine.scale == pytest.approx(0.5)
     assert value_fits(X, y, ()) == []
+
+
+def test_on_noisy_y_a_product_is_rounded_from_a_weighted_fit(capsys):
+    """With 1% noise (of y's RMS) no fit of log|y| is exact; its powers are within a few
+    hundredths of the law's and are rounded: m_0 c / sqrt(c^2 - v^2) (I.10.7, a root of a
+    difference written positive) and I.32.17's omega^4 / (omega^2 - omega_0^2)^2 come out, the
+    noisy search plants them and keeps the law. Far from any product (sin(x0) + x1 x2), nothing."""
+    rng = np.random.default_rng(13)
+    X = np.column_stack([rng.uniform(1.0, 5.0, 1000), rng.uniform(1.0, 2.0, 1000), rng.uniform(3.0, 10.0, 1000)])
+    m0, v, c = X.T
+    y = m0 / np.sqrt(1 - v**2 / c**2)
+    noisy = y + rng.normal(0.0, 0.01 * np.sqrt(np.mean(y**2)), 1000)
+    assert value_fits(X, noisy, ()) == []  # nothing exact
+    fit = value_fits(X, noisy, (), noisy=True)[0]
+    assert fit.root and fit.powers == (2, 0, 2) and 5e-5 < fit.rss < 2e-4  # the noise's share, 1e-4
+    assert [(t.i, t.j, t.sign, t.k, t.power) for t in fit.sums] == [(2, 1, -1, 2, -1)]  # c^2 - v^2
+    assert value_fits(X, np.sin(m0) + v * c + rng.normal(0.0, 0.01, 1000), ("sin",), noisy=True) == []
+    X = np.column_stack([rng.uniform(1.0, 5.0, (1000, 2)), rng.uniform(1.0, 2.0, 1000), rng.uniform(3.0, 5.0, 1000)])
+    a, b, w, w0 = X.T  # the Feynman table's ranges: no pole at w = w0
+    y = a * b**2 * w**4 / (w**2 - w0**2) ** 2
+    noisy = y + rng.normal(0.0, 0.01 * np.sqrt(np.mean(y**2)), 1000)
+    search = SymbolicSearch(objective="regression", verbosity=1, **dict(BUDGET, unary_operators=["square"], maxsize=25))
+    search.fit(X, noisy, variable_names=["a", "b", "w", "w0"])
+    assert "starting members from products of y" in capsys.readouterr().out
+    A, B, W, W0 = sympy.symbols("a b w w0", positive=True)
+    found = search.sympy().subs({sympy.Symbol(n): s for n, s in zip(["a", "b", "w", "w0"], (A, B, W, W0))})
+    ratio = sympy.simplify(found / (A * B**2 * W**4 / (W**2 - W0**2) ** 2))
+    assert not ratio.free_symbols and float(ratio) == pytest.approx(1.0, rel=0.02), found
