@@ -297,3 +297,17 @@ def test_on_noisy_y_a_product_is_rounded_from_a_weighted_fit(capsys):
     found = search.sympy().subs({sympy.Symbol(n): s for n, s in zip(["a", "b", "w", "w0"], (A, B, W, W0))})
     ratio = sympy.simplify(found / (A * B**2 * W**4 / (W**2 - W0**2) ** 2))
     assert not ratio.free_symbols and float(ratio) == pytest.approx(1.0, rel=0.02), found
+
+
+def test_two_intensities_interfere_as_a_law_of_cosines_of_their_roots():
+    """I.37.4: I1 + I2 + 2 sqrt(I1 I2) cos(delta) is the law of cosines in sqrt(I1), sqrt(I2):
+    one column, found from the gradients and from y alike."""
+    rng = np.random.default_rng(14)
+    X = rng.uniform(1.0, 5.0, (400, 3))
+    I1, I2, delta = X.T
+    y = I1 + I2 + 2 * np.sqrt(I1 * I2) * np.cos(delta)
+    G = _unit(np.column_stack([1 + np.sqrt(I2 / I1) * np.cos(delta), 1 + np.sqrt(I1 / I2) * np.cos(delta),
+                               -2 * np.sqrt(I1 * I2) * np.sin(delta)]))
+    for fit in (product_fits(X, G, ("cos",))[0], value_fits(X, y, ("cos",))[0]):
+        assert fit.powers == (0, 0, 0) and [(c.i, c.j, c.a, c.sign, c.roots, c.power) for c in fit.sums] == [(0, 1, 2, 1, True, 1)]
+    assert product_fits(X, G, ()) == [] and value_fits(X, y, ()) == []

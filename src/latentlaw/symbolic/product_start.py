@@ -147,7 +147,8 @@ class Sum:
 class Cosines:
     """(x_i^2 + x_j^2 + sign 2 x_i x_j cos(x_a [- x_b]))^power: the law of cosines (a side of a
     triangle; with the angle x_a - x_b, the squared distance of two points in polar coordinates),
-    three terms no Sum writes."""
+    three terms no Sum writes. ``roots``: the sides are sqrt(x_i) and sqrt(x_j), the interference
+    of two intensities I1 + I2 + 2 sqrt(I1 I2) cos(delta)."""
 
     i: int
     j: int
@@ -155,19 +156,28 @@ class Cosines:
     sign: int  # -1: the side opposite the angle x_a
     power: int = 1
     b: int = -1  # the angle is x_a - x_b where b >= 0
+    roots: bool = False
+
+    def _sides(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        u, v, t = X[:, self.i], X[:, self.j], _angle(X, self.a, self.b)
+        if self.roots:
+            with np.errstate(all="ignore"):
+                return np.sqrt(u), np.sqrt(v), t
+        return u, v, t
 
     def values(self, X: np.ndarray) -> np.ndarray:
-        u, v, t = X[:, self.i], X[:, self.j], _angle(X, self.a, self.b)
+        u, v, t = self._sides(X)
         return u * u + v * v + self.sign * 2.0 * u * v * np.cos(t)
 
     def log_gradient(self, X: np.ndarray) -> np.ndarray:
         """(n, d) gradient of log|S|."""
-        u, v, t = X[:, self.i], X[:, self.j], _angle(X, self.a, self.b)
+        u, v, t = self._sides(X)
         out = np.zeros(X.shape)
         with np.errstate(all="ignore"):
             s = self.values(X)
-            out[:, self.i] = (2.0 * u + self.sign * 2.0 * v * np.cos(t)) / s
-            out[:, self.j] = (2.0 * v + self.sign * 2.0 * u * np.cos(t)) / s
+            du, dv = (0.5 / u, 0.5 / v) if self.roots else (1.0, 1.0)  # d side / d input
+            out[:, self.i] = (2.0 * u + self.sign * 2.0 * v * np.cos(t)) * du / s
+            out[:, self.j] = (2.0 * v + self.sign * 2.0 * u * np.cos(t)) * dv / s
             out[:, self.a] = -self.sign * 2.0 * u * v * np.sin(t) / s
             if self.b >= 0:
                 out[:, self.b] = -out[:, self.a]
@@ -179,14 +189,18 @@ class Cosines:
         plus, join, times, cos = o.operator("+"), o.operator("+" if self.sign > 0 else "-"), o.operator("*"), o.operator("cos")
         if plus is None or join is None or times is None or cos is None:
             return None
-        square, angle = o.operator("square"), _angle_node(self.a, self.b, ctx)
-        if angle is None:
+        square, sqrt, angle = o.operator("square"), o.operator("sqrt"), _angle_node(self.a, self.b, ctx)
+        if angle is None or (self.roots and sqrt is None):
             return None
 
         def sq(v: int) -> Node:
+            if self.roots:
+                return Node.var(v)
             return Node.unary(square, Node.var(v)) if square is not None else Node.binary(times, Node.var(v), Node.var(v))
 
-        cross = Node.chain(times, [Node.const(2.0), Node.var(self.i), Node.var(self.j), Node.unary(cos, angle)])
+        sides = ([Node.unary(sqrt, Node.binary(times, Node.var(self.i), Node.var(self.j)))] if self.roots
+                 else [Node.var(self.i), Node.var(self.j)])
+        cross = Node.chain(times, [Node.const(2.0), *sides, Node.unary(cos, angle)])
         return Node.binary(join, Node.binary(plus, sq(self.i), sq(self.j)), cross)
 
 
@@ -307,7 +321,7 @@ def log_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str, object]]:
                     for sign in (1, -1) for i in range(-1, d) for j in range(d) for a in range(d)
                     if len({i, j, a}) == 3]
         if "cos" in functions:
-            columns += [("sum", Cosines(i, j, a, sign)) for sign in (1, -1)
+            columns += [("sum", Cosines(i, j, a, sign, roots=roots)) for roots in (False, True) for sign in (1, -1)
                         for i, j in itertools.combinations(range(d), 2) for a in range(d) if a not in (i, j)]
         columns += _difference_columns(d, functions)
     columns += [("factor", Factor(f, a, 1, s)) for s in FACTOR_SCALES for a in arguments(d)
