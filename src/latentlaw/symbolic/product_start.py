@@ -296,7 +296,7 @@ class ProductFit:
     factors: tuple[Factor, ...]
     exps: tuple[Factor, ...]
     rss: float
-    sums: tuple[Sum | Cosines | OfMonomial, ...] = ()
+    sums: tuple[Sum | Cosines | Distance | OfDifference | OfMonomial, ...] = ()
     root: bool = False  # the law is the square root of this product (regression, half powers)
 
 
@@ -540,7 +540,8 @@ def detuning_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str, obje
 
 
 def _pairings(items: tuple[int, ...]) -> list[tuple[tuple[int, int], ...]]:
-    """Every way to split ``items`` (an even count) into pairs (a < b, in order of a)."""
+    """Every way to split ``items`` (an even count) into pairs (a < b, in order of a); itertools
+    has no perfect matchings."""
     if not items:
         return [()]
     first, rest = items[0], items[1:]

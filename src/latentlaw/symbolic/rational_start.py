@@ -555,28 +555,29 @@ def rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str
     if o.operator("*") is None or o.operator("/") is None or not o.linear:
         return []
     y = data.y
-    targets: list[tuple[str, np.ndarray, Node | None]] = [("y", y, None)]
+    # (name, target, outer operator, the monomial factor taken out and the inputs left)
+    targets: list[tuple[str, np.ndarray, Node | None, tuple | None]] = [("y", y, None, None)]
     sqrt = o.operator("sqrt")
     if sqrt is not None and (np.all(y > 0) or np.all(y < 0)):
-        targets.append(("y^2", y * y, sqrt))
+        targets.append(("y^2", y * y, sqrt, None))
     separated = separated_monomial(data.X, y)
     if separated is not None:
-        targets.append(("y over its monomial factor", y / monomials(data.X, np.array([separated[0]]))[:, 0], None))
+        factor = monomials(data.X, np.array([separated[0]]))[:, 0]
+        targets.append(("y over its monomial factor", y / factor, None, separated))
     ends = None if deadline is None else time.perf_counter() + o.rational_start * (deadline - time.perf_counter())
     out = []
-    for i, (name, t, outer) in enumerate(targets):
+    for i, (name, t, outer, split) in enumerate(targets):
         if not np.all(np.isfinite(t)) or np.ptp(t) <= 0:
             continue
         stop = None if ends is None else time.perf_counter() + (ends - time.perf_counter()) / (len(targets) - i)
         seeds: list[PopMember] = []
         functions = tuple(f for f in ("log", "sin", "cos") if o.operator(f) is not None)
-        rest = None if name != "y over its monomial factor" else separated[1]
-        X = data.X if rest is None else data.X[:, rest]
+        X = data.X if split is None else data.X[:, split[1]]
         for fit in rational_fits(X, t, data.weights, stop, functions=functions):
-            node = fit_node(fit if rest is None else _embedded(fit, rest, data.d), ctx)
-            if rest is not None:
-                factor, times = monomial_node(separated[0], ctx), o.operator("*")
-                node = None if node is None or factor is None else Node.binary(times, factor, node)
+            node = fit_node(fit if split is None else _embedded(fit, split[1], data.d), ctx)
+            if split is not None:
+                monomial, times = monomial_node(split[0], ctx), o.operator("*")
+                node = None if node is None or monomial is None else Node.binary(times, monomial, node)
             candidates = [] if node is None else [node if outer is None else Node.unary(outer, node)]
             root = None if outer is None or fit.rss > EXACT else root_of_numerator(fit, data.X, data.weights)
             if root is not None:  # y = R / sqrt(+-(1 + Q)): offered first
