@@ -43,8 +43,8 @@ from latentlaw.symbolic.context import SearchContext
 from latentlaw.symbolic.expression import Node
 from latentlaw.symbolic.member import PopMember
 from latentlaw.symbolic.mutate import seed_member
-from latentlaw.symbolic.rational_gradient_start import (CANDIDATE, EXACT, FACTOR_SCALES, applies, arguments, misalignment,
-                                                       null_supports, project, start_functions)
+from latentlaw.symbolic.rational_gradient_start import (CANDIDATE, EXACT, FACTOR_SCALES, alone_columns, applies, arguments,
+                                                       misalignment, null_supports, project, start_functions)
 from latentlaw.symbolic.rational_start import MAX_INPUTS, MAX_SEEDS, Factor, forward_select, monomial_node
 
 MAX_POWER = 6  # the largest |power| of an input or a function in a product
@@ -386,10 +386,9 @@ def product_fits(X: np.ndarray, G: np.ndarray, functions: tuple[str, ...], rows:
     paired = [(rss, tuple(int(rest[k]) for k in support))
               for rss, support in null_supports(H[np.ix_(rest, rest)], whole[rest], steps=STEPS)]
     # a column parallel to G is a law alone (the distance of two points in polar coordinates);
-    # projected, it is ~0, which neither selection takes (the beam's norms would divide by it)
-    alone = [(float(H[k, k] / whole[k] ** 2), (k,)) for k in np.flatnonzero(whole > 0)
-             if H[k, k] <= CANDIDATE * whole[k] ** 2]
-    for rss, support in alone + _with_every_power(H, columns, d) + paired:
+    # the pairs' selection sees no sums, and the beam's norms would divide by its ~0
+    single = [(0.0, (int(k),)) for k in np.flatnonzero(alone_columns(H, whole))]
+    for rss, support in single + _with_every_power(H, columns, d) + paired:
         if rss > CANDIDATE or support in seen:
             continue
         seen.add(support)

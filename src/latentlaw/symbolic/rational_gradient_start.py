@@ -397,15 +397,21 @@ def project(grads: np.ndarray, spans: list[np.ndarray]) -> np.ndarray:
     return out
 
 
+def alone_columns(H: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    """Columns that are laws on their own: parallel to the target, so their projected norm (from
+    the Gram matrix H) is ~0 against ``whole``, their norm before projection (0: no law)."""
+    return (whole > 0) & (np.sqrt(np.maximum(np.diag(H), 0.0)) <= 1e-9 * whole)
+
+
 def null_supports(H: np.ndarray, whole: np.ndarray, steps: int = STEPS) -> list[tuple[float, tuple[int, ...]]]:
     """Supports S with sum over S of a_k projected_k ~ 0, from the Gram matrix H of the projected
     gradient columns (relative residuals, anchor included); ``whole``: each column's norm before
     projection (a monomial whose gradient vanishes is no law). The forward selections start from
     the ``ANCHORS`` columns with the best pairs."""
     norms = np.sqrt(np.maximum(np.diag(H), 0.0))
-    alone = (whole > 0) & (norms <= 1e-9 * whole)
-    out = [(0.0, (int(k),)) for k in np.flatnonzero(alone)]  # a monomial alone
-    usable = np.flatnonzero((whole > 0) & ~alone)
+    single = alone_columns(H, whole)
+    out = [(0.0, (int(k),)) for k in np.flatnonzero(single)]  # a monomial alone
+    usable = np.flatnonzero((whole > 0) & ~single)
     if len(usable) < 2:
         return out
     H = H[np.ix_(usable, usable)]
