@@ -5,7 +5,8 @@ uniformly from its ranges (seeded by seed and equation number), as many fresh ro
 Modes: ``regression`` (y = f(X)), ``noisy`` (y + Gaussian noise of 1% of y's RMS, SRBench's
 convention) and ``gradient`` (targets: unit gradients of f; the law is wanted only up to an
 invertible reparametrisation). Every engine gets the same operators (+ - * / square sqrt sin
-cos exp log), ``--budget`` seconds per equation and mode on one core, and stops early on an
+cos exp log asin acos tanh: every function the tables use; gplearn has no asin, acos or tanh
+and takes the rest), ``--budget`` seconds per equation and mode on one core, and stops early on an
 exact fit in noise-free modes. Each equation x engine x mode x seed runs in a child process with
 a hard timeout, so a hang or crash of one engine costs one row, never the bench.
 
@@ -66,7 +67,7 @@ ENGINES = ("native", "operon", "gplearn", "pysr")
 MODES = ("regression", "noisy", "gradient")
 SUPPORTS = {"native": MODES, "operon": ("regression", "noisy"), "gplearn": MODES, "pysr": MODES}
 BINARY = ("+", "-", "*", "/")
-UNARY = ("square", "sqrt", "sin", "cos", "exp", "log")
+UNARY = ("square", "sqrt", "sin", "cos", "exp", "log", "asin", "acos", "tanh")  # every function the tables use
 NOISE = 0.01  # noise std as a share of y's RMS (SRBench's target noise 0.01)
 # Noise-free runs stop at these losses. Regression: MSE / var(y); 1e-10 let an approximation of
 # II.11.28 stop the native engine, and 1e-12 approximations of 1/(gamma - 1) (I.39.11, 5e-11 on

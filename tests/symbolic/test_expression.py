@@ -24,6 +24,7 @@ NAMES = ["x", "y", "z"]
 EXPRESSIONS = [
     "x + y*z", "x - (y - z)", "x/(y*z)", "2.5*square(x) + cos(y) - z", "sqrt(x)*exp(-0.5*y)",
     "log(x + 2)/cube(z)", "x^2.5 + y^3", "abs(x - y)*sin(z)", "neg(x)*(y + 1)", "x^y",
+    "asin(x/2)*tanh(y) + acos(z - 1)", "atan(x*y) - z",
 ]
 
 
@@ -62,7 +63,8 @@ def test_gradient_is_sparse_and_constant_partials_stay_floats():
 
 
 @pytest.mark.parametrize("text", ["log(x - 2)", "sqrt(x - 2)", "1/(x - x)", "exp(1000*x)", "x^0.5*log(y - 5)",
-                                  "sin(x/(1 - 1))", "sqrt(0*x)*y", "x/log(1)"])
+                                  "sin(x/(1 - 1))", "sqrt(0*x)*y", "x/log(1)", "asin(x + 1)",
+                                  "acos(y - 3)*x"])
 def test_unsafe_values_become_non_finite_without_warnings(text):
     tree = parse_expression(text, NAMES)
     with warnings.catch_warnings():
@@ -75,9 +77,14 @@ def test_unsafe_values_become_non_finite_without_warnings(text):
 def test_simplification_folds_constants_and_merges_factors():
     square = UNARY["square"]
     cases = {"2*3 + x": "6 + x", "x*1 + 0": "x", "(2*x)*(3*y)": "6*x*y", "x*x": "square(x)",
-             "neg(neg(y))": "y", "x/4": "0.25*x", "0.004*x/0.004*y": "x*y"}
+             "neg(neg(y))": "y", "x/4": "0.25*x", "0.004*x/0.004*y": "x*y", "2*square(3*x)": "2*square(3*x)"}
     for text, expected in cases.items():
         assert to_string(simplify_tree(parse_expression(text, NAMES), square), NAMES) == expected
+    # for the polish, a constant beside a power takes the power's own: one free constant, not two
+    powers = {"2*square(3*x)": "18*square(x)", "0.5*abs(2/x)": "abs(1/x)", "2*sqrt(4*x)*y": "4*sqrt(x)*y",
+              "2*sqrt(-4*x)": "2*sqrt((-4)*x)", "square(2/x)": "square(2/x)"}
+    for text, expected in powers.items():
+        assert to_string(simplify_tree(parse_expression(text, NAMES), square, powers=True), NAMES) == expected
 
 
 def test_strip_linear_removes_what_outer_coefficients_absorb():
@@ -107,8 +114,8 @@ def test_constraints_and_nested_constraints():
 
 
 def test_unknown_operator_lists_the_accepted_ones():
-    with pytest.raises(ValueError, match=r"unknown unary operator 'tanh'.*accepts \[.*'sin'"):
-        lookup(["sin", "tanh"], "unary")
+    with pytest.raises(ValueError, match=r"unknown unary operator 'erf'.*accepts \[.*'sin'"):
+        lookup(["sin", "erf"], "unary")
     with pytest.raises(ValueError, match="is a unary operator"):
         lookup(["sin"], "binary")
 
@@ -127,7 +134,7 @@ def test_torch_export_matches_and_trains():
     torch = pytest.importorskip("torch")
     from latentlaw.symbolic.export_torch import to_torch
 
-    tree = parse_expression("2.5*square(x) + cos(y) - z", NAMES)
+    tree = parse_expression("2.5*square(x) + cos(y) - z + asin(x/2)*tanh(y) - acos(z - 1)*atan(x)", NAMES)
     module = to_torch(tree)
     X = rows()
     out = module(torch.tensor(X))

@@ -121,3 +121,28 @@ def test_a_constant_that_changes_nothing_is_snapped_to_zero():
     texts = {e.complexity: (to_sympy(e.variant.expression, names), e.loss) for e in hof.front()}
     exact = [(expr, loss) for expr, loss in texts.values() if loss < 1e-20]
     assert exact and all(not expr.atoms(sympy.Float) for expr, _ in exact), texts
+
+
+def test_a_constant_beside_a_power_is_merged_and_snapped():
+    """II.24.17 by gradients: a search ended with omega^2/c^2 - pi^2/d^2 written
+    square(omega/c) - 9.87151*square(0.999904/d), two constants whose product alone the data fix,
+    neither within snapping distance of a pi form. The polish merges them and prints pi^2."""
+    from latentlaw.symbolic.dataset import prepare
+
+    X = np.random.default_rng(1).uniform(1.0, 3.0, size=(300, 3))
+    omega, c, d = X.T
+    G = np.column_stack([2 * omega / c**2, -2 * omega**2 / c**3, 2 * math.pi**2 / d**3])
+    names = ["omega", "c", "d"]
+    data, _ = prepare(X, gradients=G, objective="gradient", variable_names=names)
+    options = build_options(dict(objective="gradient", unary_operators=["square", "sqrt"]))
+    ctx = SearchContext(options=options, objective=OBJECTIVES["gradient"], data=data, batch=data,
+                        rng=np.random.default_rng(0), variable_p=np.ones(3))
+    inner = math.sqrt(math.pi**2 / 9.87151) * (1 + 1e-12)  # the product pi^2 up to the search's rounding
+    hof = HallOfFame()
+    terms = valid_terms([parse_expression(f"square(omega/c) - 9.87151*square({inner!r}/d)", names)], ctx)
+    hof.consider(new_member(terms, ctx), ctx)
+    polish_front(hof, ctx)
+    best = to_sympy(min(hof.front(), key=lambda e: e.loss).variant.expression, names)
+    assert sympy.pi in best.atoms(sympy.NumberSymbol), best
+    w, cc, dd = sympy.symbols(names)
+    assert sympy.simplify(best.diff(dd) / best.diff(w) - (sympy.pi**2 / dd**3) / (w / cc**2)) == 0, best

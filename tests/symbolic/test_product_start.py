@@ -199,6 +199,27 @@ def test_a_root_of_one_plus_a_product_is_planted_with_its_constant(capsys):
     assert search.pareto_front_["loss"].min() < 1e-20
 
 
+@pytest.mark.parametrize("outer", ["asin", "acos", "atan", "tanh"])
+def test_a_product_inside_an_outer_function_is_planted(outer, capsys):
+    """y = outer(P) (Snell's arcsin(n sin(theta))): log|y| is no sparse sum, log|inverse(y)| is.
+    Planted only when the search has the operator: without it nothing is exact at the start."""
+    rng = np.random.default_rng(11)
+    X = rng.uniform(1.0, 2.0, (300, 3))
+    a, b, c = X.T
+    inner = {"asin": a * np.sin(b) / 2, "acos": a / (2 * b * c), "atan": a * b**2 / c, "tanh": a * b / c}[outer]
+    y = getattr(np, {"asin": "arcsin", "acos": "arccos", "atan": "arctan", "tanh": "tanh"}[outer])(inner)
+    assert value_fits(X, y, ("sin",)) == []
+    short = dict(BUDGET, niterations=1, populations=2, population_size=20, ncycles_per_iteration=5)
+    search = SymbolicSearch(objective="regression", verbosity=1, **dict(short, unary_operators=["sin", outer]))
+    search.fit(X, y, variable_names=["a", "b", "c"])
+    assert "starting members from products of y" in capsys.readouterr().out
+    assert search.pareto_front_["loss"].min() < 1e-20
+    assert outer in str(search.pareto_front_.sort_values("loss")["equation"].iloc[0])
+    without = SymbolicSearch(objective="regression", verbosity=0, **dict(short, unary_operators=["sin", "cos"]))
+    without.fit(X, y, variable_names=["a", "b", "c"])
+    assert without.pareto_front_["loss"].min() > 1e-12
+
+
 def test_an_odd_negative_power_under_the_root_stays_one_factor(capsys):
     """y = q / (eps sqrt(r^2 + d^2 - 2 r d cos(alpha))): the law of cosines at power -1 under the
     root is written sqrt(1/S) (S once), not sqrt(S)/S, which would exceed maxsize 30."""

@@ -44,6 +44,7 @@ def _torch_ops() -> dict[str, Any]:
         "+": torch.add, "-": torch.sub, "*": torch.mul, "/": torch.div, "^": torch.pow,
         "sqrt": torch.sqrt, "square": torch.square, "cube": lambda a: a * a * a, "sin": torch.sin,
         "cos": torch.cos, "exp": torch.exp, "log": torch.log, "neg": torch.neg, "abs": torch.abs,
+        "asin": torch.asin, "acos": torch.acos, "atan": torch.atan, "tanh": torch.tanh,
     }
 
 

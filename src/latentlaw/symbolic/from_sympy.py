@@ -16,7 +16,8 @@ from latentlaw.symbolic.export_sympy import to_sympy
 from latentlaw.symbolic.expression import Node
 from latentlaw.symbolic.options import Options
 
-_FUNCTIONS = {sympy.sin: "sin", sympy.cos: "cos", sympy.exp: "exp", sympy.log: "log", sympy.Abs: "abs"}
+_FUNCTIONS = {sympy.sin: "sin", sympy.cos: "cos", sympy.exp: "exp", sympy.log: "log", sympy.Abs: "abs",
+              sympy.asin: "asin", sympy.acos: "acos", sympy.atan: "atan", sympy.tanh: "tanh"}
 
 
 class _Missing(Exception):

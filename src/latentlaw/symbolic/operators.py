@@ -70,6 +70,11 @@ UNARY: dict[str, Operator] = {
         Operator("log", 1, np.log, sympy.log, derivative=lambda a, v: 1.0 / a),
         Operator("neg", 1, np.negative, lambda a: -a, derivative=lambda a, v: -1.0),
         Operator("abs", 1, np.abs, sympy.Abs, derivative=lambda a, v: np.sign(a)),
+        # outside [-1, 1] the inverse sines are NaN (rejected), like log of a negative
+        Operator("asin", 1, np.arcsin, sympy.asin, derivative=lambda a, v: 1.0 / np.sqrt(1.0 - a * a)),
+        Operator("acos", 1, np.arccos, sympy.acos, derivative=lambda a, v: -1.0 / np.sqrt(1.0 - a * a)),
+        Operator("atan", 1, np.arctan, sympy.atan, derivative=lambda a, v: 1.0 / (1.0 + a * a)),
+        Operator("tanh", 1, np.tanh, sympy.tanh, derivative=lambda a, v: 1.0 - v * v),
     )
 }
 

@@ -161,7 +161,10 @@ def fixed_loss(expression, ctx: SearchContext) -> float:
 
 def tidy(entry, hof: HallOfFame, ctx: SearchContext) -> None:
     concepts = isinstance(entry.variant.expression, tuple)
-    expression = tuple(e.copy() for e in entry.variant.expression) if concepts else entry.variant.expression.copy()
+    # one constant where a power's and its neighbour's product alone is fixed (9.8715 square(0.999904/d)
+    # is 9.8696 square(1/d), which snaps to pi^2)
+    expression = (tuple(simplify_tree(e, powers=True) for e in entry.variant.expression) if concepts
+                  else simplify_tree(entry.variant.expression, powers=True))
     constants = [c for e in expression for c in e.constants()] if concepts else expression.constants()
     if not constants:
         return

@@ -57,7 +57,7 @@ NOISY_POWER, NOISY_FIT = 0.1, 1e-3  # noisy y: powers rounded from this close; C
 # this close to y (1% noise of y's RMS leaves 1e-4)
 NOISY_REFITS = 100  # noisy y: supports refitted (stand-ins crowd the best few)
 VALUE_EXACT, REFITS, VALUE_EXTRAS = 1e-20, 20, 3  # regression: relative residual of an exact fit of
-# log|y|, supports refitted, columns besides the powers (N-slit diffraction: three sines)  # regression: relative residual of an exact fit of log|y|; supports refitted
+# log|y|, supports refitted, columns besides the powers (N-slit diffraction: three sines)
 WIDTH, BLOCKS = 6, 20_000  # states kept per step of that selection: WIDTH, or as many as BLOCKS Gram
 # blocks per step allow (a law of two sums, neither of which helps alone, needs ~100 of 200)
 FUNCTION_SUM_INPUTS = 5  # sums with sin or cos (x_i +- x_j cos(x_a)) only up to this many inputs (~d^3 columns)
@@ -725,7 +725,7 @@ def value_seeds(ctx: SearchContext) -> list[tuple[str, list[PopMember]]]:
             or o.operator("*") is None or o.operator("/") is None or not o.linear):
         return []
     fits = value_fits(data.X, data.y, start_functions(o))
-    seeds = _product_members(fits, ctx) if fits else _root_of_one_plus(ctx)
+    seeds = _product_members(fits, ctx) if fits else _products_inside(ctx)
     if not seeds:  # nothing exact: y may be noisy
         seeds = _product_members(value_fits(data.X, data.y, start_functions(o), noisy=True), ctx)
     return [("y", seeds[:MAX_SEEDS])]
@@ -747,28 +747,58 @@ def _product_members(fits: list[ProductFit], ctx: SearchContext) -> list[PopMemb
     return seeds
 
 
-def _root_of_one_plus(ctx: SearchContext) -> list[PopMember]:
-    """Members sqrt(1 + C P) for exact products P of y^2 - 1 (dimensionless laws: an
-    eccentricity sqrt(1 + 2 E L^2 / (m k^2)), a Lorentz factor sqrt(1 + (p / (m c))^2)); the 1
-    sits inside the root, so no coefficient of the member can stand for it, and C is written."""
+@dataclass(frozen=True)
+class Inside:
+    """y = outer(shift + C P) for P an exact product of t = inverse(y) - shift: the law inside an
+    outer function, which no coefficient of the member can stand for (C and the shift are written)."""
+
+    operator: str
+    shift: float
+    inverse: Callable[[np.ndarray], np.ndarray]
+    domain: Callable[[np.ndarray], bool]  # y lies in the outer's range (so inverse(y) is its argument)
+
+
+INSIDES = (
+    # dimensionless laws: an eccentricity sqrt(1 + 2 E L^2 / (m k^2)), a Lorentz factor sqrt(1 + (p / (m c))^2)
+    Inside("sqrt", 1.0, lambda y: y * y, lambda y: bool(np.all(y > 0) or np.all(y < 0))),
+    # angles: Snell's arcsin(n sin(theta)), a grating's arcsin(lambda / (n d))
+    Inside("asin", 0.0, np.sin, lambda y: bool(np.all(np.abs(y) <= math.pi / 2))),
+    Inside("acos", 0.0, np.cos, lambda y: bool(np.all((y >= 0) & (y <= math.pi)))),
+    Inside("atan", 0.0, np.tan, lambda y: bool(np.all(np.abs(y) < math.pi / 2))),
+    Inside("tanh", 0.0, np.arctanh, lambda y: bool(np.all(np.abs(y) < 1))),
+)
+
+
+def _products_inside(ctx: SearchContext) -> list[PopMember]:
+    """Members outer(shift + C P) of the first ``INSIDES`` entry whose operator the search has,
+    whose range holds y, and whose target has exact products P (``value_fits``); none else."""
     o, data = ctx.options, ctx.data
-    sqrt, plus, times = o.operator("sqrt"), o.operator("+"), o.operator("*")
-    t = data.y * data.y - 1.0
-    if sqrt is None or plus is None or times is None or not (np.all(data.y > 0) or np.all(data.y < 0)):
+    plus, times = o.operator("+"), o.operator("*")
+    if times is None:
         return []
-    seeds = []
-    for fit in value_fits(data.X, t, start_functions(o)):
-        node = product_node(fit, ctx)
-        with np.errstate(all="ignore"):
-            product = _values(fit, data.X)
-            C = float(np.mean(t / (np.sqrt(product) if fit.root else product)))
-        if node is None or not math.isfinite(C):
+    for inside in INSIDES:
+        outer = o.operator(inside.operator)
+        if outer is None or (inside.shift and plus is None) or not inside.domain(data.y):
             continue
-        tree = Node.unary(sqrt, Node.binary(plus, Node.const(1.0), Node.binary(times, Node.const(C), node)))
-        member = seed_member([tree], ctx)
-        if member is not None:
-            seeds.append(member)
-    return seeds
+        with np.errstate(all="ignore"):
+            t = inside.inverse(data.y) - inside.shift
+        seeds = []
+        for fit in value_fits(data.X, t, start_functions(o)) if np.all(np.isfinite(t)) else []:
+            node = product_node(fit, ctx)
+            with np.errstate(all="ignore"):
+                product = _values(fit, data.X)
+                C = float(np.mean(t / (np.sqrt(product) if fit.root else product)))
+            if node is None or not math.isfinite(C):
+                continue
+            inner = Node.binary(times, Node.const(C), node)
+            if inside.shift:
+                inner = Node.binary(plus, Node.const(inside.shift), inner)
+            member = seed_member([Node.unary(outer, inner)], ctx)
+            if member is not None:
+                seeds.append(member)
+        if seeds:
+            return seeds
+    return []
 
 
 def _ratio_of_exps(fit: ProductFit) -> tuple[ProductFit, ProductFit] | None:

@@ -36,7 +36,7 @@ CAPABILITIES: frozenset[str] = frozenset()  # none of projector, patience, conce
 OPERATORS: dict[str, str] = {
     "+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow",
     "sqrt": "sqrt", "square": "square", "sin": "sin", "cos": "cos",
-    "exp": "exp", "log": "log", "abs": "abs",
+    "exp": "exp", "log": "log", "abs": "abs", "asin": "asin", "acos": "acos", "atan": "atan", "tanh": "tanh",
 }
 # Not primitives in operon but expressible anyway: every leaf has a signed weight.
 IMPLICIT_OPERATORS = frozenset({"neg"})

@@ -40,7 +40,8 @@ CAPABILITIES: frozenset[str] = frozenset()  # none of projector, patience, conce
 
 # PySR spells every SymbolicSearch operator the same way; anything else is passed through
 # untouched, since PySR also accepts Julia definitions such as "inv(x) = 1/x".
-OPERATORS = ("+", "-", "*", "/", "^", "sqrt", "square", "cube", "sin", "cos", "exp", "log", "neg", "abs")
+OPERATORS = ("+", "-", "*", "/", "^", "sqrt", "square", "cube", "sin", "cos", "exp", "log", "neg", "abs", "asin",
+             "acos", "atan", "tanh")
 
 # SymbolicSearch settings PySR takes under the same name (advanced ones pass through when given).
 SAME_NAME = ("maxsize", "niterations", "populations", "population_size", "complexity_of_constants",
