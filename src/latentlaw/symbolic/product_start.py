@@ -27,7 +27,8 @@ the powers are the law's own (integers, or halves of a root) and more columns jo
 of a monomial m (Planck's and Fermi's factors, tanh), m being any monomial of up to four inputs
 as regression knows no groups; sin and cos of a monomial of three inputs or of a difference
 times an input (a detuning over time); squared distances of two points in two or three
-dimensions, every pairing of the inputs being a column.
+dimensions, every pairing of the inputs being a column. Where y has no exact product, a function
+of y may (``INSIDES``: y^2 - 1 under a root, sin y of an arcsin, ...), planted inside its outer.
 """
 
 from __future__ import annotations
