@@ -83,10 +83,13 @@ def _constant_factor(node: Node) -> tuple[float, Node] | None:
     return None
 
 
+POWER_OF = {"square": 2.0, "cube": 3.0, "sqrt": 0.5, "abs": 1.0}  # f(u) = u^k (u >= 0 for sqrt, abs)
+
+
 def _power_factor(node: Node) -> tuple[float, Node] | None:
     """(c^k, f(t)) if node is f(c*t) or f(c/t) (as f(1/t)) with f(u) = u^k on every u: square,
     cube, and sqrt and abs for c > 0."""
-    k = {"square": 2.0, "cube": 3.0, "sqrt": 0.5, "abs": 1.0}.get(node.op.name) if node.op is not None else None
+    k = POWER_OF.get(node.op.name) if node.op is not None else None
     if k is None:
         return None
     arg = node.left
