@@ -23,13 +23,14 @@ gplearn its best program. Scores (bench/feynman_scoring.py): exact by SRBench's 
     .venv/bin/python bench/feynman.py --subset I.12.1 II.3.24 --modes gradient --seeds 0 1
     .venv/bin/python bench/feynman.py --engines native --modes regression --jobs 15   # 100 at 60 s on 16 cores
     .venv/bin/python bench/feynman.py --table bonus --engines native --modes gradient  # AI Feynman's 20 harder ones
+    .venv/bin/python bench/feynman.py --table textbook --budget 30   # 30 laws never tuned on (bench/tables/)
 
 ``--jobs N`` runs N children at once, each on one core (leave a core for the parent and the
 machine); the budget stays per run, so the figures do not depend on N while N is below the
 number of cores.
 
 Writes bench/results/feynman.csv (one row per run, rewritten after every run) and
-bench/results/feynman.md (bench/results/feynman_bonus/ for ``--table bonus``), and logs the rates to MLflow (experiment 'benchmarks'; --no-log to skip).
+bench/results/feynman.md (bench/results/feynman_<table>/ for another named ``--table``), and logs the rates to MLflow (experiment 'benchmarks'; --no-log to skip).
 physo (the table) and gplearn are in the bench extra: pip install 'latentlaw[bench]'.
 """
 
@@ -60,7 +61,7 @@ import sympy  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from feynman_scoring import (GOOD_FIT, NUMERIC_GRADIENT, NUMERIC_REGRESSION, functionally_dependent,  # noqa: E402
                              misalignment, regression_error, srbench_exact)
-from feynman_table import TABLES, Equation, load_table, sample, select, table_path, values  # noqa: E402
+from feynman_table import SHIPPED, TABLES, Equation, load_table, sample, select, table_path, values  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ENGINES = ("native", "operon", "gplearn", "pysr")
@@ -415,7 +416,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                                                             "cores; leave one for the parent)")
     parser.add_argument("--table", default="feynman",
                         help=f"a table inside the installed physo ({', '.join(TABLES)}: AI Feynman's 20 harder "
-                             "bonus equations) or the path of a CSV in the same columns")
+                             "bonus equations, PhySO's 8 class-SR laws), one shipped here (textbook: 30 laws "
+                             "from physics textbooks) or the path of a CSV in the same columns")
     parser.add_argument("--native-params", type=_json_object, default={},
                         help='more SymbolicSearch parameters for the native engine, as a JSON object, for '
                              'ablations: \'{"mutation_weights": {"shift_subtree": 0}}\'')
@@ -425,11 +427,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if not 1 <= args.jobs <= (os.cpu_count() or 1):
         parser.error(f"--jobs must be between 1 and the number of cores ({os.cpu_count()}), got {args.jobs}: runs "
                      "that share a core get less than their budget")
-    if args.table not in TABLES and not Path(args.table).is_file():
-        parser.error(f"--table {args.table} is neither a table inside physo ({', '.join(TABLES)}) nor a file; "
+    named = {*TABLES, *SHIPPED}
+    if args.table not in named and not Path(args.table).is_file():
+        parser.error(f"--table {args.table} is neither a named table ({', '.join(sorted(named))}) nor a file; "
                      "give the path of a CSV in FeynmanEquations.csv's columns or leave it out")
     if args.results is None:
-        args.results = RESULTS if args.table not in TABLES or args.table == "feynman" else RESULTS / f"feynman_{args.table}"
+        args.results = RESULTS if args.table not in named or args.table == "feynman" else RESULTS / f"feynman_{args.table}"
     return args
 
 
@@ -456,7 +459,8 @@ def _json_object(text: str) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> list[dict]:
     args = parse_args(argv)
-    equations = select(load_table(table_path(args.table) if args.table in TABLES else Path(args.table)), args.subset)
+    is_named = args.table in TABLES or args.table in SHIPPED
+    equations = select(load_table(table_path(args.table) if is_named else Path(args.table)), args.subset)
     notes = []
     engines = list(dict.fromkeys(args.engines))
     if "pysr" in engines:

@@ -73,6 +73,27 @@ def test_bonus_table_has_the_20_harder_equations_with_finite_samples():
     assert feynman.parse_args([]).results == feynman.RESULTS
 
 
+def test_class_and_textbook_tables_load_with_finite_samples():
+    """--table class reads PhySO's semicolon table (free constants sampled as variables, numeric
+    constants kept); --table textbook reads the 30 laws shipped in bench/tables. Every formula
+    is real and finite, with finite gradients, on its own ranges (square roots of 1 - 2GM/(r c^2),
+    logs, the Breit-Wigner denominator)."""
+    classes = table.load_table(table.table_path("class"))
+    assert [e.name for e in classes] == [f"class_{k}" for k in range(1, 9)]
+    by_name = {e.name: e for e in classes}
+    assert by_name["class_1"].variables == ("t", "A", "omega", "Phi")  # var first, then the free constants
+    assert by_name["class_3"].ranges[1] == (-2.0, 8.0)
+    assert sympy.Float(-4.905) in by_name["class_3"].truth.atoms(sympy.Float)  # -0.5*9.81 kept as a number
+    textbook = table.load_table(table.table_path("textbook"))
+    assert len(textbook) == 30 and len({e.name for e in textbook}) == 30
+    assert table.table_path("textbook").parent.name == "tables"
+    for e in classes + textbook:
+        assert {str(s) for s in e.truth.free_symbols} == set(e.variables), e.name
+        data = feynman.make_data(e, 0, 200)
+        assert np.isfinite(data["y"]).all() and np.isfinite(data["G"]).all(), e.name
+    assert feynman.parse_args(["--table", "textbook"]).results == feynman.RESULTS / "feynman_textbook"
+
+
 def test_errata_rows_use_every_symbol_of_their_formula(equations):
     by_name = {e.name: e for e in equations}
     expected = {"I.18.12": ("r", "F", "theta"), "I.18.14": ("m", "r", "v", "theta"),

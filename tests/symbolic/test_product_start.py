@@ -172,6 +172,18 @@ def test_regression_writes_exps_of_a_monomial_plus_or_minus_one(capsys):
     assert search.pareto_front_["loss"].min() < 1e-20
 
 
+def test_regression_writes_exps_of_a_monomial_of_five_inputs():
+    """Planck's law per wavelength, 2 h c^2 / (lambda^5 (exp(h c / (lambda kb T)) - 1)): the
+    exponent is a monomial of all five inputs, one column of monomial_columns."""
+    rng = np.random.default_rng(9)
+    X = rng.uniform(1.0, 2.0, (400, 5))
+    h, c, lam, kb, T = X.T
+    fit = value_fits(X, 2 * h * c**2 / lam**5 / np.expm1(h * c / (lam * kb * T)), ("exp",))[0]
+    assert fit.powers == (1, 2, -5, 0, 0) and len(fit.sums) == 1
+    e = fit.sums[0]
+    assert (e.powers, e.sign, e.power) == ((1, 1, -1, -1, -1), -1, -1) and e.scale == pytest.approx(1.0)
+
+
 def test_regression_takes_a_sine_of_three_inputs():
     """sin(2 pi E t / h)^2 (III.8.54): the argument is a monomial of three inputs, beyond the
     pairs of log_columns; its power 2 and scale 2 pi come out."""
@@ -332,3 +344,22 @@ def test_two_intensities_interfere_as_a_law_of_cosines_of_their_roots():
     for fit in (product_fits(X, G, ("cos",))[0], value_fits(X, y, ("cos",))[0]):
         assert fit.powers == (0, 0, 0) and [(c.i, c.j, c.a, c.sign, c.roots, c.power) for c in fit.sums] == [(0, 1, 2, 1, True, 1)]
     assert product_fits(X, G, ()) == [] and value_fits(X, y, ()) == []
+
+
+def test_a_difference_of_sixth_powers_writes_lennard_jones_in_both_objectives(capsys):
+    """4 epsilon ((sigma/r)^12 - (sigma/r)^6) = 4 epsilon sigma^6 (sigma^6 - r^6) / r^12: one sum
+    of sixth powers beside the powers, r's being -12 (the gradients' powers come out as floats
+    within 1e-14 of integers; -12.000000000000016 must still count as 12)."""
+    rng = np.random.default_rng(4)
+    X = np.column_stack([rng.uniform(1.0, 3.0, 400), rng.uniform(1.0, 2.0, 400), rng.uniform(2.0, 4.0, 400)])
+    eps, s, r = X.T
+    y = 4 * eps * ((s / r) ** 12 - (s / r) ** 6)
+    G = _unit(np.column_stack([y / eps, 4 * eps * (12 * s**11 / r**12 - 6 * s**5 / r**6),
+                               4 * eps * (-12 * s**12 / r**13 + 6 * s**6 / r**7)]))
+    for fit in (value_fits(X, y, ("exp",))[0], product_fits(X, G, ("exp",))[0]):
+        assert abs(fit.powers[2]) == 12 and len(fit.sums) == 1
+        assert (fit.sums[0].k, fit.sums[0].sign, abs(fit.sums[0].power)) == (6, -1, 1)
+    search = SymbolicSearch(objective="regression", verbosity=1, **dict(BUDGET, maxsize=30))
+    search.fit(X, y, variable_names=["epsilon", "sigma", "r"])
+    assert "starting members from products of y" in capsys.readouterr().out
+    assert search.pareto_front_["loss"].min() < 1e-20

@@ -24,7 +24,7 @@ is a law of one column, which neither selection sees (projected, it is ~0).
 
 In a regression the same sum is log|y| itself, fitted by least squares (``value_fits``), where
 the powers are the law's own (integers, or halves of a root) and more columns join: exp(s m) +- 1
-of a monomial m (Planck's and Fermi's factors, tanh), m being any monomial of up to four inputs
+of a monomial m (Planck's and Fermi's factors, tanh), m being any monomial of up to five inputs
 as regression knows no groups; sin and cos of a monomial of three inputs or of a difference
 times an input (a detuning over time); squared distances of two points in two or three
 dimensions, every pairing of the inputs being a column. Where y has no exact product, a function
@@ -48,10 +48,14 @@ from latentlaw.symbolic.rational_gradient_start import (CANDIDATE, EXACT, FACTOR
                                                        misalignment, null_supports, project, start_functions)
 from latentlaw.symbolic.rational_start import MAX_INPUTS, MAX_SEEDS, Factor, forward_select, monomial_node
 
-MAX_POWER = 6  # the largest |power| of an input or a function in a product
+MAX_POWER = 6  # the largest |power| of an input or a function in a product; twice that for an
+# input's power in an exact one (Lennard-Jones' r^-12 beside (sigma^6 - r^6))
 DENOMINATORS = (1, 2, 3, 4)  # powers read as integers after scaling by one of these
 START_INPUTS = 5  # gradient products at the start of the search up to this many inputs, later beyond
 EXTRAS = 2  # columns besides every input's power (I.30.3: two sines)
+SUM_POWERS = (1, 2, 3, 6)  # k of the sums x_i^k +- x_j^k and 1 +- x_j^k: m1 + m2, omega^2 - omega_0^2,
+# R^3 - r^3 (a shell), sigma^6 - r^6 (Lennard-Jones). Not 4: x^4 - y^4 is (x^2 - y^2)(x^2 + y^2),
+# and with it the gradients' beam lost I.15.3x's (z0 - z1)^2 / (z1^2 - z2^2) to such near-identities
 MONOMIAL_INPUTS = 5  # regression's functions of monomials (monomial_columns) up to this many inputs
 EXP_SCALES = (1.0, 2.0, 1 / (2 * math.pi), 1 / math.pi)  # their s (and -s): h / (2 pi), tanh's 2u
 NOISY_POWER, NOISY_FIT = 0.1, 1e-3  # noisy y: powers rounded from this close; C times the product
@@ -90,7 +94,7 @@ class Sum:
     i: int
     j: int
     sign: int  # +1 or -1
-    k: int = 1  # 1 or 2
+    k: int = 1  # one of SUM_POWERS
     power: int = 1
     function: str | None = None  # sin or cos of x_a (or x_a - x_b) multiplying the second term
     a: int = -1
@@ -126,16 +130,16 @@ class Sum:
     def node(self, ctx: SearchContext) -> Node | None:
         """The sum as a tree (power 1); None where an operator is missing."""
         o = ctx.options
-        join, times, square = o.operator("+" if self.sign > 0 else "-"), o.operator("*"), o.operator("square")
+        join, times = o.operator("+" if self.sign > 0 else "-"), o.operator("*")
         if join is None or times is None or (self.function is not None and o.operator(self.function) is None):
             return None
 
-        def term(v: int) -> Node:
-            if self.k == 1:
-                return Node.var(v)
-            return Node.unary(square, Node.var(v)) if square is not None else Node.binary(times, Node.var(v), Node.var(v))
+        def term(v: int) -> Node | None:
+            return monomial_node((0,) * v + (self.k,), ctx)  # x_v^k
 
         second = term(self.j)
+        if second is None or (self.i >= 0 and term(self.i) is None):
+            return None
         if self.function is not None:
             angle = _angle_node(self.a, self.b, ctx)
             if angle is None:
@@ -315,7 +319,7 @@ def log_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str, object]]:
     """The columns: ("log", i) for log|x_i|, ("sum", Sum) for log|S|, ("factor", Factor) for
     log|F| and ("exp", argument) for an argument itself (exp's only where exp is an operator)."""
     columns: list[tuple[str, object]] = [("log", i) for i in range(d)]
-    columns += [("sum", Sum(i, j, sign, k)) for k in (1, 2) for sign in (1, -1)
+    columns += [("sum", Sum(i, j, sign, k)) for k in SUM_POWERS for sign in (1, -1)
                 for i, j in [*itertools.combinations(range(d), 2), *((-1, j) for j in range(d))]]
     if d <= FUNCTION_SUM_INPUTS:
         columns += [("sum", Sum(i, j, sign, 1, 1, f, a)) for f in ("sin", "cos") if f in functions
@@ -465,7 +469,7 @@ def _complete(X: np.ndarray, G: np.ndarray, support: list[tuple[str, object]]) -
     v = v / np.min(np.abs(v[powered]))
     for m in DENOMINATORS:
         w = v * m
-        if np.all(np.abs(w[powered] - np.round(w[powered])) < 1e-6) and np.all(np.abs(w[powered]) <= MAX_POWER):
+        if np.all(np.abs(w[powered] - np.round(w[powered])) < 1e-6) and np.all(np.abs(np.round(w[powered])) <= 2 * MAX_POWER):
             break
     else:
         return None
@@ -501,13 +505,14 @@ def _assemble(support: list[tuple[str, object]], w: np.ndarray, d: int, root: bo
 
 def monomial_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str, object]]:
     """Regression's extra columns, with at most ``MONOMIAL_INPUTS`` inputs: where exp is an
-    operator, log|exp(s m) +- 1| and the plain exp's s m for monomials m of up to four inputs
-    with powers +-1 (kT / (h nu) and h nu / (kT) both), s from ``EXP_SCALES``; where sin and
+    operator, log|exp(s m) +- 1| and the plain exp's s m for monomials m of up to five inputs
+    with powers +-1 (kT / (h nu) and h nu / (kT) both; h c / (lambda kb T) of Planck's law per
+    wavelength), s from ``EXP_SCALES``; where sin and
     cos are, log|sin| and log|cos| of monomials of three inputs at the scales of
     ``factor_library`` (two are in ``log_columns``)."""
     if d > MONOMIAL_INPUTS:
         return []
-    powers = [e for e in itertools.product((-1, 0, 1), repeat=d) if 1 <= sum(map(abs, e)) <= 4]
+    powers = [e for e in itertools.product((-1, 0, 1), repeat=d) if 1 <= sum(map(abs, e)) <= MONOMIAL_INPUTS]
     columns: list[tuple[str, object]] = []
     if "exp" in functions:
         columns += [("exp", OfMonomial(e, 1.0, 0)) for e in powers]
@@ -606,7 +611,14 @@ def value_fits(X: np.ndarray, y: np.ndarray, functions: tuple[str, ...], rows: i
         found.update((S, grown[S]) for S in states)
     out: list[ProductFit] = []
     complete = _value_near if noisy else _value_complete
-    for support in sorted(found, key=found.get)[:NOISY_REFITS if noisy else REFITS]:
+    if noisy:  # the best of each size alike: on noise, larger supports always fit closer (and
+        # near-identities, x^4 - y^4 beside x^2 + y^2 for x^2 - y^2, would crowd the law out)
+        sizes = sorted({len(S) for S in found})
+        share = -(-NOISY_REFITS // len(sizes))
+        chosen = [S for k in sizes for S in sorted((S for S in found if len(S) == k), key=found.get)[:share]]
+    else:
+        chosen = sorted(found, key=found.get)[:REFITS]
+    for support in chosen:
         fit = complete(X, y, [columns[k] for k in support])
         if fit is not None and fit not in out:
             out.append(fit)
