@@ -194,14 +194,12 @@ class Cosines:
         plus, join, times, cos = o.operator("+"), o.operator("+" if self.sign > 0 else "-"), o.operator("*"), o.operator("cos")
         if plus is None or join is None or times is None or cos is None:
             return None
-        square, sqrt, angle = o.operator("square"), o.operator("sqrt"), _angle_node(self.a, self.b, ctx)
+        sqrt, angle = o.operator("sqrt"), _angle_node(self.a, self.b, ctx)
         if angle is None or (self.roots and sqrt is None):
             return None
 
         def sq(v: int) -> Node:
-            if self.roots:
-                return Node.var(v)
-            return Node.unary(square, Node.var(v)) if square is not None else Node.binary(times, Node.var(v), Node.var(v))
+            return Node.var(v) if self.roots else monomial_node((0,) * v + (2,), ctx)  # x_v^2
 
         sides = ([Node.unary(sqrt, Node.binary(times, Node.var(self.i), Node.var(self.j)))] if self.roots
                  else [Node.var(self.i), Node.var(self.j)])

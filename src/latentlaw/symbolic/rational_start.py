@@ -696,7 +696,7 @@ def rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str
         for fit in rational_fits(X, t, data.weights, stop, with_q=with_q, functions=functions):
             planted = len(seeds)
             root = None if "sqrt" not in outer or fit.rss > EXACT else root_of_numerator(fit, X, data.weights)
-            sign = float(np.sign(numerator(fit, X[:1])[0]))
+            sign = 0.0 if root is None else float(np.sign(numerator(fit, X[:1])[0]))  # of +-(1 + Q)
             if split is not None:
                 fit, root = _embedded(fit, split[1], data.d), None if root is None else _embedded(root, split[1], data.d)
             node = fit_node(fit, ctx)
