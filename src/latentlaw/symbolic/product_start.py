@@ -7,8 +7,10 @@ cos(x_a)) and b_j such arguments themselves, has log|f| = sum_i p_i log|x_i| + s
 sum_l h_l log|S_l| + sum_j e_j b_j: a sparse sum, so its gradient (parallel to f's) is a sparse
 null vector of these columns' gradients projected off g, as in P alone of
 ``rational_gradient_start``. Two selections look for it in one Gram matrix (~100-2,000 columns):
-``null_supports`` from the best pairs (no sums), and a beam on the least eigenvalue with every
-input's power held in (``_with_every_power``). The powers p, c and h are then scaled to small
+``null_supports`` from the best pairs (no sums), and a beam with every input's power held in
+(``_with_every_power``) on the least share of a combined gradient left off g (a generalised
+eigenvalue of the projected and the plain Gram blocks, so that a column repeating a power over
+the samples is no near-law). The powers p, c and h are then scaled to small
 integers (the exp's e stay real: exp(-m g x / (kb T)) needs no scale from a list).
 Laws this writes and a sum of terms does not: I.30.3's Int_0 sin(n theta / 2)^2 / sin(theta / 2)^2,
 G^4 (m1 m2)^2 (m1 + m2) / (c^5 r^5), relativistic aberration (c cos theta - v) / (c - v cos theta)
@@ -18,7 +20,8 @@ crosses 0, and a column that is a few rows' correlates with every other such col
 The fits take well under a second with up to five inputs, so there they are planted first,
 before the group start's searches (with more, where they cost more, with the rational start).
 
-Angles may be differences of two inputs (cos(theta1 - theta2) in a sum or the law of cosines); a
+Angles may be differences of two inputs (cos(theta1 - theta2) in a sum or the law of cosines), and
+with exp a difference times or over a third input decays (Morse's 1 - exp(-a (r - r0))); a
 column parallel to the gradients on its own (the distance of two points in polar coordinates)
 is a law of one column, which neither selection sees (projected, it is ~0).
 
@@ -26,8 +29,10 @@ In a regression the same sum is log|y| itself, fitted by least squares (``value_
 the powers are the law's own (integers, or halves of a root) and more columns join: exp(s m) +- 1
 of a monomial m (Planck's and Fermi's factors, tanh), m being any monomial of up to five inputs
 as regression knows no groups; sin and cos of a monomial of three inputs or of a difference
-times an input (a detuning over time); squared distances of two points in two or three
-dimensions, every pairing of the inputs being a column. Where y has no exact product, a function
+times an input (a detuning over time); exps of a difference times or over an input beyond five
+inputs (``decay_columns``, with fewer in ``log_columns``); squared distances of two points in two or three
+dimensions, every pairing of the inputs being a column (6,699 columns with five inputs: the
+selection reads its Gram matrix a row at a time, ``GramRows``). Where y has no exact product, a function
 of y may (``INSIDES``: y^2 - 1 under a root, sin y of an arcsin, ...), planted inside its outer.
 """
 
@@ -46,7 +51,7 @@ from latentlaw.symbolic.member import PopMember
 from latentlaw.symbolic.mutate import seed_member
 from latentlaw.symbolic.rational_gradient_start import (CANDIDATE, EXACT, FACTOR_SCALES, alone_columns, applies, arguments,
                                                        misalignment, null_supports, project, start_functions)
-from latentlaw.symbolic.rational_start import MAX_INPUTS, MAX_SEEDS, Factor, forward_select, monomial_node
+from latentlaw.symbolic.rational_start import MAX_INPUTS, MAX_SEEDS, Factor, GramRows, forward_select, monomial_node
 
 MAX_POWER = 6  # the largest |power| of an input or a function in a product; twice that for an
 # input's power in an exact one (Lennard-Jones' r^-12 beside (sigma^6 - r^6))
@@ -63,6 +68,10 @@ NOISY_POWER, NOISY_FIT = 0.1, 1e-3  # noisy y: powers rounded from this close; C
 NOISY_REFITS = 100  # noisy y: supports refitted (stand-ins crowd the best few)
 VALUE_EXACT, REFITS, VALUE_EXTRAS = 1e-20, 20, 3  # regression: relative residual of an exact fit of
 # log|y|, supports refitted, columns besides the powers (N-slit diffraction: three sines)
+RIDGE = 1e-9  # added to the unprojected Gram blocks (unit diagonal) of ``_with_every_power``: a column
+# that repeats the powers' span to 3e-5 counts as a new direction of that size, not less
+VALUE_WIDTH = 12  # value_fits' beam at least this wide: its states cost a row of the Gram matrix each
+# (``GramRows``), and at 7 with four inputs (the decay columns in) the grating's three sines were lost
 WIDTH, BLOCKS = 6, 20_000  # states kept per step of that selection: WIDTH, or as many as BLOCKS Gram
 # blocks per step allow (a law of two sums, neither of which helps alone, needs ~100 of 200)
 FUNCTION_SUM_INPUTS = 5  # sums with sin or cos (x_i +- x_j cos(x_a)) only up to this many inputs (~d^3 columns)
@@ -230,8 +239,11 @@ class Distance:
 
 @dataclass(frozen=True)
 class OfDifference:
-    """F(scale (x_a - x_b) x_c)^power with F sin or cos: a beat or a detuning over time,
-    sin((omega - omega_0) t / 2)^2 (III.9.52); regression only (``detuning_columns``)."""
+    """(F(scale (x_a - x_b) x_c) + sign)^power, or of (x_a - x_b) / x_c where ``divide``, with F
+    sin, cos or exp: a beat or a detuning over time, sin((omega - omega_0) t / 2)^2 (III.9.52),
+    a decay from an offset, (1 - exp(-a (r - r0)))^2 (Morse), or a Boltzmann factor of an energy
+    difference; regression only (``detuning_columns``). sign is +-1 for exp only, and an exp with
+    sign 0 is a plain exp (an "exp" column: its coefficient is fitted)."""
 
     a: int
     b: int
@@ -239,18 +251,48 @@ class OfDifference:
     scale: float
     function: str
     power: int = 1
+    sign: int = 0
+    divide: bool = False
+
+    def argument_values(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """u = (x_a - x_b) x_c (or / x_c) and its gradient (n, d)."""
+        grad = np.zeros(X.shape)
+        with np.errstate(all="ignore"):
+            d, xc = X[:, self.a] - X[:, self.b], X[:, self.c]
+            u, times = (d / xc, 1.0 / xc) if self.divide else (d * xc, xc)
+            grad[:, self.a], grad[:, self.b], grad[:, self.c] = times, -times, -u / xc if self.divide else d
+        return u, grad
+
+    def argument(self, X: np.ndarray) -> np.ndarray:
+        return self.argument_values(X)[0]
 
     def values(self, X: np.ndarray) -> np.ndarray:
-        return getattr(np, self.function)(self.scale * (X[:, self.a] - X[:, self.b]) * X[:, self.c])
+        with np.errstate(all="ignore"):  # without the power, as Sum's
+            return getattr(np, self.function)(self.scale * self.argument(X)) + self.sign
+
+    def log_gradient(self, X: np.ndarray) -> np.ndarray:
+        """(n, d) gradient of log|F(scale u) + sign|."""
+        u, grad = self.argument_values(X)
+        with np.errstate(all="ignore"):
+            z = self.scale * u
+            F = getattr(np, self.function)(z)
+            slope = {"exp": F, "sin": np.cos(z), "cos": -np.sin(z)}[self.function]
+            return (self.scale * slope / (F + self.sign))[:, None] * grad
 
     def node(self, ctx: SearchContext) -> Node | None:
-        """F(scale (x_a - x_b) x_c) as a tree (power 1); None where an operator is missing."""
+        """F(scale (x_a - x_b) x_c) + sign as a tree (power 1); None where an operator is missing."""
         o = ctx.options
-        op, times, angle = o.operator(self.function), o.operator("*"), _angle_node(self.a, self.b, ctx)
-        if op is None or times is None or angle is None:
+        flip = self.scale == -1.0  # exp((x_b - x_a) x_c), not exp(-1 * (x_a - x_b) x_c)
+        op, angle = o.operator(self.function), _angle_node(*((self.b, self.a) if flip else (self.a, self.b)), ctx)
+        times, join = o.operator("*"), o.operator("/" if self.divide else "*")
+        if op is None or times is None or join is None or angle is None:
             return None
-        inside = Node.binary(times, angle, Node.var(self.c))
-        return Node.unary(op, inside if self.scale == 1.0 else Node.binary(times, Node.const(self.scale), inside))
+        inside = Node.binary(join, angle, Node.var(self.c))
+        out = Node.unary(op, inside if abs(self.scale) == 1.0 else Node.binary(times, Node.const(self.scale), inside))
+        if self.sign == 0:
+            return out
+        plus = o.operator("+" if self.sign > 0 else "-")
+        return None if plus is None else Node.binary(plus, out, Node.const(1.0))
 
 
 @dataclass(frozen=True)
@@ -272,8 +314,12 @@ class OfMonomial:
             return np.prod(X ** np.array(self.powers, dtype=float), axis=1)
 
     def values(self, X: np.ndarray) -> np.ndarray:
+        return self.of(self.argument(X))
+
+    def of(self, m: np.ndarray) -> np.ndarray:
+        """F(scale m) + sign from m's values (columns of one monomial share them)."""
         with np.errstate(all="ignore"):  # without the power, as Sum's
-            return getattr(np, self.function)(self.scale * self.argument(X)) + self.sign
+            return getattr(np, self.function)(self.scale * m) + self.sign
 
     def node(self, ctx: SearchContext) -> Node | None:
         """F(scale m) + sign as a tree (power 1); None where an operator is missing."""
@@ -292,7 +338,7 @@ class OfMonomial:
 @dataclass(frozen=True)
 class ProductFit:
     """prod x^powers * prod factor^power * prod sum^power (each carries its power) * exp(sum e_j b_j);
-    ``exps``: Factor("exp", b_j, 1, e_j) or OfMonomial("exp" of m_j, e_j); ``rss``: misalignment
+    ``exps``: Factor("exp", b_j, 1, e_j), OfMonomial("exp" of m_j, e_j) or OfDifference; ``rss``: misalignment
     with the gradients, or in a regression the relative spread of y / product."""
 
     powers: tuple[int, ...]
@@ -327,6 +373,7 @@ def log_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str, object]]:
             columns += [("sum", Cosines(i, j, a, sign, roots=roots)) for roots in (False, True) for sign in (1, -1)
                         for i, j in itertools.combinations(range(d), 2) for a in range(d) if a not in (i, j)]
         columns += _difference_columns(d, functions)
+        columns += decay_columns(d) if "exp" in functions else []
     columns += [("factor", Factor(f, a, 1, s)) for s in FACTOR_SCALES for a in arguments(d)
                 for f in ("sin", "cos") if f in functions]
     if "exp" in functions:
@@ -364,7 +411,7 @@ def _gradients(X: np.ndarray, columns: list[tuple[str, object]]) -> np.ndarray:
             elif kind == "sum":
                 out[:, k, :] = what.log_gradient(X)
             else:
-                out[:, k, :] = Factor("exp", what).argument_values(X)[1]
+                out[:, k, :] = (what if isinstance(what, OfDifference) else Factor("exp", what)).argument_values(X)[1]
     out[:, ~np.all(np.isfinite(out), axis=(0, 2)), :] = 0.0
     return out
 
@@ -381,6 +428,7 @@ def product_fits(X: np.ndarray, G: np.ndarray, functions: tuple[str, ...], rows:
     size = np.sqrt(np.einsum("rld,rld->r", grads[:, rest], grads[:, rest]))  # the sums' poles scale no row
     grads = grads / np.where(size > 0, size, 1.0)[:, None, None]
     whole = np.sqrt(np.einsum("rld,rld->l", grads, grads))
+    raw = grads.transpose(0, 2, 1).reshape(-1, len(columns))
     flat = project(grads, [Gs]).transpose(0, 2, 1).reshape(-1, len(columns))
     H = flat.T @ flat
     out, seen = [], set()
@@ -391,7 +439,7 @@ def product_fits(X: np.ndarray, G: np.ndarray, functions: tuple[str, ...], rows:
     # a column parallel to G is a law alone (the distance of two points in polar coordinates);
     # the pairs' selection sees no sums, and the beam's norms would divide by its ~0
     single = [(0.0, (int(k),)) for k in np.flatnonzero(alone_columns(H, whole))]
-    for rss, support in single + _with_every_power(H, columns, d) + paired:
+    for rss, support in single + _with_every_power(H, GramRows(raw), columns, d) + paired:
         if rss > CANDIDATE or support in seen:
             continue
         seen.add(support)
@@ -407,11 +455,15 @@ def _simplicity(fit: ProductFit) -> int:
     return sum(map(abs, fit.powers)) + 3 * sum(abs(g.power) for g in (*fit.factors, *fit.sums)) + 3 * len(fit.exps)
 
 
-def _with_every_power(H: np.ndarray, columns: list[tuple[str, object]], d: int) -> list[tuple[float, tuple[int, ...]]]:
+def _with_every_power(H: np.ndarray, H0: GramRows, columns: list[tuple[str, object]],
+                      d: int) -> list[tuple[float, tuple[int, ...]]]:
     """Supports of every input's power (columns 0..d-1, the unused ones get power 0) and up to
     ``EXTRAS`` other columns, functions of distinct arguments, chosen by a beam on the least
-    eigenvalue of their Gram block (no column is the target: (c cos theta - v) / (c - v cos theta)
-    has no power at all). A sparse selection from the best pairs misses products of many powers
+    eigenvalue of their projected Gram block ``H`` relative to the same block unprojected (``H0``):
+    the least share of a combined gradient that lies off G, so a column that repeats an input's
+    power over the samples (1 + c^6 for c in [5, 20], sin(theta / c) with theta / c small) scores
+    as badly as any other rather than ~0, which had filled the beam (no column is the target:
+    (c cos theta - v) / (c - v cos theta) has no power at all). A sparse selection from the best pairs misses products of many powers
     and a sum (G^4 (m1 m2)^2 (m1 + m2) / (c^5 r^5): six columns), as functions of one input, all
     parallel to it, imitate any ratio of columns and fill its beam; with every power held in, only
     the few other columns are chosen. Functions of one argument are exact identities together
@@ -419,8 +471,18 @@ def _with_every_power(H: np.ndarray, columns: list[tuple[str, object]], d: int) 
     norms = np.sqrt(np.maximum(np.diag(H), 0.0))
     if np.any(norms[:d] <= 0):
         return []
-    Hn = H / np.outer(np.where(norms > 0, norms, 1.0), np.where(norms > 0, norms, 1.0))
-    extras = np.flatnonzero(norms[d:] > 0) + d
+    scale = np.sqrt(np.maximum(H0.diagonal(), 0.0))
+    scale = np.where(scale > 0, scale, 1.0)  # both blocks on the plain columns' unit scale
+
+    diagonals = np.diag(H) / scale**2, H0.diagonal() / scale**2
+
+    def rows(M: np.ndarray | GramRows, S: tuple[int, ...]) -> np.ndarray:
+        return M[list(S)] / scale[list(S), None] / scale[None, :]
+
+    # a column parallel to G on its own is a law alone (``alone_columns``): beside the powers it
+    # would make every support that holds it look exact (217 of 303 over two groups of L = x2 v1 - x1 v2)
+    own = np.diag(H)[d:] / scale[d:] ** 2
+    extras = np.flatnonzero((norms[d:] > 0) & (own > CANDIDATE)) + d
 
     def argument(k: int) -> object:
         kind, what = columns[k]
@@ -435,17 +497,35 @@ def _with_every_power(H: np.ndarray, columns: list[tuple[str, object]], d: int) 
             allowed = np.array([k for k in extras if k not in S and argument(k) not in taken], dtype=int)
             if not len(allowed):
                 continue
-            blocks = np.empty((len(allowed), len(S) + 1, len(S) + 1))
-            blocks[:, :-1, :-1] = Hn[np.ix_(S, S)]
-            blocks[:, :-1, -1] = blocks[:, -1, :-1] = Hn[np.ix_(allowed, S)]
-            blocks[:, -1, -1] = 1.0
-            least = np.linalg.eigvalsh(blocks)[:, 0]
+            least = _least_ratio(rows(H, S), rows(H0, S), diagonals, list(S), allowed)
             for i in np.argsort(least)[:width]:
                 grown[tuple(sorted((*S, int(allowed[i]))))] = float(least[i])
         best = sorted(grown, key=grown.get)[:width]
         out += [(grown[S], S) for S in best]
         states = best
     return out
+
+
+def _least_ratio(A: np.ndarray, B: np.ndarray, diagonals: tuple[np.ndarray, np.ndarray], S: list[int],
+                 allowed: np.ndarray) -> np.ndarray:
+    """For each c in ``allowed``, the least generalised eigenvalue of the blocks on S + [c] of
+    (A, B + RIDGE I), min over w of w'Aw / w'Bw, from the rows S of A and B and their diagonals:
+    the eigenvalues of L^-1 A L^-T with L the Cholesky factor of B's block. L's first |S| rows are
+    the same for every c (L_S), so its last row (l_c, lambda_c) and the last row of L^-1
+    ((-l_c' L_S^-1, 1) / lambda_c) come out for all c at once; scipy's eigh takes one pair only."""
+    k, m = len(S), len(allowed)
+    A_SS, a, alpha = A[:, S], A[:, allowed], diagonals[0][allowed]
+    B_SS, b, beta = B[:, S], B[:, allowed], diagonals[1][allowed]
+    P = np.linalg.inv(np.linalg.cholesky(B_SS + RIDGE * np.eye(k)))  # L_S^-1
+    l = P @ b
+    lam = np.sqrt(np.maximum(beta + RIDGE - np.sum(l * l, axis=0), RIDGE))
+    y = -P.T @ l  # L^-1's last row is (y_c, 1) / lambda_c
+    Ay = A_SS @ y
+    M = np.empty((m, k + 1, k + 1))
+    M[:, :k, :k] = P @ A_SS @ P.T
+    M[:, :k, k] = M[:, k, :k] = (P @ (Ay + a) / lam).T
+    M[:, k, k] = (np.sum(y * Ay, axis=0) + 2 * np.sum(y * a, axis=0) + alpha) / lam**2
+    return np.linalg.eigvalsh(M)[:, 0]
 
 
 def _complete(X: np.ndarray, G: np.ndarray, support: list[tuple[str, object]]) -> ProductFit | None:
@@ -497,7 +577,7 @@ def _assemble(support: list[tuple[str, object]], w: np.ndarray, d: int, root: bo
             (factors if kind == "factor" else sums).append(replace(what, power=int(c)))
         elif kind == "exp":
             c = float(np.round(c)) if abs(c - np.round(c)) <= 1e-9 * max(abs(c), 1.0) else float(c)
-            exps.append(replace(what, scale=c) if isinstance(what, OfMonomial) else Factor("exp", what, 1, c))
+            exps.append(replace(what, scale=c) if isinstance(what, (OfMonomial, OfDifference)) else Factor("exp", what, 1, c))
     return ProductFit(tuple(powers), tuple(factors), tuple(exps), 0.0, tuple(sums), root)
 
 
@@ -534,12 +614,28 @@ def distance_columns(d: int) -> list[tuple[str, object]]:
 
 
 def detuning_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str, object]]:
-    """Regression's sin and cos of (x_a - x_b) x_c at the scales of ``factor_library``, with up
-    to ``DETUNING_INPUTS`` inputs (600 columns with six)."""
+    """Regression's sin and cos of (x_a - x_b) x_c at the scales of ``factor_library``, and where
+    exp is an operator exp(u) and exp(+-u) +- 1 of u = (x_a - x_b) x_c or (x_a - x_b) / x_c, with
+    up to ``DETUNING_INPUTS`` inputs (600 + 600 columns with six)."""
     if d > DETUNING_INPUTS:
         return []
-    return [("sum", OfDifference(a, b, c, s, f)) for f in ("sin", "cos") if f in functions
-            for a, b in itertools.combinations(range(d), 2) for c in range(d) if c not in (a, b) for s in FACTOR_SCALES]
+    triples = [(a, b, c) for a, b in itertools.combinations(range(d), 2) for c in range(d) if c not in (a, b)]
+    out: list[tuple[str, object]] = [("sum", OfDifference(a, b, c, s, f)) for f in ("sin", "cos") if f in functions
+                                     for a, b, c in triples for s in FACTOR_SCALES]
+    return out + (decay_columns(d) if "exp" in functions and d > FUNCTION_SUM_INPUTS else [])  # log_columns' below
+
+
+def decay_columns(d: int) -> list[tuple[str, object]]:
+    """exp(u) and exp(+-u) +- 1 of u = (x_a - x_b) x_c or (x_a - x_b) / x_c (a < b, c neither):
+    Morse's 1 - exp(-a (r - r0)), a Boltzmann factor exp(-(E - mu) / kT) with kT one input;
+    5 d (d - 1) (d - 2) columns (300 with five inputs), in both objectives."""
+    out: list[tuple[str, object]] = []
+    for a, b in itertools.combinations(range(d), 2):
+        for c in (c for c in range(d) if c not in (a, b)):
+            for divide in (False, True):
+                out.append(("exp", OfDifference(a, b, c, 1.0, "exp", divide=divide)))
+                out += [("sum", OfDifference(a, b, c, s, "exp", sign=sign, divide=divide)) for s in (1.0, -1.0) for sign in (1, -1)]
+    return out
 
 
 def _pairings(items: tuple[int, ...]) -> list[tuple[tuple[int, int], ...]]:
@@ -553,16 +649,23 @@ def _pairings(items: tuple[int, ...]) -> list[tuple[tuple[int, int], ...]]:
 
 def _log_values(X: np.ndarray, columns: list[tuple[str, object]]) -> np.ndarray:
     """(rows, columns): log|x_i|, log|S|, log|F| and the exps' arguments; a column that is not
-    finite on every row is zeroed (no law uses it here)."""
+    finite on every row is zeroed (no law uses it here). A monomial's values are computed once
+    for all its columns (16 columns each; half of value_fits' time with five inputs before)."""
     out = np.zeros((len(X), len(columns)))
+    monomials: dict[tuple[int, ...], np.ndarray] = {}
     with np.errstate(all="ignore"):
         for k, (kind, what) in enumerate(columns):
-            if kind == "log":
+            if kind == "exp" and isinstance(what, OfDifference):
+                out[:, k] = what.argument(X)
+            elif isinstance(what, OfMonomial):
+                if what.powers not in monomials:
+                    monomials[what.powers] = what.argument(X)
+                m = monomials[what.powers]
+                out[:, k] = np.log(np.abs(what.of(m))) if kind == "sum" else m
+            elif kind == "log":
                 out[:, k] = np.log(np.abs(X[:, what]))
             elif kind in ("sum", "factor"):
                 out[:, k] = np.log(np.abs(what.values(X)))
-            elif isinstance(what, OfMonomial):
-                out[:, k] = what.argument(X)
             else:
                 out[:, k] = Factor("exp", what).argument_values(X)[0]
     out[:, ~np.all(np.isfinite(out), axis=0)] = 0.0
@@ -595,9 +698,9 @@ def value_fits(X: np.ndarray, y: np.ndarray, functions: tuple[str, ...], rows: i
     if size == 0 or np.any(norms[:d] == 0):
         return []
     A, t = A / np.where(norms > 0, norms, 1.0), t / size
-    Gm, b = A.T @ A, A.T @ t
+    Gm, b = GramRows(A), A.T @ t
     extras = np.flatnonzero(norms[d:] > 0) + d
-    width = max(WIDTH, BLOCKS // max(len(extras), 1))
+    width = max(VALUE_WIDTH, BLOCKS // max(len(extras), 1))
     states, found = [tuple(range(d))], {tuple(range(d)): 0.0}
     for _ in range(VALUE_EXTRAS):
         grown: dict[tuple[int, ...], float] = {}
