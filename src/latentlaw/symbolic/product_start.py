@@ -242,8 +242,9 @@ class OfDifference:
     """(F(scale (x_a - x_b) x_c) + sign)^power, or of (x_a - x_b) / x_c where ``divide``, with F
     sin, cos or exp: a beat or a detuning over time, sin((omega - omega_0) t / 2)^2 (III.9.52),
     a decay from an offset, (1 - exp(-a (r - r0)))^2 (Morse), or a Boltzmann factor of an energy
-    difference; regression only (``detuning_columns``). sign is +-1 for exp only, and an exp with
-    sign 0 is a plain exp (an "exp" column: its coefficient is fitted)."""
+    difference. sin and cos are regression's (``detuning_columns``), exp both objectives'
+    (``decay_columns``); sign is +-1 for exp only, and an exp with sign 0 is a plain exp (an
+    "exp" column: its coefficient is fitted)."""
 
     a: int
     b: int
