@@ -464,26 +464,24 @@ def _with_every_power(H: np.ndarray, H0: GramRows, columns: list[tuple[str, obje
     the least share of a combined gradient that lies off G, so a column that repeats an input's
     power over the samples (1 + c^6 for c in [5, 20], sin(theta / c) with theta / c small) scores
     as badly as any other rather than ~0, which had filled the beam (no column is the target:
-    (c cos theta - v) / (c - v cos theta) has no power at all). A sparse selection from the best pairs misses products of many powers
-    and a sum (G^4 (m1 m2)^2 (m1 + m2) / (c^5 r^5): six columns), as functions of one input, all
+    (c cos theta - v) / (c - v cos theta) has no power at all). A sparse selection from the best
+    pairs misses products of many powers and a sum (G^4 (m1 m2)^2 (m1 + m2) / (c^5 r^5): six columns), as functions of one input, all
     parallel to it, imitate any ratio of columns and fill its beam; with every power held in, only
     the few other columns are chosen. Functions of one argument are exact identities together
     (log sin 2u = log 2 + log sin u + log cos u): one per argument here, so they cannot fill it."""
     norms = np.sqrt(np.maximum(np.diag(H), 0.0))
     if np.any(norms[:d] <= 0):
         return []
-    scale = np.sqrt(np.maximum(H0.diagonal(), 0.0))
-    scale = np.where(scale > 0, scale, 1.0)  # both blocks on the plain columns' unit scale
-
-    diagonals = np.diag(H) / scale**2, H0.diagonal() / scale**2
+    plain = np.maximum(H0.diagonal(), 0.0)
+    scale = np.sqrt(np.where(plain > 0, plain, 1.0))  # both blocks on the plain columns' unit scale
+    diagonals = np.diag(H) / scale**2, plain / scale**2
 
     def rows(M: np.ndarray | GramRows, S: tuple[int, ...]) -> np.ndarray:
         return M[list(S)] / scale[list(S), None] / scale[None, :]
 
     # a column parallel to G on its own is a law alone (``alone_columns``): beside the powers it
     # would make every support that holds it look exact (217 of 303 over two groups of L = x2 v1 - x1 v2)
-    own = np.diag(H)[d:] / scale[d:] ** 2
-    extras = np.flatnonzero((norms[d:] > 0) & (own > CANDIDATE)) + d
+    extras = np.flatnonzero((norms[d:] > 0) & (diagonals[0][d:] > CANDIDATE)) + d
 
     def argument(k: int) -> object:
         kind, what = columns[k]

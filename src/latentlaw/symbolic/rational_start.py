@@ -328,6 +328,7 @@ class GramRows:
     def __init__(self, A: np.ndarray) -> None:
         self.A = A
         self._rows: dict[int, np.ndarray] = {}
+        self._diagonal = np.einsum("rc,rc->c", A, A)
 
     def __getitem__(self, S: list[int]) -> np.ndarray:
         for k in S:
@@ -336,7 +337,7 @@ class GramRows:
         return np.array([self._rows[k] for k in S])
 
     def diagonal(self) -> np.ndarray:
-        return np.einsum("rc,rc->c", self.A, self.A)
+        return self._diagonal
 
 
 def forward_select(G: np.ndarray, b: np.ndarray, candidates: np.ndarray, forced: tuple[int, ...],
