@@ -7,7 +7,7 @@ import pytest
 import sympy
 
 from latentlaw.symbolic import SymbolicSearch
-from latentlaw.symbolic.product_start import OfDifference, product_fits, value_fits
+from latentlaw.symbolic.product_start import OfDifference, OfMonomial, OfPhase, product_fits, value_fits
 from latentlaw.symbolic.rational_gradient_start import EXACT
 
 BUDGET = dict(niterations=3, populations=4, population_size=30, ncycles_per_iteration=50, random_state=0,
@@ -448,3 +448,83 @@ def test_regression_takes_three_sines_of_a_grating_with_four_inputs():
     fits = value_fits(X, y, ("sin", "cos", "exp", "log", "sqrt", "square"))
     assert fits and fits[0].rss < 1e-12
     assert fits[0].powers == (1, -2, 0, 0) and sorted(abs(f.power) for f in fits[0].factors) == [2, 2, 2]
+
+
+def test_regression_takes_a_cosine_of_a_phase(capsys):
+    """A damped oscillation A exp(-gamma t) cos(omega t + phi): cos of a product plus an input
+    beside the exp of a product; without cos, no exact product. The search plants it exactly."""
+    rng = np.random.default_rng(14)
+    X = np.column_stack([rng.uniform(1.0, 3.0, 400), rng.uniform(0.1, 1.0, 400), rng.uniform(0.0, 5.0, 400),
+                         rng.uniform(1.0, 3.0, 400), rng.uniform(0.0, 1.0, 400)])
+    A, gamma, t, omega, phi = X.T
+    y = A * np.exp(-gamma * t) * np.cos(omega * t + phi)
+    fit = value_fits(X, y, ("cos", "exp"))[0]
+    assert fit.powers == (1, 0, 0, 0, 0) and fit.sums == (OfPhase(2, 3, 4, -1, 1, "cos"),)
+    assert len(fit.exps) == 1 and fit.exps[0].argument == ("product", 1, 2) and fit.exps[0].scale == -1.0
+    assert value_fits(X, y, ("exp",)) == []
+    names = ["A", "gamma", "t", "omega", "phi"]
+    search = SymbolicSearch(objective="regression", verbosity=1, **{**BUDGET, "unary_operators": ["cos", "exp"]})
+    search.fit(X, y, variable_names=names)
+    assert "starting members from products of y" in capsys.readouterr().out
+    assert search.pareto_front_["loss"].min() < 1e-20
+    symbols = {n: sympy.Symbol(n) for n in names}
+    assert sympy.simplify(search.sympy() - sympy.sympify("A*exp(-gamma*t)*cos(omega*t + phi)", locals=symbols)) == 0
+
+
+def test_regression_takes_a_travelling_wave():
+    """I0 cos(k x - omega t)^2: the cosine of a difference of two products, squared."""
+    rng = np.random.default_rng(15)
+    X = np.column_stack([rng.uniform(1.0, 3.0, 400), *(rng.uniform(0.0, 5.0, 400) for _ in range(4))])
+    I0, k, x, omega, t = X.T
+    y = I0 * np.cos(k * x - omega * t) ** 2
+    fit = value_fits(X, y, ("sin", "cos"))[0]
+    assert fit.powers == (1, 0, 0, 0, 0) and fit.sums == (OfPhase(1, 2, 3, 4, -1, "cos", 2),)
+
+
+@pytest.mark.parametrize("scale,sign", [(1.0, -1), (-0.5, 1)])
+def test_an_exp_of_a_monomial_has_the_gradient_of_its_values(scale, sign):
+    """OfMonomial.log_gradient against central differences (as for OfDifference: 1e-6 holds)."""
+    X = np.random.default_rng(17).uniform(1.0, 3.0, (50, 4))
+    t = OfMonomial((1, -1, 0, 1), scale, sign)
+    h, numeric = 1e-6, np.zeros_like(X)
+    for j in range(4):
+        up, down = X.copy(), X.copy()
+        up[:, j] += h
+        down[:, j] -= h
+        numeric[:, j] = (np.log(np.abs(t.values(up))) - np.log(np.abs(t.values(down)))) / (2 * h)
+    np.testing.assert_allclose(t.log_gradient(X), numeric, rtol=1e-6, atol=1e-6)
+
+
+def test_the_gradients_take_planck_per_wavelength():
+    """2 h c^2 / lambda^5 / (exp(h c / (lambda kb T)) - 1): exp of a monomial of five inputs minus
+    one (no smaller group holds the law); without exp, no exact product."""
+    rng = np.random.default_rng(18)
+    X = np.column_stack([rng.uniform(1.0, 2.0, 400), rng.uniform(1.0, 2.0, 400), rng.uniform(0.5, 1.5, 400),
+                         rng.uniform(1.0, 2.0, 400), rng.uniform(1.0, 3.0, 400)])
+    h, c, lam, kb, T = X.T
+    u = h * c / (lam * kb * T)
+    E = np.exp(u)
+    grad_log = np.column_stack([1 / h, 2 / c, -5 / lam, 0 * kb, 0 * T]) - (E / (E - 1))[:, None] * u[:, None] * np.column_stack(
+        [1 / h, 1 / c, -1 / lam, -1 / kb, -1 / T])
+    fit = product_fits(X, _unit(grad_log), ("exp",))[0]  # f > 0: grad f is parallel to grad log f
+    assert fit.rss < EXACT and abs(fit.powers[2]) == 5
+    (planck,) = fit.sums
+    assert planck.powers in ((1, 1, -1, -1, -1), (-1, -1, 1, 1, 1)) and planck.sign == -1
+    assert product_fits(X, _unit(grad_log), ("sin",)) == []
+
+
+def test_the_gradients_take_three_sines_of_a_grating():
+    """The N-slit grating, I0 (sin(alpha / 2) sin(n delta / 2) / (alpha / 2 sin(delta / 2)))^2
+    (AI Feynman's bonus test_11): three sines beside the powers, one more than two extras hold."""
+    rng = np.random.default_rng(19)
+    X = np.column_stack([rng.uniform(1.0, 3.0, 400), rng.uniform(1.0, 3.0, 400), rng.uniform(1.0, 3.0, 400),
+                         rng.uniform(1.0, 2.0, 400)])
+    I0, alpha, delta, n = X.T
+    cot = lambda u: np.cos(u) / np.sin(u)  # noqa: E731
+    grad_log = np.column_stack([1 / I0, cot(alpha / 2) - 2 / alpha, n * cot(n * delta / 2) - cot(delta / 2),
+                                delta * cot(n * delta / 2)])
+    fit = product_fits(X, _unit(grad_log), ("sin",))[0]  # f > 0: grad f is parallel to grad log f
+    sign = fit.powers[0]  # f or 1 / f: the gradients fix a law up to an invertible function
+    assert fit.rss < EXACT and fit.powers == (sign, -2 * sign, 0, 0)
+    assert {(f.argument, f.power * sign, f.scale) for f in fit.factors} == {
+        (("var", 1, -1), 2, 0.5), (("var", 2, -1), -2, 0.5), (("product", 2, 3), 2, 0.5)}

@@ -21,7 +21,9 @@ The fits take well under a second with up to five inputs, so there they are plan
 before the group start's searches (with more, where they cost more, with the rational start).
 
 Angles may be differences of two inputs (cos(theta1 - theta2) in a sum or the law of cosines), and
-with exp a difference times or over a third input decays (Morse's 1 - exp(-a (r - r0))); a
+with exp a difference times or over a third input decays (Morse's 1 - exp(-a (r - r0))); exp(+-m)
++- 1 of a monomial m of four or five inputs is a column too (``GRADIENT_GROUP``: Planck's law per
+wavelength, hc / (lambda kb T); smaller groups are the group start's); a
 column parallel to the gradients on its own (the distance of two points in polar coordinates)
 is a law of one column, which neither selection sees (projected, it is ~0).
 
@@ -30,7 +32,9 @@ the powers are the law's own (integers, or halves of a root) and more columns jo
 of a monomial m (Planck's and Fermi's factors, tanh), m being any monomial of up to five inputs
 as regression knows no groups; sin and cos of a monomial of three inputs or of a difference
 times an input (a detuning over time); exps of a difference times or over an input beyond five
-inputs (``decay_columns``, with fewer in ``log_columns``); squared distances of two points in two or three
+inputs (``decay_columns``, with fewer in ``log_columns``); sin and cos of a phase, a product plus or
+minus an input or another product (``phase_columns``: A exp(-gamma t) cos(omega t + phi),
+cos(k x - omega t)); squared distances of two points in two or three
 dimensions, every pairing of the inputs being a column (6,699 columns with five inputs: the
 selection reads its Gram matrix a row at a time, ``GramRows``). Where y has no exact product, a function
 of y may (``INSIDES``: y^2 - 1 under a root, sin y of an arcsin, ...), planted inside its outer.
@@ -57,10 +61,13 @@ MAX_POWER = 6  # the largest |power| of an input or a function in a product; twi
 # input's power in an exact one (Lennard-Jones' r^-12 beside (sigma^6 - r^6))
 DENOMINATORS = (1, 2, 3, 4)  # powers read as integers after scaling by one of these
 START_INPUTS = 5  # gradient products at the start of the search up to this many inputs, later beyond
-EXTRAS = 2  # columns besides every input's power (I.30.3: two sines)
+EXTRAS = 3  # columns besides every input's power (I.30.3: two sines; the N-slit grating: three)
+THIRD_WIDTH = 25  # states of two extras that try a third, only where no support of fewer columns is
+# exact (the grating with every function: 7 of 10 samples found at 6 states, 10 at 25)
 SUM_POWERS = (1, 2, 3, 6)  # k of the sums x_i^k +- x_j^k and 1 +- x_j^k: m1 + m2, omega^2 - omega_0^2,
 # R^3 - r^3 (a shell), sigma^6 - r^6 (Lennard-Jones). Not 4: x^4 - y^4 is (x^2 - y^2)(x^2 + y^2),
 # and with it the gradients' beam lost I.15.3x's (z0 - z1)^2 / (z1^2 - z2^2) to such near-identities
+GRADIENT_GROUP = 4  # the gradients take exp(+-m) +- 1 of monomials m of at least this many inputs (fewer: the group start)
 MONOMIAL_INPUTS = 5  # regression's functions of monomials (monomial_columns) up to this many inputs
 EXP_SCALES = (1.0, 2.0, 1 / (2 * math.pi), 1 / math.pi)  # their s (and -s): h / (2 pi), tanh's 2u
 NOISY_POWER, NOISY_FIT = 0.1, 1e-3  # noisy y: powers rounded from this close; C times the product
@@ -317,6 +324,14 @@ class OfMonomial:
     def values(self, X: np.ndarray) -> np.ndarray:
         return self.of(self.argument(X))
 
+    def log_gradient(self, X: np.ndarray) -> np.ndarray:
+        """(n, d) gradient of log|F(scale m) + sign| (exp only: the gradients' columns)."""
+        m = self.argument(X)
+        with np.errstate(all="ignore"):
+            E = np.exp(self.scale * m)
+            grad_m = m[:, None] * np.array(self.powers, dtype=float)[None, :] / X
+            return (self.scale * E / (E + self.sign))[:, None] * grad_m
+
     def of(self, m: np.ndarray) -> np.ndarray:
         """F(scale m) + sign from m's values (columns of one monomial share them)."""
         with np.errstate(all="ignore"):  # without the power, as Sum's
@@ -337,6 +352,35 @@ class OfMonomial:
 
 
 @dataclass(frozen=True)
+class OfPhase:
+    """F(x_a x_b + sign x_c x_e)^power (x_c alone where e is -1), F sin or cos: a travelling wave
+    cos(k x - omega t), an oscillation with a phase sin(omega t + phi); regression's
+    (``phase_columns``)."""
+
+    a: int
+    b: int
+    c: int
+    e: int
+    sign: int
+    function: str
+    power: int = 1
+
+    def values(self, X: np.ndarray) -> np.ndarray:
+        with np.errstate(all="ignore"):  # without the power, as Sum's
+            second = X[:, self.c] if self.e < 0 else X[:, self.c] * X[:, self.e]
+            return getattr(np, self.function)(X[:, self.a] * X[:, self.b] + self.sign * second)
+
+    def node(self, ctx: SearchContext) -> Node | None:
+        """F(x_a x_b +- x_c x_e) as a tree (power 1); None where an operator is missing."""
+        o = ctx.options
+        op, times, join = o.operator(self.function), o.operator("*"), o.operator("+" if self.sign > 0 else "-")
+        if op is None or times is None or join is None:
+            return None
+        second = Node.var(self.c) if self.e < 0 else Node.binary(times, Node.var(self.c), Node.var(self.e))
+        return Node.unary(op, Node.binary(join, Node.binary(times, Node.var(self.a), Node.var(self.b)), second))
+
+
+@dataclass(frozen=True)
 class ProductFit:
     """prod x^powers * prod factor^power * prod sum^power (each carries its power) * exp(sum e_j b_j);
     ``exps``: Factor("exp", b_j, 1, e_j), OfMonomial("exp" of m_j, e_j) or OfDifference; ``rss``: misalignment
@@ -346,7 +390,7 @@ class ProductFit:
     factors: tuple[Factor, ...]
     exps: tuple[Factor, ...]
     rss: float
-    sums: tuple[Sum | Cosines | Distance | OfDifference | OfMonomial, ...] = ()
+    sums: tuple[Sum | Cosines | Distance | OfDifference | OfMonomial | OfPhase, ...] = ()
     root: bool = False  # the law is the square root of this product (regression, half powers)
 
 
@@ -424,6 +468,9 @@ def product_fits(X: np.ndarray, G: np.ndarray, functions: tuple[str, ...], rows:
     at = np.linspace(0, n - 1, min(n, rows)).astype(int)
     Xs, Gs = X[at], G[at]
     columns = log_columns(d, functions)
+    if "exp" in functions and d <= MONOMIAL_INPUTS:
+        columns += [("sum", OfMonomial(e, s, sign)) for e in itertools.product((-1, 0, 1), repeat=d)
+                    if sum(map(abs, e)) >= GRADIENT_GROUP for s in (1.0, -1.0) for sign in (1, -1)]
     grads = _gradients(Xs, columns)
     rest = np.array([k for k, (kind, _) in enumerate(columns) if kind != "sum"])
     size = np.sqrt(np.einsum("rld,rld->r", grads[:, rest], grads[:, rest]))  # the sums' poles scale no row
@@ -452,8 +499,12 @@ def product_fits(X: np.ndarray, G: np.ndarray, functions: tuple[str, ...], rows:
 
 
 def _simplicity(fit: ProductFit) -> int:
-    """A product's size for ordering: its powers, three per power of a function or sum, three per exp."""
-    return sum(map(abs, fit.powers)) + 3 * sum(abs(g.power) for g in (*fit.factors, *fit.sums)) + 3 * len(fit.exps)
+    """A product's size for ordering: its powers, three per power of a function or sum, three per
+    exp, and the powers of the monomials inside functions (exp(q v B / p) + 1 is no simpler than
+    q v B / p, which the gradients fit as well)."""
+    inner = sum(sum(map(abs, g.powers)) for g in (*fit.sums, *fit.exps) if isinstance(g, OfMonomial))
+    return (sum(map(abs, fit.powers)) + 3 * sum(abs(g.power) for g in (*fit.factors, *fit.sums))
+            + 3 * len(fit.exps) + inner)
 
 
 def _with_every_power(H: np.ndarray, H0: GramRows, columns: list[tuple[str, object]],
@@ -489,9 +540,11 @@ def _with_every_power(H: np.ndarray, H0: GramRows, columns: list[tuple[str, obje
 
     width = max(WIDTH, BLOCKS // max(len(extras), 1))
     states, out = [tuple(range(d))], []
-    for _ in range(EXTRAS):
+    for step in range(EXTRAS):
+        if step >= 2 and min((rss for rss, _ in out), default=math.inf) <= CANDIDATE:
+            break  # a law of fewer columns is in hand (its supersets would only cost completions)
         grown: dict[tuple[int, ...], float] = {}
-        for S in states:
+        for S in states if step < 2 else states[:THIRD_WIDTH]:  # a third column on the best few only
             taken = {argument(k) for k in S} - {None}
             allowed = np.array([k for k in extras if k not in S and argument(k) not in taken], dtype=int)
             if not len(allowed):
@@ -624,6 +677,19 @@ def detuning_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str, obje
     return out + (decay_columns(d) if "exp" in functions and d > FUNCTION_SUM_INPUTS else [])  # log_columns' below
 
 
+def phase_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str, object]]:
+    """Regression's sin and cos of a product of two inputs plus or minus a third input or the
+    product of two others (``OfPhase``), up to ``DETUNING_INPUTS`` inputs (420 columns with six).
+    One sign per pair of parts: the other order changes F's sign at most, not log|F|."""
+    if d > DETUNING_INPUTS:
+        return []
+    pairs = list(itertools.combinations(range(d), 2))
+    parts = [(a, b, c, -1) for a, b in pairs for c in range(d) if c not in (a, b)]
+    parts += [(a, b, c, e) for (a, b), (c, e) in itertools.combinations(pairs, 2) if not {a, b} & {c, e}]
+    return [("sum", OfPhase(*part, sign, f)) for f in ("sin", "cos") if f in functions
+            for part in parts for sign in (1, -1)]
+
+
 def decay_columns(d: int) -> list[tuple[str, object]]:
     """exp(u) and exp(+-u) +- 1 of u = (x_a - x_b) x_c or (x_a - x_b) / x_c (a < b, c neither):
     Morse's 1 - exp(-a (r - r0)), a Boltzmann factor exp(-(E - mu) / kT) with kT one input;
@@ -674,7 +740,8 @@ def _log_values(X: np.ndarray, columns: list[tuple[str, object]]) -> np.ndarray:
 def value_fits(X: np.ndarray, y: np.ndarray, functions: tuple[str, ...], rows: int = 300,
                noisy: bool = False) -> list[ProductFit]:
     """Exact products C * prod(...) equal to y (regression), from log|y| = log|C| + a sparse sum of
-    the same columns, ``monomial_columns``, ``distance_columns`` and ``detuning_columns``:
+    the same columns, ``monomial_columns``, ``distance_columns``, ``detuning_columns`` and
+    ``phase_columns``:
     every input's power held in and up to ``EXTRAS`` more chosen by a beam of
     least squares (``forward_select`` in Gram space, unit columns and target, centred: the
     intercept is log|C|). Powers must be integers, or halves where the law is the root of a
@@ -685,7 +752,8 @@ def value_fits(X: np.ndarray, y: np.ndarray, functions: tuple[str, ...], rows: i
     n, d = X.shape
     if not (np.all(np.isfinite(y)) and np.all(y != 0)):
         return []
-    columns = log_columns(d, functions) + monomial_columns(d, functions) + distance_columns(d) + detuning_columns(d, functions)
+    columns = (log_columns(d, functions) + monomial_columns(d, functions) + distance_columns(d)
+               + detuning_columns(d, functions) + phase_columns(d, functions))
     at = np.linspace(0, n - 1, min(n, rows)).astype(int)
     A = _log_values(X[at], columns)
     t = np.log(np.abs(y[at]))

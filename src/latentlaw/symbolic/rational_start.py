@@ -45,6 +45,8 @@ P_VARIABLES, P_DEGREE, P_HIGH, P_LIMIT = 4, 6, 4, 2000  # P's monomials: variabl
 Q_VARIABLES, Q_DEGREE, Q_HIGH, Q_LIMIT = 3, 4, 2, 300
 FACTOR_VARIABLES, FACTOR_LIMIT = 3, 600  # log and trigonometric terms of P (p_library): monomials of
 # up to three inputs (powers -1, 1) scale them; at most this many of each kind
+TRIG_VARIABLES, TRIG_DEGREE, TRIG_LIMIT = 2, 4, 1500  # sin, cos, cos^2 of one input also times monomials
+# of up to two inputs with powers -2..2 and sum of |powers| up to four (cos theta / (m c^2)); at most this many
 POWERS = (-2, -1, 1, 2)  # of monomials of three or more variables
 START_ROWS = 300  # rows of the Gram matrix the selection runs on
 STEPS, BEAM = 5, 3  # P columns chosen by forward selection; states kept per step
@@ -175,7 +177,9 @@ def p_library(X: np.ndarray, functions: tuple[str, ...] = ()) -> tuple[np.ndarra
     while its two halves n kb T log V2 and n kb T log V1 are each nearly uncorrelated with y, so
     no forward selection would pick them. With "sin" and "cos": sin and cos of each input, of each
     difference and each product of two (cos also squared), times products of up to two inputs
-    (x1 x2 cos(theta1 - theta2), x1 alpha cos(omega t)^2). With "exp": exp(+-u) of each input,
+    (x1 x2 cos(theta1 - theta2), x1 alpha cos(omega t)^2), and those of one input also times
+    ratios and squares (``TRIG_DEGREE``): Compton's 1 / E' = 1 / E + (1 - cos theta) / (m c^2) is
+    three terms of P, one of them cos theta / (m c^2). With "exp": exp(+-u) of each input,
     product and ratio of two, times monomials of up to two inputs (powers +-1): a decay or growth
     in a sum, as the reciprocal of the logistic law K / (1 + (K / N0 - 1) exp(-r t)) is."""
     d = X.shape[1]
@@ -194,6 +198,9 @@ def p_library(X: np.ndarray, functions: tuple[str, ...] = ()) -> tuple[np.ndarra
         trig = [Factor(f, a, k) for a in arguments for f, k in (("sin", 1), ("cos", 1), ("cos", 2)) if f in functions]
         scales = [e for e in exponents(d, 2, 2, FACTOR_LIMIT, 1) if np.all(e >= 0)]  # products only
         terms += [(e, f) for e in [np.zeros(d, dtype=int), *scales] for f in trig][:FACTOR_LIMIT if trig else 0]
+        one = [f for f in trig if f.argument[0] == "var"]
+        wide = [e for e in exponents(d, TRIG_VARIABLES, TRIG_DEGREE, TRIG_LIMIT, 2) if np.any(e < 0) or np.any(e > 1)]
+        terms += [(e, f) for e in wide for f in one][:TRIG_LIMIT]
     if "exp" in functions:
         arguments = [("var", i, -1) for i in range(d)] + [("product", i, j) for i, j in itertools.combinations(range(d), 2)]
         arguments += [("ratio", i, j) for i, j in itertools.permutations(range(d), 2)]
