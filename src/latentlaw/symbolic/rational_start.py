@@ -169,7 +169,7 @@ def monomials(X: np.ndarray, E: np.ndarray) -> np.ndarray:
     return V
 
 
-def p_library(X: np.ndarray, functions: tuple[str, ...] = ()) -> tuple[np.ndarray, list[Factor | None]]:
+def p_library(X: np.ndarray, functions: tuple[str, ...] = (), wide: bool = False) -> tuple[np.ndarray, list[Factor | None]]:
     """P's terms: monomial powers (rows) and the factor multiplying each (None: a plain monomial).
 
     With "log" in ``functions``: logs of inputs that stay positive and of their ratios, times
@@ -177,9 +177,9 @@ def p_library(X: np.ndarray, functions: tuple[str, ...] = ()) -> tuple[np.ndarra
     while its two halves n kb T log V2 and n kb T log V1 are each nearly uncorrelated with y, so
     no forward selection would pick them. With "sin" and "cos": sin and cos of each input, of each
     difference and each product of two (cos also squared), times products of up to two inputs
-    (x1 x2 cos(theta1 - theta2), x1 alpha cos(omega t)^2), and those of one input also times
-    ratios and squares (``TRIG_DEGREE``): Compton's 1 / E' = 1 / E + (1 - cos theta) / (m c^2) is
-    three terms of P, one of them cos theta / (m c^2). With "exp": exp(+-u) of each input,
+    (x1 x2 cos(theta1 - theta2), x1 alpha cos(omega t)^2), and with ``wide`` those of one input
+    also times ratios and squares (``TRIG_DEGREE``): Compton's 1 / E' = 1 / E + (1 - cos theta) /
+    (m c^2) is three terms of P, one of them cos theta / (m c^2). With "exp": exp(+-u) of each input,
     product and ratio of two, times monomials of up to two inputs (powers +-1): a decay or growth
     in a sum, as the reciprocal of the logistic law K / (1 + (K / N0 - 1) exp(-r t)) is."""
     d = X.shape[1]
@@ -198,9 +198,10 @@ def p_library(X: np.ndarray, functions: tuple[str, ...] = ()) -> tuple[np.ndarra
         trig = [Factor(f, a, k) for a in arguments for f, k in (("sin", 1), ("cos", 1), ("cos", 2)) if f in functions]
         scales = [e for e in exponents(d, 2, 2, FACTOR_LIMIT, 1) if np.all(e >= 0)]  # products only
         terms += [(e, f) for e in [np.zeros(d, dtype=int), *scales] for f in trig][:FACTOR_LIMIT if trig else 0]
-        one = [f for f in trig if f.argument[0] == "var"]
-        wide = [e for e in exponents(d, TRIG_VARIABLES, TRIG_DEGREE, TRIG_LIMIT, 2) if np.any(e < 0) or np.any(e > 1)]
-        terms += [(e, f) for e in wide for f in one][:TRIG_LIMIT]
+        if wide:
+            one = [f for f in trig if f.argument[0] == "var"]
+            ratios = [e for e in exponents(d, TRIG_VARIABLES, TRIG_DEGREE, TRIG_LIMIT, 2) if np.any(e < 0) or np.any(e > 1)]
+            terms += [(e, f) for e in ratios for f in one][:TRIG_LIMIT]
     if "exp" in functions:
         arguments = [("var", i, -1) for i in range(d)] + [("product", i, j) for i, j in itertools.combinations(range(d), 2)]
         arguments += [("ratio", i, j) for i, j in itertools.permutations(range(d), 2)]
@@ -223,13 +224,14 @@ def p_values(X: np.ndarray, E: np.ndarray, factors: list[Factor | None]) -> np.n
 
 
 def rational_fits(X: np.ndarray, t: np.ndarray, weights: np.ndarray | None = None,
-                  deadline: float | None = None, with_q: bool = True, functions: tuple[str, ...] = ()) -> list[Fit]:
+                  deadline: float | None = None, with_q: bool = True, functions: tuple[str, ...] = (),
+                  wide: bool = False) -> list[Fit]:
     """The best sparse fits of t = P / (1 + Q) (t = P without ``with_q``; P's terms with logs,
-    sines and cosines among ``functions``, p_library), exact ones first (fewest terms first),
+    sines and cosines among ``functions``, p_library, ``wide`` or not), exact ones first (fewest terms first),
     then by residual. The selection sees ``START_ROWS`` rows; only the supports it proposes are
     evaluated on all rows."""
     n, d = X.shape
-    EP, FP = p_library(X, functions)
+    EP, FP = p_library(X, functions, wide=wide)
     plain = np.array([f is None for f in FP])
     # P's polynomial terms: plain monomials with no negative power, of degree up to DENSE_DEGREE
     polynomial = plain & np.all(EP >= 0, axis=1) & (EP.sum(axis=1) <= DENSE_DEGREE)
@@ -723,7 +725,13 @@ def rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str
         seeds: list[PopMember] = []
         functions = tuple(f for f in ("log", "sin", "cos", "exp") if o.operator(f) is not None)
         X = data.X if split is None else data.X[:, split[1]]
-        for fit in rational_fits(X, t, data.weights, stop, with_q=with_q, functions=functions):
+        fits = rational_fits(X, t, data.weights, stop, with_q=with_q, functions=functions)
+        if not with_q and not any(f.rss <= EXACT for f in fits) and {"sin", "cos"} & set(functions):
+            # a reciprocal with cos theta / (m c^2) (Compton): a second pass with the wide library,
+            # only where the plain one fails (in every pass they slowed regression's rational start,
+            # and their near-exact stand-ins kept Breit-Wigner's reciprocal from its dense polynomial)
+            fits = rational_fits(X, t, data.weights, stop, with_q=False, functions=functions, wide=True) + fits
+        for fit in fits:
             planted = len(seeds)
             root = None if "sqrt" not in outer or fit.rss > EXACT else root_of_numerator(fit, X, data.weights)
             sign = 0.0 if root is None else float(np.sign(numerator(fit, X[:1])[0]))  # of +-(1 + Q)
