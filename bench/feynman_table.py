@@ -13,7 +13,10 @@ physo's own code never runs. ``SHIPPED`` tables live in this repository: ``textb
 Fresnel reflectance, resonances...), written on 2026-12-05 as laws the engine had not been
 developed on (its first run is the held-out figure; that day's changes were then guided by its
 misses, so it is held out no longer); its ranges keep every formula real and finite
-(1 - 2GM/(r c^2) > 0, the Breit-Wigner denominator away from 0). Formulas are parsed only with
+(1 - 2GM/(r c^2) > 0, the Breit-Wigner denominator away from 0); and ``waves``
+(bench/tables/waves.csv), 6 oscillations and waves with a phase (cos(k x - omega t),
+A sin(omega t + phi), a damped travelling wave), written on 2026-12-06 to probe the phase
+columns (not held out). Formulas are parsed only with
 latentlaw's whitelisting ``parse_sympy`` (never ``sympify``): the table is text from outside.
 
 Errata. The table's "# variables" column is wrong for I.18.12, I.18.14, I.38.12, III.10.19 and
@@ -42,7 +45,7 @@ PACKAGE = "physo"
 TABLES = {"feynman": "physo/benchmark/FeynmanDataset/FeynmanEquations.csv",  # the 100 (AI Feynman, SRBench)
           "bonus": "physo/benchmark/FeynmanDataset/BonusEquations.csv",  # AI Feynman's 20 harder ones
           "class": "physo/benchmark/ClassDataset/ClassEquations.csv"}  # PhySO's 8 class-SR laws
-SHIPPED = {"textbook": Path(__file__).parent / "tables" / "textbook.csv"}  # latentlaw's own held-out laws
+SHIPPED = {name: Path(__file__).parent / "tables" / f"{name}.csv" for name in ("textbook", "waves")}  # latentlaw's own
 ERRATA = ("I.18.12", "I.18.14", "I.38.12", "II.37.1", "III.10.19", "III.19.51")
 FILL_RANGE = (1.0, 5.0)  # the table's most common range, for a formula symbol it leaves without one
 MAX_VARIABLES = 10  # v1..v10 columns
