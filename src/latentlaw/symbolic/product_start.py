@@ -23,7 +23,7 @@ before the group start's searches (with more, where they cost more, with the rat
 Angles may be differences of two inputs (cos(theta1 - theta2) in a sum or the law of cosines), and
 with exp a difference times or over a third input decays (Morse's 1 - exp(-a (r - r0))); exp(+-m)
 +- 1 of a monomial m of four or five inputs is a column too (``GRADIENT_GROUP``: Planck's law per
-wavelength, hc / (lambda kb T); smaller groups are the group start's); a
+wavelength, hc / (lambda kb T); ``group_columns``; smaller groups are the group start's); a
 column parallel to the gradients on its own (the distance of two points in polar coordinates)
 is a law of one column, which neither selection sees (projected, it is ~0).
 
@@ -467,10 +467,7 @@ def product_fits(X: np.ndarray, G: np.ndarray, functions: tuple[str, ...], rows:
     n, d = X.shape
     at = np.linspace(0, n - 1, min(n, rows)).astype(int)
     Xs, Gs = X[at], G[at]
-    columns = log_columns(d, functions)
-    if "exp" in functions and d <= MONOMIAL_INPUTS:
-        columns += [("sum", OfMonomial(e, s, sign)) for e in itertools.product((-1, 0, 1), repeat=d)
-                    if sum(map(abs, e)) >= GRADIENT_GROUP for s in (1.0, -1.0) for sign in (1, -1)]
+    columns = log_columns(d, functions) + group_columns(d, functions)
     grads = _gradients(Xs, columns)
     rest = np.array([k for k, (kind, _) in enumerate(columns) if kind != "sum"])
     size = np.sqrt(np.einsum("rld,rld->r", grads[:, rest], grads[:, rest]))  # the sums' poles scale no row
@@ -651,6 +648,16 @@ def monomial_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str, obje
     columns += [("sum", OfMonomial(e, s, 0, 1, f)) for f in ("sin", "cos") if f in functions
                 for e in powers if sum(map(abs, e)) == 3 for s in FACTOR_SCALES]
     return columns
+
+
+def group_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str, object]]:
+    """The gradients' exp(+-m) +- 1 of monomials m (powers +-1) of at least ``GRADIENT_GROUP`` of
+    up to ``MONOMIAL_INPUTS`` inputs, where exp is an operator: Planck's law per wavelength
+    (448 columns with five inputs; smaller groups are the group start's)."""
+    if "exp" not in functions or d > MONOMIAL_INPUTS:
+        return []
+    return [("sum", OfMonomial(e, s, sign)) for e in itertools.product((-1, 0, 1), repeat=d)
+            if sum(map(abs, e)) >= GRADIENT_GROUP for s in (1.0, -1.0) for sign in (1, -1)]
 
 
 def distance_columns(d: int) -> list[tuple[str, object]]:
