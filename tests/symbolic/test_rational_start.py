@@ -7,10 +7,18 @@ import pytest
 import sympy
 
 from latentlaw.symbolic import SymbolicSearch
-from latentlaw.symbolic.rational_start import (EXACT, Factor, exponents, monomials, rational_fits, root_of_numerator,
-                                              separated_monomial)
+from latentlaw.symbolic.complexity import complexity
+from latentlaw.symbolic.context import SearchContext
+from latentlaw.symbolic.dataset import prepare
+from latentlaw.symbolic.evaluate import columns_of, evaluate
+from latentlaw.symbolic.mutate import seed_member
+from latentlaw.symbolic.objectives import OBJECTIVES
+from latentlaw.symbolic.options import build_options
+from latentlaw.symbolic.rational_start import (EXACT, Factor, Fit, exponents, fit_node, grown_fits, monomial_node,
+                                              monomials, rational_fits, root_of_numerator, separated_monomial)
 
 NAMES = ["c", "u", "v"]
+ANHARMONIC = ["m", "omega", "p", "y", "x", "alpha"]
 # small fixed budget (no timeout, so the same front on any CPU)
 BUDGET = dict(niterations=3, populations=4, population_size=30, ncycles_per_iteration=50, random_state=0,
               unary_operators=["square", "sqrt", "exp"])
@@ -408,3 +416,100 @@ def test_a_cosine_of_an_input_times_a_ratio_is_one_term():
     assert set(terms) == {((-1, 0, 0, 0), None), ((0, -1, -2, 0), None), ((0, -1, -2, 0), Factor("cos", ("var", 3, -1)))}
     assert terms[((0, -1, -2, 0), Factor("cos", ("var", 3, -1)))] == pytest.approx(-1.0, rel=1e-9)
     assert rational_fits(X, 1 / y, with_q=False, functions=("sin", "cos"))[0].rss > EXACT
+
+
+def _energy_with_anharmonic_term(n: int = 300, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The AI Feynman bonus law p^2 / (2 m) + m omega^2 x^2 (1 + alpha x / y) / 2: its term
+    m omega^2 alpha x^3 / y is a monomial of five inputs, beyond P's library (four)."""
+    X = np.random.default_rng(seed).uniform(1.0, 3.0, (n, 6))
+    m, omega, p, y, x, alpha = X.T
+    return X, (p**2 + m**2 * omega**2 * x**2 * (1 + alpha * x / y)) / (2 * m)
+
+
+def test_terms_beyond_the_library_are_grown_from_their_neighbours():
+    """c^4 k / r^2 + H^2 c^2 - 2 H^2 c^2 alpha: c^4 in a monomial of three inputs is beyond P's
+    library (powers -2..2 there), the selection's best fit stands in with k c^2 / r^2 times a
+    polynomial in c, and one round of growth (c^2 more) reaches the law."""
+    X = np.random.default_rng(1).uniform(1.0, 2.0, (300, 5))
+    k, r, H, alpha, c = X.T
+    t = c**4 * k / r**2 + H**2 * c**2 - 2 * H**2 * c**2 * alpha
+    fits = rational_fits(X, t, with_q=False)
+    assert fits[0].rss > EXACT
+    fit = grown_fits(X, t, fits)[0]
+    assert fit.rss <= EXACT
+    terms = dict(zip(fit.p, fit.p_coefs))
+    assert set(terms) == {(1, -2, 0, 0, 4), (0, 0, 2, 0, 2), (0, 0, 2, 1, 2)}
+    # an exact solve on 300 rows of values in [1, 64]: round-off far below 1e-6
+    assert terms[(0, 0, 2, 1, 2)] / terms[(1, -2, 0, 0, 4)] == pytest.approx(-2.0, rel=1e-6)
+    assert grown_fits(X, X[:, 0] * np.exp(X[:, 1]), rational_fits(X, X[:, 0] * np.exp(X[:, 1]), with_q=False)) == []
+
+
+def test_terms_that_share_a_monomial_are_written_with_it_once():
+    """p^2 / (2 m) + m omega^2 x^2 / 2 + m omega^2 alpha x^3 / (2 y) is a member of 32 nodes as
+    three terms with a coefficient each (maxsize 30); grouped, p^2 / m + m omega^2 x^2 (1 + alpha x
+    / y), one of 24 with the same values."""
+    X, y = _energy_with_anharmonic_term()
+    fit = Fit(p=((-1, 0, 2, 0, 0, 0), (1, 2, 0, 0, 2, 0), (1, 2, 0, -1, 3, 1)), p_coefs=(0.5, 0.5, 0.5),
+              intercept=0.0, q=(), q_coefs=(), rss=0.0, p_factors=(None, None, None))
+    data, _ = prepare(X, y, objective="regression", variable_names=ANHARMONIC)
+    options = build_options(SymbolicSearch(objective="regression").get_params())
+    ctx = SearchContext(options=options, objective=OBJECTIVES["regression"], data=data, batch=data,
+                        rng=np.random.default_rng(0), variable_p=np.ones(6))
+    plain, grouped = fit_node(fit, ctx), fit_node(fit, ctx, factored=True)
+    assert seed_member([plain], ctx) is None and seed_member([grouped], ctx) is not None  # maxsize 30
+    assert complexity(grouped, options.weights) <= complexity(plain, options.weights) - 6
+    # the shared coefficient 1/2 is the member's own (fit_node writes P over its shared size):
+    # the same values to round-off
+    assert np.allclose(evaluate(grouped, columns_of(X)), 2 * y, rtol=1e-12)
+    assert np.allclose(evaluate(plain, columns_of(X)), 2 * y, rtol=1e-12)
+    # a shared monomial with even powers is written as the square of its root
+    wide, compact = monomial_node((2, 0, 0, -2, 2, 0), ctx), monomial_node((2, 0, 0, -2, 2, 0), ctx, compact=True)
+    assert compact.op.name == "square" and complexity(compact, options.weights) == complexity(wide, options.weights) - 2
+    m, _, _, y_, x, _ = X.T
+    assert np.allclose(evaluate(compact, columns_of(X)), (m * x / y_) ** 2, rtol=1e-12)
+
+
+def test_the_search_plants_a_law_of_grown_and_grouped_terms(capsys):
+    X, y = _energy_with_anharmonic_term()
+    search = SymbolicSearch(objective="regression", verbosity=1, log_start=0, **dict(BUDGET, maxsize=30))
+    search.fit(X, y, variable_names=ANHARMONIC)
+    assert "rational fits of y, grown monomials" in capsys.readouterr().out
+    assert search.pareto_front_["loss"].min() < 1e-20
+
+
+def test_a_resonance_by_gradients_is_fitted_from_every_polynomial_term_at_once(monkeypatch):
+    """Breit-Wigner's k / ((E^2 - M^2)^2 + M^2 Gamma^2) from unit gradients: up to the reciprocal,
+    P / k with P four correlated terms, which no anchored forward selection assembles; every
+    monomial of E, M, Gamma up to degree 4 over k at once, then backward elimination, does."""
+    from latentlaw.symbolic.rational_gradient_start import EXACT as GRADIENT_EXACT, gradient_fits
+
+    X, _ = _breit_wigner(400)
+    k, E, M, Gm = X.T
+    P = (E**2 - M**2) ** 2 + M**2 * Gm**2
+    # grad of k / P by hand: (1 / P, -k P_E / P^2, -k P_M / P^2, -k P_Gamma / P^2)
+    G = np.column_stack([P, -k * 4 * E * (E**2 - M**2), -k * (-4 * M * (E**2 - M**2) + 2 * M * Gm**2),
+                         -k * 2 * M**2 * Gm])
+    G = G / np.linalg.norm(G, axis=1, keepdims=True)
+    fit = gradient_fits(X, G, with_q=False)[0]
+    assert fit.rss <= GRADIENT_EXACT and fit.q == ()
+    terms = dict(zip(fit.p, fit.p_coefs))
+    assert set(terms) == {(-1, 4, 0, 0), (-1, 0, 4, 0), (-1, 2, 2, 0), (-1, 0, 2, 2)}
+    # a null vector of exact gradients on 400 rows: round-off far below 1e-6
+    assert terms[(-1, 2, 2, 0)] / terms[(-1, 4, 0, 0)] == pytest.approx(-2.0, rel=1e-6)
+    assert terms[(-1, 0, 2, 2)] / terms[(-1, 4, 0, 0)] == pytest.approx(1.0, rel=1e-6)
+    # without that step (on other rows: the start keeps its work per dataset) no fit is exact
+    monkeypatch.setattr("latentlaw.symbolic.rational_gradient_start.DENSE_INPUTS", 0)
+    assert all(f.rss > GRADIENT_EXACT for f in gradient_fits(X[1:], G[1:], with_q=False))
+
+
+@pytest.mark.slow  # ~11 s: the direct targets' fits over five inputs, with no deadline
+def test_the_square_of_y_over_its_monomial_factor_is_a_target(capsys):
+    """Gravitational time dilation t0 sqrt(1 - 2 G M / (c^2 r)): y over its factor t0, squared, is
+    1 - 2 G M / (c^2 r) (four inputs), where y^2's second term t0^2 G M / (c^2 r) has five."""
+    X = np.random.default_rng(0).uniform(1.0, 2.0, (300, 5)) * np.array([1.0, 1.0, 1.0, 3.0, 2.0])
+    t0, G, M, r, c = X.T
+    y = t0 * np.sqrt(1 - 2 * G * M / (c**2 * r))
+    search = SymbolicSearch(objective="regression", verbosity=1, log_start=0, **dict(BUDGET, niterations=1))
+    search.fit(X, y, variable_names=["t0", "G", "M", "r", "c"])
+    assert "rational fits of (y over its monomial factor)^2" in capsys.readouterr().out
+    assert search.pareto_front_["loss"].min() < 1e-20

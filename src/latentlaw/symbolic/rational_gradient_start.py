@@ -35,9 +35,9 @@ from latentlaw.symbolic.expression import Node
 from latentlaw.symbolic.member import PopMember
 from latentlaw.symbolic.mutate import seed_member
 from latentlaw.symbolic.options import Options
-from latentlaw.symbolic.rational_start import (MAX_INPUTS, MAX_SEEDS, P_DEGREE, P_HIGH, P_VARIABLES, Q_DEGREE,
-                                               Q_HIGH, Q_VARIABLES, START_ROWS, Factor, Fit, exponents,
-                                               forward_select, fit_node, monomial_node, monomials, p_values)
+from latentlaw.symbolic.rational_start import (DENSE_DEGREE, MAX_INPUTS, MAX_SEEDS, P_DEGREE, P_HIGH, P_VARIABLES,
+                                               Q_DEGREE, Q_HIGH, Q_VARIABLES, START_ROWS, Factor, Fit, backward_select,
+                                               exponents, forward_select, fit_node, monomial_node, monomials, p_values)
 
 P_LIMIT, Q_LIMIT = 800, 200  # smaller than regression's: the Gram matrix is updated for every Q
 GENERATED = 5000  # monomials generated (fewest inputs first) before the simplest P_LIMIT are kept
@@ -55,6 +55,8 @@ FACTOR_LIMIT = 3700  # factor terms kept, simplest first: all of them for two in
 Q_FACTOR_P = 24  # with a function in Q (after the monomial Qs), P's monomials are the simplest this many
 # (and each times the function): ~10 ms per function, 100 of them
 Q_RANGE = 1e6  # an exp in Q is fitted on the rows where it is within this factor of its least value
+DENSE_INPUTS = 5  # P alone from every polynomial term at once (``_dense_fits``) up to this many inputs
+# (126 columns with five; with seven, 210 columns and their backward elimination took seconds)
 PROGRESS_KEPT = 8  # datasets whose fits so far are kept (``_Progress``)
 EXP_SPREAD = 20.0  # exp factors whose argument spans more than this over the rows are left out: their
 # terms' columns are a few rows' (any two of them correlate to 1 - 1e-16 and crowd out the law's pairs)
@@ -76,6 +78,8 @@ def gradient_fits(X: np.ndarray, G: np.ndarray, deadline: float | None = None, w
     progress = _progress(X, G, functions)
     if progress.alone is None:
         progress.alone = _alone_fits(Xs, Gs, EP, functions)
+        if d <= DENSE_INPUTS and not any(rss <= EXACT for rss, _ in progress.alone):
+            progress.alone += _dense_fits(X, G, Xs, Gs)
     found = list(progress.alone)
     if with_q and not any(rss <= EXACT for rss, _ in found):
         EQ = exponents(d, Q_VARIABLES, Q_DEGREE, Q_LIMIT, Q_HIGH)
@@ -162,6 +166,46 @@ def _alone_fits(Xs: np.ndarray, Gs: np.ndarray, EP: np.ndarray, functions: tuple
     else:
         flat = project(grads, [Gs]).transpose(0, 2, 1).reshape(-1, len(E))
     return _span_fits(Xs, Gs, E, flat.T @ flat, whole, None, factors)
+
+
+def _dense_fits(X: np.ndarray, G: np.ndarray, Xs: np.ndarray, Gs: np.ndarray) -> list[tuple[float, Fit]]:
+    """(rss, fit) of f = x_i^s P for a polynomial P of the other inputs (every monomial of no
+    negative power up to ``DENSE_DEGREE``; s = -1, 1, or no x_i and P of all inputs), from all
+    of P's terms at once: where the projected Gram matrix of those columns has a null vector,
+    its largest entry is the anchor of a backward elimination of the others
+    (``rational_start.backward_select``). The anchored forward selections miss four correlated terms:
+    Breit-Wigner's k / ((E^2 - M^2)^2 + M^2 Gamma^2), by gradients the law (E^2 - M^2)^2 / k + ...
+    up to the reciprocal, is exact here in 0.1 s (regression's reciprocal targets have the same
+    step, ``rational_start.DENSE_DEGREE``)."""
+    d = X.shape[1]
+    every = [e for e in itertools.product(range(DENSE_DEGREE + 1), repeat=d) if 0 < sum(e) <= DENSE_DEGREE]
+    prefactors: list[tuple[int, int] | None] = [None, *((i, s) for i in range(d) for s in (-1, 1))]
+    found = []
+    for prefactor in prefactors:
+        if prefactor is None:
+            E = np.array(every, dtype=int)
+        else:
+            i, s = prefactor
+            E = np.array([e for e in every if e[i] == 0] + [tuple(0 for _ in range(d))], dtype=int)
+            E[:, i] = s
+        grads = term_gradients(Xs, E, [None] * len(E))
+        flat = project(grads, [Gs]).transpose(0, 2, 1).reshape(-1, len(E))
+        norms = np.linalg.norm(flat, axis=0)
+        if not np.all(np.isfinite(norms)) or np.any(norms <= 0):
+            continue
+        H = (flat / norms).T @ (flat / norms)
+        values, vectors = np.linalg.eigh(H)
+        if values[0] > CANDIDATE:
+            continue  # no polynomial of these columns is a law
+        anchor = int(np.argmax(np.abs(vectors[:, 0])))
+        others = [k for k in range(len(E)) if k != anchor]
+        for rss, support in backward_select(H, H[:, anchor], others, ()):
+            fit = None if rss > CANDIDATE else _complete(X, G, E, tuple(sorted((anchor, *support))), None)
+            if fit is not None:
+                found.append((fit.rss, fit))
+        if any(rss <= EXACT for rss, _ in found):
+            break
+    return found
 
 
 def _span_fits(Xs: np.ndarray, Gs: np.ndarray, EP: np.ndarray, H: np.ndarray, whole: np.ndarray,

@@ -65,6 +65,11 @@ SEPARATE = 0.75  # an input whose products with the rest shrink log|y|'s robust 
 # share is inside the rest of the law, whatever its power (_separable_power)
 SEPARABLE = 0.05  # a factor's power in log|y| (_separable_power) this close to an integer (1,000 rows
 # of a separable law: within 0.04 over 20 samples of a resonance)
+GROW_ROUNDS = 3  # rounds of grown monomials where every target missed (m omega^2 alpha x^3 / y: three)
+GROW_FROM = 10  # best fits whose plain monomials are grown each round
+GROW_STEPS = (-2, -1, 1, 2)  # changes of one input's power in a grown monomial
+GROW_HIGH = 6  # the largest |power| of an input in a grown monomial
+FACTOR_TERMS = 10  # P's terms grouped by shared monomials (_factored) up to this many (2^10 subsets)
 
 
 @dataclass(frozen=True)
@@ -225,13 +230,17 @@ def p_values(X: np.ndarray, E: np.ndarray, factors: list[Factor | None]) -> np.n
 
 def rational_fits(X: np.ndarray, t: np.ndarray, weights: np.ndarray | None = None,
                   deadline: float | None = None, with_q: bool = True, functions: tuple[str, ...] = (),
-                  wide: bool = False) -> list[Fit]:
+                  wide: bool = False, extra: np.ndarray | None = None) -> list[Fit]:
     """The best sparse fits of t = P / (1 + Q) (t = P without ``with_q``; P's terms with logs,
-    sines and cosines among ``functions``, p_library, ``wide`` or not), exact ones first (fewest terms first),
-    then by residual. The selection sees ``START_ROWS`` rows; only the supports it proposes are
-    evaluated on all rows."""
+    sines and cosines among ``functions``, p_library, ``wide`` or not, and the plain monomials
+    ``extra`` beside them), exact ones first (fewest terms first), then by residual. The selection
+    sees ``START_ROWS`` rows; only the supports it proposes are evaluated on all rows."""
     n, d = X.shape
     EP, FP = p_library(X, functions, wide=wide)
+    if extra is not None and len(extra):
+        have = {tuple(e) for e, f in zip(EP.tolist(), FP) if f is None}
+        new = [e for e in np.asarray(extra, dtype=int).tolist() if tuple(e) not in have]
+        EP, FP = (np.vstack([EP, np.array(new, dtype=int)]), FP + [None] * len(new)) if new else (EP, FP)
     plain = np.array([f is None for f in FP])
     # P's polynomial terms: plain monomials with no negative power, of degree up to DENSE_DEGREE
     polynomial = plain & np.all(EP >= 0, axis=1) & (EP.sum(axis=1) <= DENSE_DEGREE)
@@ -282,7 +291,7 @@ def rational_fits(X: np.ndarray, t: np.ndarray, weights: np.ndarray | None = Non
             # correlated terms, (E^2 - M^2)^2 + M^2 Gamma^2, that no forward path assembles)
             dense = [0, *(k + 1 for k in np.flatnonzero(polynomial) if usable[k + 1])]
             if len(dense) <= len(rows) // 2:
-                states += _backward(G, b, dense, forced)
+                states += backward_select(G, b, dense, forced)
         for rss, support in states:
             found[support] = min(rss, found.get(support, math.inf))
         if any(rss <= LIKELY_EXACT and refit(list(support))[1] <= EXACT for rss, support in states):
@@ -305,6 +314,48 @@ def rational_fits(X: np.ndarray, t: np.ndarray, weights: np.ndarray | None = Non
                        q_coefs=tuple(c for _, c in q), rss=rss))
     out.sort(key=lambda f: (f.rss > EXACT, len(f.p) + len(f.q) if f.rss <= EXACT else f.rss))
     return out
+
+
+def _wide_fits(X: np.ndarray, t: np.ndarray, weights: np.ndarray | None, deadline: float | None,
+               functions: tuple[str, ...]) -> list[Fit]:
+    """The exact fits of t = P alone with the wide library (none without sin or cos)."""
+    if not {"sin", "cos"} & set(functions) or (deadline is not None and time.perf_counter() > deadline):
+        return []
+    trig = tuple(f for f in functions if f in ("sin", "cos"))  # (the first pass had the logs and exps)
+    return [f for f in rational_fits(X, t, weights, deadline, with_q=False, functions=trig, wide=True) if f.rss <= EXACT]
+
+
+def grown_fits(X: np.ndarray, t: np.ndarray, fits: list[Fit], weights: np.ndarray | None = None,
+               deadline: float | None = None) -> list[Fit]:
+    """Fits of t = P alone whose library also holds monomials grown from the best inexact ``fits``:
+    each plain term with one input's power changed by ``GROW_STEPS``, round after round (the
+    grown terms of one round are grown in the next) until a fit is exact, ``GROW_ROUNDS`` pass or
+    the deadline. A law's terms beyond the library's bounds (c^4 k_f / (G r^2): a power of four
+    in a monomial of three inputs; m omega^2 alpha x^3 / y: five inputs) are approximated by their
+    neighbours in the library (k_f c^2 / r^2 times a polynomial in c), and a neighbour times one
+    input's power reaches them. Each round is P alone over plain monomials, the library's and the
+    grown ones (one selection, ~0.3 s with six inputs; with the functions' terms three times that,
+    with Q's loop ten times). Empty when no round is exact (the near fits are planted already)."""
+    d = X.shape[1]
+    grown = np.zeros((0, d), dtype=int)
+    for _ in range(GROW_ROUNDS):
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        base = {tuple(int(v) for v in p) for f in fits[:GROW_FROM] for p, factor in zip(f.p, f.p_factors) if factor is None}
+        new = set()
+        for powers in base:
+            for i, step in itertools.product(range(d), GROW_STEPS):
+                e = list(powers)
+                e[i] += step
+                if any(e) and abs(e[i]) <= GROW_HIGH:
+                    new.add(tuple(e))
+        grown = np.unique(np.vstack([grown, np.array(sorted(new), dtype=int).reshape(-1, d)]), axis=0)
+        fits = rational_fits(X, t, weights, deadline, with_q=False, extra=grown)
+        if not fits:
+            break
+        if fits[0].rss <= EXACT:
+            return fits
+    return []
 
 
 def _promising(G: np.ndarray, b: np.ndarray, p_columns: np.ndarray, q_columns: np.ndarray) -> np.ndarray:
@@ -400,10 +451,10 @@ def _forward_backward(G: np.ndarray, b: np.ndarray, candidates: np.ndarray,
         if step is None:
             break
         S.append(step)
-    return _backward(G, b, S, forced)
+    return backward_select(G, b, S, forced)
 
 
-def _backward(G: np.ndarray, b: np.ndarray, S: list[int], forced: tuple[int, ...]) -> list[tuple[float, tuple[int, ...]]]:
+def backward_select(G: np.ndarray, b: np.ndarray, S: list[int], forced: tuple[int, ...]) -> list[tuple[float, tuple[int, ...]]]:
     """Backward elimination from the columns S (keeping ``forced``), each time dropping the
     column whose loss costs least: the states on the way with at most ``STEPS`` free columns."""
     S = list(S)
@@ -570,11 +621,15 @@ def _embedded(fit: Fit, rest: np.ndarray, d: int) -> Fit:
                    p_factors=tuple(map(moved, fit.p_factors)), q_factors=tuple(map(moved, fit.q_factors)))
 
 
-def monomial_node(powers: tuple[int, ...], ctx: SearchContext) -> Node | None:
+def monomial_node(powers: tuple[int, ...], ctx: SearchContext, compact: bool = False) -> Node | None:
     """x^p as a tree: squares (of squares) and products over divisions (None when an operator is
-    missing)."""
+    missing); ``compact``, a monomial of several inputs with even powers as the square of its root
+    (square(alpha h / (m c)), 8 nodes rather than 11)."""
     o = ctx.options
     times, divide, square = o.operator("*"), o.operator("/"), o.operator("square")
+    if compact and square is not None and sum(k != 0 for k in powers) > 1 and all(k % 2 == 0 for k in powers):
+        root = monomial_node(tuple(k // 2 for k in powers), ctx, compact=True)
+        return None if root is None else Node.unary(square, root)
 
     def power(i: int, k: int) -> list[Node]:  # fresh nodes: a tree must not share them
         if square is None:
@@ -596,8 +651,51 @@ def monomial_node(powers: tuple[int, ...], ctx: SearchContext) -> Node | None:
     return Node.binary(divide, up if up is not None else Node.const(1.0), down)
 
 
-def fit_node(fit: Fit, ctx: SearchContext) -> Node | None:
-    """(intercept + sum a_k x^p_k) / (1 + sum b_j x^q_j) as a tree."""
+def _planted(fits: list[Fit], outer: str, split: tuple | None, ctx: SearchContext) -> tuple[list[PopMember], bool]:
+    """Members planted from the best ``fits`` of a target (at most ``MAX_SEEDS``), as ``_outer``
+    says (for y^2 with a square numerator R / sqrt(+-(1 + Q)) first), times the monomial factor
+    taken out (``split``: its powers and the inputs left); and whether an exact fit was planted
+    (it fits maxsize)."""
+    o, X = ctx.options, ctx.data.X if split is None else ctx.data.X[:, split[1]]
+    seeds: list[PopMember] = []
+    exact = False
+    for fit in fits:
+        planted = len(seeds)
+        root = None if "sqrt" not in outer or fit.rss > EXACT else root_of_numerator(fit, X, ctx.data.weights)
+        sign = 0.0 if root is None else float(np.sign(numerator(fit, X[:1])[0]))  # of +-(1 + Q)
+        if split is not None:
+            fit, root = _embedded(fit, split[1], ctx.data.d), None if root is None else _embedded(root, split[1], ctx.data.d)
+        node = fit_node(fit, ctx)
+        candidates = [] if node is None else [_outer(outer, node, ctx)]
+        if root is not None:  # y = R / sqrt(+-(1 + Q)) (or 1 / R): offered first
+            top = root_node(fit, root, sign, ctx)
+            candidates.insert(0, top if outer == "sqrt" or top is None else _outer("inverse", top, ctx))
+        if split is not None:
+            monomial, times = monomial_node(split[0], ctx), o.operator("*")
+            candidates = [None if c is None or monomial is None else Node.binary(times, monomial, c) for c in candidates]
+        for candidate in candidates:
+            member = None if candidate is None else seed_member([candidate], ctx)
+            if member is not None:
+                seeds.append(member)
+        if fit.rss <= EXACT and len(seeds) == planted and len(fit.p) > 1:
+            # an exact law over maxsize as written: its terms' shared factors written once
+            grouped = fit_node(fit, ctx, factored=True)
+            grouped = None if grouped is None else _outer(outer, grouped, ctx)
+            if grouped is not None and split is not None:
+                monomial = monomial_node(split[0], ctx, compact=True)
+                grouped = None if monomial is None else Node.binary(o.operator("*"), monomial, grouped)
+            member = None if grouped is None else seed_member([grouped], ctx)
+            if member is not None:
+                seeds.append(member)
+        exact = exact or (fit.rss <= EXACT and len(seeds) > planted)
+        if len(seeds) >= MAX_SEEDS:
+            break
+    return seeds, exact
+
+
+def fit_node(fit: Fit, ctx: SearchContext, factored: bool = False) -> Node | None:
+    """(intercept + sum a_k x^p_k) / (1 + sum b_j x^q_j) as a tree; with ``factored``, P's terms
+    that share a monomial written as it times their sum (``_factored``)."""
     o = ctx.options
     p_terms = [term_node(p, f, ctx) for p, f in zip(fit.p, fit.p_factors)]
     q_terms = [term_node(q, f, ctx) for q, f in zip(fit.q, fit.q_factors or (None,) * len(fit.q))]
@@ -607,14 +705,74 @@ def fit_node(fit: Fit, ctx: SearchContext) -> Node | None:
         return None  # a constant over 1 + Q: the outer coefficient cannot carry it alone
     # the outer coefficient takes P's scale: the size most of P's coefficients share, so that the
     # most become 1 and drop out (its size only: under sqrt, P / (1 + Q) keeps the sign of y^2)
-    sizes = np.abs([c for c in (fit.intercept, *fit.p_coefs) if c != 0.0])
-    scale = max(sizes, key=lambda s: (int(np.sum(np.abs(sizes / s - 1.0) <= 1e-8)), s))
-    top = assemble(p_terms, _integers(np.array(fit.p_coefs) / scale), _integers(np.array([fit.intercept / scale]))[0], o)
-    if not q_terms:
+    scale = _shared_size([fit.intercept, *fit.p_coefs])
+    coefs, intercept = _integers(np.array(fit.p_coefs) / scale), _integers(np.array([fit.intercept / scale]))[0]
+    top = _factored(fit, coefs, intercept, ctx) if factored else assemble(p_terms, coefs, intercept, o)
+    if not q_terms or top is None:
         return top
     divide = o.operator("/")
     bottom = assemble(q_terms, _integers(np.array(fit.q_coefs)), 1.0, o)
     return None if divide is None else Node.binary(divide, top, bottom)
+
+
+def _shared_size(coefs: list[float] | np.ndarray) -> float:
+    """The size most of the nonzero ``coefs`` share (the largest among equally shared ones)."""
+    sizes = np.abs([c for c in coefs if c != 0.0])
+    return float(max(sizes, key=lambda s: (int(np.sum(np.abs(sizes / s - 1.0) <= 1e-8)), s)))
+
+
+def _common(powers: list[tuple[int, ...]]) -> tuple[int, ...]:
+    """The largest monomial dividing all ``powers``: per input the power nearest 0 where all
+    share its sign, else 0."""
+    out = []
+    for column in zip(*powers):
+        same = all(k > 0 for k in column) or all(k < 0 for k in column)
+        out.append(min(column, key=abs) if same else 0)
+    return tuple(out)
+
+
+def _factored(fit: Fit, coefs: np.ndarray, intercept: float, ctx: SearchContext) -> Node | None:
+    """P = intercept + sum c_k t_k with groups of terms that share a monomial m written m (t_a / m
+    + c t_b / m ...), the groups chosen greedily by the nodes they save (powers of m times the
+    group's size less one). The linear terms split every sum at the top and give each term a
+    coefficient: p^2 / m + m omega^2 x^2 + m omega^2 alpha x^3 / y is a member of 32 nodes
+    (maxsize 30), p^2 / m + m omega^2 x^2 (1 + alpha x / y) one of 24. Groups are searched among
+    all subsets of up to ``FACTOR_TERMS`` terms."""
+    o = ctx.options
+    times = o.operator("*")
+    items = list(range(len(fit.p)))
+    if times is None or len(items) > FACTOR_TERMS:
+        return None
+    nodes: list[Node] = []
+    outer: list[float] = []
+    while items:
+        best, saving = None, 0
+        for size in range(2, len(items) + 1):
+            for group in itertools.combinations(items, size):
+                common = _common([tuple(fit.p[k]) for k in group])
+                gain = sum(map(abs, common)) * (size - 1)
+                if gain > saving:
+                    best, saving = (group, common), gain
+        if best is None:
+            break
+        group, common = best
+        lead = _shared_size(coefs[list(group)])
+        rest = [tuple(int(k) for k in np.subtract(fit.p[j], common)) for j in group]
+        inner = [Node.const(1.0) if not any(r) and fit.p_factors[j] is None else term_node(r, fit.p_factors[j], ctx)
+                 for r, j in zip(rest, group)]
+        monomial = monomial_node(common, ctx, compact=True)
+        if monomial is None or any(t is None for t in inner):
+            return None
+        nodes.append(Node.binary(times, monomial, assemble(inner, _integers(coefs[list(group)] / lead), 0.0, o)))
+        outer.append(lead)
+        items = [k for k in items if k not in group]
+    for k in items:
+        term = term_node(tuple(fit.p[k]), fit.p_factors[k], ctx)
+        if term is None:
+            return None
+        nodes.append(term)
+        outer.append(float(coefs[k]))
+    return assemble(nodes, np.array(outer), intercept, o)
 
 
 def term_node(powers: tuple[int, ...], factor: Factor | None, ctx: SearchContext) -> Node | None:
@@ -688,6 +846,10 @@ def rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str
     sum P alone, planted as 1 / P or 1 / sqrt(P): a law over a sum with no constant term
     (k / ((E^2 - M^2)^2 + M^2 Gamma^2), F / (m sqrt((omega_0^2 - omega^2)^2 + gamma^2 omega^2)))
     is no P / (1 + Q), but its reciprocal is a polynomial (one quick selection each, ~0.1-0.5 s).
+    With sqrt, y / x^M squared is a direct target too. Where every target misses, the direct ones
+    are fitted again as P alone, nearest first, with the wide library (``_wide_fits``) and with
+    grown monomials (``grown_fits``), within another ``rational_start`` share of the time left;
+    an exact law over maxsize as a sum is planted with its terms' shared monomials written once.
     Empty when the start does not apply."""
     o, data = ctx.options, ctx.data
     if o.objective != "regression" or o.rational_start <= 0 or data.y is None or not 0 < data.d <= MAX_INPUTS:
@@ -707,6 +869,11 @@ def rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str
         targets.append(("y^2", y * y, "sqrt", None, True))
     if separated is not None:
         targets.append((bases[1][0], bases[1][1], "", separated, True))
+        quotient = bases[1][1]
+        if o.operator("sqrt") is not None and bool(np.all(quotient > 0) or np.all(quotient < 0)):
+            # t0 sqrt(1 - 2 G M / (c^2 r)): 1 - 2 G M / (c^2 r) is within P's library, y^2's
+            # t0^2 G M / (c^2 r) (five inputs) is not
+            targets.append((f"({bases[1][0]})^2", quotient * quotient, "sqrt", separated, True))
     direct = len(targets)
     with np.errstate(all="ignore"):  # (a y that crosses 0 has poles in 1 / y: no polynomial)
         for name, base, split in reversed(bases) if one_signed else ():  # over fewer inputs first: smaller trees
@@ -714,7 +881,8 @@ def rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str
             if o.operator("sqrt") is not None:
                 targets.append((f"1 / ({name})^2", 1.0 / (base * base), "inverse sqrt", split, False))
     ends = None if deadline is None else time.perf_counter() + o.rational_start * (deadline - time.perf_counter())
-    out, exact = [], False
+    functions = tuple(f for f in ("log", "sin", "cos", "exp") if o.operator(f) is not None)
+    out, exact, missed = [], False, []
     for i, (name, t, outer, split, with_q) in enumerate(targets):
         if i >= direct and exact:
             break
@@ -722,8 +890,6 @@ def rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str
             continue
         # P alone (the reciprocals) is one selection, ~0.1-0.5 s: no share of the deadline
         stop = None if ends is None or i >= direct else time.perf_counter() + (ends - time.perf_counter()) / (direct - i)
-        seeds: list[PopMember] = []
-        functions = tuple(f for f in ("log", "sin", "cos", "exp") if o.operator(f) is not None)
         X = data.X if split is None else data.X[:, split[1]]
         fits = rational_fits(X, t, data.weights, stop, with_q=with_q, functions=functions)
         if not with_q and not any(f.rss <= EXACT for f in fits) and {"sin", "cos"} & set(functions):
@@ -731,26 +897,25 @@ def rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str
             # only where the plain one fails (in every pass they slowed regression's rational start,
             # and their near-exact stand-ins kept Breit-Wigner's reciprocal from its dense polynomial)
             fits = rational_fits(X, t, data.weights, stop, with_q=False, functions=functions, wide=True) + fits
-        for fit in fits:
-            planted = len(seeds)
-            root = None if "sqrt" not in outer or fit.rss > EXACT else root_of_numerator(fit, X, data.weights)
-            sign = 0.0 if root is None else float(np.sign(numerator(fit, X[:1])[0]))  # of +-(1 + Q)
-            if split is not None:
-                fit, root = _embedded(fit, split[1], data.d), None if root is None else _embedded(root, split[1], data.d)
-            node = fit_node(fit, ctx)
-            candidates = [] if node is None else [_outer(outer, node, ctx)]
-            if root is not None:  # y = R / sqrt(+-(1 + Q)) (or 1 / R): offered first
-                top = root_node(fit, root, sign, ctx)
-                candidates.insert(0, top if outer == "sqrt" or top is None else _outer("inverse", top, ctx))
-            if split is not None:
-                monomial, times = monomial_node(split[0], ctx), o.operator("*")
-                candidates = [None if c is None or monomial is None else Node.binary(times, monomial, c) for c in candidates]
-            for candidate in candidates:
-                member = None if candidate is None else seed_member([candidate], ctx)
-                if member is not None:
-                    seeds.append(member)
-            exact = exact or (fit.rss <= EXACT and len(seeds) > planted)  # an exact law that fits maxsize
-            if len(seeds) >= MAX_SEEDS:
-                break
+        seeds, planted_exact = _planted(fits, outer, split, ctx)
+        exact = exact or planted_exact
+        if i < direct and fits and fits[0].rss > EXACT:  # (an exact fit over maxsize is no library's fault)
+            missed.append((fits[0].rss, i, fits))
         out.append((name, seeds))
+    stop = None if deadline is None else time.perf_counter() + o.rational_start * (deadline - time.perf_counter())
+    for _, i, fits in sorted(missed, key=lambda m: m[0]) if not exact else ():
+        # every target missed: the direct ones, nearest first, as P alone with the wide library's
+        # functions (sin^2 beta (omega_0 / omega)^2 in a sum) and with monomials beyond the library
+        # (the nearest is not always the law's: y / (m omega^2) is nearer than y for p^2 / (2 m) + ...)
+        name, t, outer, split, _ = targets[i]
+        X = data.X if split is None else data.X[:, split[1]]
+        for how, again in (("wide", lambda: _wide_fits(X, t, data.weights, stop, functions)),
+                           ("grown monomials", lambda: grown_fits(X, t, fits, data.weights, stop))):
+            seeds, exact = _planted(again(), outer, split, ctx)
+            if seeds:
+                out.append((f"{name}, {how}", seeds))
+            if exact:
+                break
+        if exact:
+            break
     return out
