@@ -349,6 +349,9 @@ def grown_fits(X: np.ndarray, t: np.ndarray, fits: list[Fit], weights: np.ndarra
                 e[i] += step
                 if any(e) and abs(e[i]) <= GROW_HIGH:
                     new.add(tuple(e))
+        new -= {tuple(int(v) for v in e) for e in grown}
+        if not new:
+            break  # nothing left to grow (the best fits' terms are all functions' or grown already)
         grown = np.unique(np.vstack([grown, np.array(sorted(new), dtype=int).reshape(-1, d)]), axis=0)
         fits = rational_fits(X, t, weights, deadline, with_q=False, extra=grown)
         if not fits:
