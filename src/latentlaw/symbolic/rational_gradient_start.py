@@ -188,8 +188,7 @@ def _dense_fits(X: np.ndarray, G: np.ndarray, Xs: np.ndarray, Gs: np.ndarray) ->
             i, s = prefactor
             E = np.array([e for e in every if e[i] == 0] + [tuple(0 for _ in range(d))], dtype=int)
             E[:, i] = s
-        grads = term_gradients(Xs, E, [None] * len(E))
-        flat = project(grads, [Gs]).transpose(0, 2, 1).reshape(-1, len(E))
+        flat = project(_gradients(Xs, E), [Gs]).transpose(0, 2, 1).reshape(-1, len(E))
         norms = np.linalg.norm(flat, axis=0)
         if not np.all(np.isfinite(norms)) or np.any(norms <= 0):
             continue

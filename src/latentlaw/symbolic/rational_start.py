@@ -662,6 +662,14 @@ def _planted(fits: list[Fit], outer: str, split: tuple | None, ctx: SearchContex
     o, X = ctx.options, ctx.data.X if split is None else ctx.data.X[:, split[1]]
     seeds: list[PopMember] = []
     exact = False
+
+    def times_split(node: Node | None, compact: bool = False) -> Node | None:
+        """node times the monomial taken out (as it is without ``split``)."""
+        if node is None or split is None:
+            return node
+        monomial = monomial_node(split[0], ctx, compact=compact)
+        return None if monomial is None else Node.binary(o.operator("*"), monomial, node)
+
     for fit in fits:
         planted = len(seeds)
         root = None if "sqrt" not in outer or fit.rss > EXACT else root_of_numerator(fit, X, ctx.data.weights)
@@ -673,20 +681,14 @@ def _planted(fits: list[Fit], outer: str, split: tuple | None, ctx: SearchContex
         if root is not None:  # y = R / sqrt(+-(1 + Q)) (or 1 / R): offered first
             top = root_node(fit, root, sign, ctx)
             candidates.insert(0, top if outer == "sqrt" or top is None else _outer("inverse", top, ctx))
-        if split is not None:
-            monomial, times = monomial_node(split[0], ctx), o.operator("*")
-            candidates = [None if c is None or monomial is None else Node.binary(times, monomial, c) for c in candidates]
-        for candidate in candidates:
+        for candidate in map(times_split, candidates):
             member = None if candidate is None else seed_member([candidate], ctx)
             if member is not None:
                 seeds.append(member)
         if fit.rss <= EXACT and len(seeds) == planted and len(fit.p) > 1:
             # an exact law over maxsize as written: its terms' shared factors written once
             grouped = fit_node(fit, ctx, factored=True)
-            grouped = None if grouped is None else _outer(outer, grouped, ctx)
-            if grouped is not None and split is not None:
-                monomial = monomial_node(split[0], ctx, compact=True)
-                grouped = None if monomial is None else Node.binary(o.operator("*"), monomial, grouped)
+            grouped = times_split(None if grouped is None else _outer(outer, grouped, ctx), compact=True)
             member = None if grouped is None else seed_member([grouped], ctx)
             if member is not None:
                 seeds.append(member)
