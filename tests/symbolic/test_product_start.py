@@ -184,6 +184,50 @@ def test_regression_writes_exps_of_a_monomial_of_five_inputs():
     assert (e.powers, e.sign, e.power) == ((1, 1, -1, -1, -1), -1, -1) and e.scale == pytest.approx(1.0)
 
 
+def test_regression_takes_exps_of_a_monomial_with_a_square(capsys):
+    """Maxwell's speeds, 4 pi (m / (2 pi kb T))^(3/2) v^2 exp(-m v^2 / (2 kb T)), and a Gaussian
+    with a mean, exp(-(x - mu)^2 / (2 s^2)) / s: the exponents are monomials with a squared input
+    (m v^2 / (kb T), a column of monomial_columns) or the square of a difference over an input
+    (gaussian_columns). Maxwell's powers are halves: the root of a product. The search is exact
+    at once."""
+    rng = np.random.default_rng(11)
+    X = rng.uniform(1.0, 3.0, (400, 4))
+    m, kb, T, v = X.T
+    y = 4 * np.pi * (m / (2 * np.pi * kb * T)) ** 1.5 * v**2 * np.exp(-m * v**2 / (2 * kb * T))
+    fit = value_fits(X, y, ("exp",))[0]
+    assert fit.root and fit.powers == (3, -3, -3, 4) and not fit.sums
+    assert [(e.powers, e.scale) for e in fit.exps] == [((1, -1, -1, 2), pytest.approx(-1.0))]  # doubled under the root
+    assert value_fits(X, y, ()) == []  # no exp, no law
+    x, mu, s = rng.uniform(1.0, 3.0, (3, 400))
+    fit = value_fits(np.column_stack([x, mu, s]), np.exp(-((x - mu) ** 2) / (2 * s**2)) / s, ("exp",))[0]
+    assert not fit.root and fit.powers == (0, 0, -1)
+    (e,) = fit.exps  # one column, exp(u^2) of u = (x - mu) / s (gaussian_columns)
+    assert (e.a, e.b, e.c, e.divide, e.squared) == (0, 1, 2, True, True) and e.scale == pytest.approx(-0.5)
+    with np.errstate(all="ignore"):  # not without it: its three terms do not fit the beam
+        import latentlaw.symbolic.product_start as product_start
+        columns = product_start.gaussian_columns
+        product_start.gaussian_columns = lambda d, functions: []
+        try:
+            assert value_fits(np.column_stack([x, mu, s]), np.exp(-((x - mu) ** 2) / (2 * s**2)) / s, ("exp",)) == []
+        finally:
+            product_start.gaussian_columns = columns
+    search = SymbolicSearch(objective="regression", verbosity=1, **dict(BUDGET, unary_operators=["square", "exp", "sqrt"], maxsize=30))
+    search.fit(X, y, variable_names=["m", "kb", "T", "v"])
+    assert "starting members from products of y" in capsys.readouterr().out
+    assert search.pareto_front_["loss"].min() < 1e-20
+
+
+def test_a_law_of_one_column_is_not_crowded_out_by_its_supersets():
+    """m0 / sqrt(1 - v^2 / c^2): the held powers and one sum are exact, and the beam's states of
+    two and three columns fit as closely (their last digits lower); the likely exact supports are
+    refitted fewest columns first, so the law is among them (it was lost once the exps of squared
+    monomials joined the library)."""
+    rng = np.random.default_rng(12)
+    m0, v, c = rng.uniform(1.0, 5.0, 400), rng.uniform(1.0, 2.0, 400), rng.uniform(3.0, 10.0, 400)
+    fit = value_fits(np.column_stack([m0, v, c]), m0 / np.sqrt(1 - v**2 / c**2), ("sin", "cos", "exp", "log"))[0]
+    assert fit.root and fit.powers == (2, 0, 2) and [(t.i, t.j, t.sign, t.k, t.power) for t in fit.sums] == [(2, 1, -1, 2, -1)]
+
+
 def test_regression_takes_a_sine_of_three_inputs():
     """sin(2 pi E t / h)^2 (III.8.54): the argument is a monomial of three inputs, beyond the
     pairs of log_columns; its power 2 and scale 2 pi come out."""

@@ -55,7 +55,7 @@ from latentlaw.symbolic.member import PopMember
 from latentlaw.symbolic.mutate import seed_member
 from latentlaw.symbolic.rational_gradient_start import (CANDIDATE, EXACT, FACTOR_SCALES, alone_columns, applies, arguments,
                                                        misalignment, null_supports, project, start_functions)
-from latentlaw.symbolic.rational_start import MAX_INPUTS, MAX_SEEDS, Factor, GramRows, forward_select, monomial_node
+from latentlaw.symbolic.rational_start import LIKELY_EXACT, MAX_INPUTS, MAX_SEEDS, Factor, GramRows, forward_select, monomial_node
 
 MAX_POWER = 6  # the largest |power| of an input or a function in a product; twice that for an
 # input's power in an exact one (Lennard-Jones' r^-12 beside (sigma^6 - r^6))
@@ -69,6 +69,7 @@ SUM_POWERS = (1, 2, 3, 6)  # k of the sums x_i^k +- x_j^k and 1 +- x_j^k: m1 + m
 # and with it the gradients' beam lost I.15.3x's (z0 - z1)^2 / (z1^2 - z2^2) to such near-identities
 GRADIENT_GROUP = 4  # the gradients take exp(+-m) +- 1 of monomials m of at least this many inputs (fewer: the group start)
 MONOMIAL_INPUTS = 5  # regression's functions of monomials (monomial_columns) up to this many inputs
+SQUARED_DEGREE = 5  # plain exps of monomials with a squared input up to this degree (Maxwell's m v^2 / (kb T))
 EXP_SCALES = (1.0, 2.0, 1 / (2 * math.pi), 1 / math.pi)  # their s (and -s): h / (2 pi), tanh's 2u
 NOISY_POWER, NOISY_FIT = 0.1, 1e-3  # noisy y: powers rounded from this close; C times the product
 # this close to y (1% noise of y's RMS leaves 1e-4)
@@ -251,7 +252,8 @@ class OfDifference:
     a decay from an offset, (1 - exp(-a (r - r0)))^2 (Morse), or a Boltzmann factor of an energy
     difference. sin and cos are regression's (``detuning_columns``), exp both objectives'
     (``decay_columns``); sign is +-1 for exp only, and an exp with sign 0 is a plain exp (an
-    "exp" column: its coefficient is fitted)."""
+    "exp" column: its coefficient is fitted). ``squared``: of u^2, a Gaussian's
+    exp(-(x - mu)^2 / (2 s^2)) (regression's ``decay_columns``)."""
 
     a: int
     b: int
@@ -261,14 +263,17 @@ class OfDifference:
     power: int = 1
     sign: int = 0
     divide: bool = False
+    squared: bool = False
 
     def argument_values(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """u = (x_a - x_b) x_c (or / x_c) and its gradient (n, d)."""
+        """u = (x_a - x_b) x_c (or / x_c), or its square, and its gradient (n, d)."""
         grad = np.zeros(X.shape)
         with np.errstate(all="ignore"):
             d, xc = X[:, self.a] - X[:, self.b], X[:, self.c]
             u, times = (d / xc, 1.0 / xc) if self.divide else (d * xc, xc)
             grad[:, self.a], grad[:, self.b], grad[:, self.c] = times, -times, -u / xc if self.divide else d
+            if self.squared:
+                u, grad = u * u, 2 * u[:, None] * grad
         return u, grad
 
     def argument(self, X: np.ndarray) -> np.ndarray:
@@ -296,6 +301,9 @@ class OfDifference:
         if op is None or times is None or join is None or angle is None:
             return None
         inside = Node.binary(join, angle, Node.var(self.c))
+        if self.squared:
+            square = o.operator("square")
+            inside = Node.unary(square, inside) if square is not None else Node.binary(times, inside, inside.copy())
         out = Node.unary(op, inside if abs(self.scale) == 1.0 else Node.binary(times, Node.const(self.scale), inside))
         if self.sign == 0:
             return out
@@ -626,6 +634,8 @@ def _assemble(support: list[tuple[str, object]], w: np.ndarray, d: int, root: bo
             (factors if kind == "factor" else sums).append(replace(what, power=int(c)))
         elif kind == "exp":
             c = float(np.round(c)) if abs(c - np.round(c)) <= 1e-9 * max(abs(c), 1.0) else float(c)
+            if c == 0.0:  # a column the fit does not use (its coefficient rounds to 0)
+                continue
             exps.append(replace(what, scale=c) if isinstance(what, (OfMonomial, OfDifference)) else Factor("exp", what, 1, c))
     return ProductFit(tuple(powers), tuple(factors), tuple(exps), 0.0, tuple(sums), root)
 
@@ -645,6 +655,8 @@ def monomial_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str, obje
         columns += [("exp", OfMonomial(e, 1.0, 0)) for e in powers]
         columns += [("sum", OfMonomial(e, sign_s * s, sign)) for e in powers for s in EXP_SCALES
                     for sign_s in (1, -1) for sign in (1, -1)]
+        columns += [("exp", OfMonomial(e, 1.0, 0)) for e in itertools.product(range(-2, 3), repeat=d)
+                    if 2 in map(abs, e) and sum(map(abs, e)) <= SQUARED_DEGREE]
     columns += [("sum", OfMonomial(e, s, 0, 1, f)) for f in ("sin", "cos") if f in functions
                 for e in powers if sum(map(abs, e)) == 3 for s in FACTOR_SCALES]
     return columns
@@ -710,6 +722,17 @@ def decay_columns(d: int) -> list[tuple[str, object]]:
     return out
 
 
+def gaussian_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str, object]]:
+    """Regression's exp(u^2) of u = (x_a - x_b) / x_c or (x_a - x_b) x_c, up to ``DETUNING_INPUTS``
+    inputs (120 columns with six): a Gaussian with a mean, exp(-(x - mu)^2 / (2 s^2)), whose three
+    terms x^2 / s^2, x mu / s^2 and mu^2 / s^2 in log|y| the beam does not assemble (I.6.2b).
+    The gradients need no such column: a sum of those terms is theirs to find."""
+    if "exp" not in functions or d > DETUNING_INPUTS:
+        return []
+    return [("exp", OfDifference(a, b, c, 1.0, "exp", divide=divide, squared=True))
+            for a, b in itertools.combinations(range(d), 2) for c in range(d) if c not in (a, b) for divide in (True, False)]
+
+
 def _pairings(items: tuple[int, ...]) -> list[tuple[tuple[int, int], ...]]:
     """Every way to split ``items`` (an even count) into pairs (a < b, in order of a); itertools
     has no perfect matchings."""
@@ -747,8 +770,8 @@ def _log_values(X: np.ndarray, columns: list[tuple[str, object]]) -> np.ndarray:
 def value_fits(X: np.ndarray, y: np.ndarray, functions: tuple[str, ...], rows: int = 300,
                noisy: bool = False) -> list[ProductFit]:
     """Exact products C * prod(...) equal to y (regression), from log|y| = log|C| + a sparse sum of
-    the same columns, ``monomial_columns``, ``distance_columns``, ``detuning_columns`` and
-    ``phase_columns``:
+    the same columns, ``monomial_columns``, ``distance_columns``, ``detuning_columns``,
+    ``phase_columns`` and ``gaussian_columns``:
     every input's power held in and up to ``EXTRAS`` more chosen by a beam of
     least squares (``forward_select`` in Gram space, unit columns and target, centred: the
     intercept is log|C|). Powers must be integers, or halves where the law is the root of a
@@ -760,7 +783,7 @@ def value_fits(X: np.ndarray, y: np.ndarray, functions: tuple[str, ...], rows: i
     if not (np.all(np.isfinite(y)) and np.all(y != 0)):
         return []
     columns = (log_columns(d, functions) + monomial_columns(d, functions) + distance_columns(d)
-               + detuning_columns(d, functions) + phase_columns(d, functions))
+               + detuning_columns(d, functions) + phase_columns(d, functions) + gaussian_columns(d, functions))
     at = np.linspace(0, n - 1, min(n, rows)).astype(int)
     A = _log_values(X[at], columns)
     t = np.log(np.abs(y[at]))
@@ -791,8 +814,9 @@ def value_fits(X: np.ndarray, y: np.ndarray, functions: tuple[str, ...], rows: i
         sizes = sorted({len(S) for S in found})
         share = -(-NOISY_REFITS // len(sizes))
         chosen = [S for k in sizes for S in sorted((S for S in found if len(S) == k), key=found.get)[:share]]
-    else:
-        chosen = sorted(found, key=found.get)[:REFITS]
+    else:  # likely exact supports fewest columns first: their supersets fit as closely (a few
+        # more columns always lower the residual in the last digits) and would crowd them out
+        chosen = sorted(found, key=lambda S: (found[S] > LIKELY_EXACT, len(S) if found[S] <= LIKELY_EXACT else 0, found[S]))[:REFITS]
     for support in chosen:
         fit = complete(X, y, [columns[k] for k in support])
         if fit is not None and fit not in out:
