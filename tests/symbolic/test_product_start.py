@@ -7,7 +7,7 @@ import pytest
 import sympy
 
 from latentlaw.symbolic import SymbolicSearch
-from latentlaw.symbolic.product_start import OfDifference, OfMonomial, OfPhase, product_fits, value_fits
+from latentlaw.symbolic.product_start import OfDifference, OfMonomial, OfPhase, Projected, product_fits, value_fits
 from latentlaw.symbolic.rational_gradient_start import EXACT
 
 BUDGET = dict(niterations=3, populations=4, population_size=30, ncycles_per_iteration=50, random_state=0,
@@ -458,6 +458,52 @@ def test_a_function_of_a_difference_has_the_gradient_of_its_values(divide, funct
     X = rng.uniform(1.0, 3.0, (50, 4))
     t = OfDifference(2, 0, 3, -0.7, function, sign=sign, divide=divide)
     np.testing.assert_allclose(t.log_gradient(X), _central_log_gradient(t, X), rtol=1e-6, atol=1e-6)
+
+
+def test_an_exp_of_a_squared_difference_has_the_gradient_of_its_values():
+    """OfDifference(squared=True), a Gaussian's exp(-0.5 ((x_a - x_b) / x_c)^2), against central
+    differences (tolerances as above)."""
+    X = np.random.default_rng(16).uniform(1.0, 3.0, (50, 4))
+    for divide in (True, False):
+        t = OfDifference(2, 0, 3, -0.5, "exp", divide=divide, squared=True)
+        np.testing.assert_allclose(t.log_gradient(X), _central_log_gradient(t, X), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("first", ["sin", "cos"])
+@pytest.mark.parametrize("second", ["sin", "cos"])
+@pytest.mark.parametrize("sign", [1, -1])
+def test_a_sum_of_two_projections_has_the_gradient_of_its_values(first, second, sign):
+    """Projected.log_gradient against central differences (rows where |S| > 0.2, so log|S| is
+    smooth at the step; tolerances as above)."""
+    X = np.random.default_rng(17).uniform(1.0, 3.0, (200, 4))
+    t = Projected(0, 2, first, 1, 3, second, sign)
+    X = X[np.abs(t.values(X)) > 0.2]
+    np.testing.assert_allclose(t.log_gradient(X), _central_log_gradient(t, X), rtol=1e-6, atol=1e-6)
+
+
+def _fresnel(n: int = 400, seed: int = 18) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fresnel's reflectance ((n1 cos ti - n2 cos tt) / (n1 cos ti + n2 cos tt))^2 over
+    (n1, n2, ti, tt), its values and unit gradients by hand; A - B crosses 0 in the sample."""
+    rng = np.random.default_rng(seed)
+    n1, n2, ti, tt = rng.uniform(1.0, 2.0, n), rng.uniform(1.0, 2.0, n), rng.uniform(0.0, 1.0, n), rng.uniform(0.0, 1.0, n)
+    A, B = n1 * np.cos(ti), n2 * np.cos(tt)
+    r = (A - B) / (A + B)
+    dA, dB = 4 * r * B / (A + B) ** 2, -4 * r * A / (A + B) ** 2  # d(r^2)/dA, d(r^2)/dB
+    G = np.column_stack([dA * np.cos(ti), dB * np.cos(tt), -dA * n1 * np.sin(ti), -dB * n2 * np.sin(tt)])
+    return np.column_stack([n1, n2, ti, tt]), r**2, _unit(G)
+
+
+def test_fresnel_is_a_product_of_two_projected_sums_in_both_objectives():
+    """log|y| = 2 log|A - B| - 2 log|A + B| with A = n1 cos ti, B = n2 cos tt: two Projected
+    columns. By gradients the null vector gives the powers as (1, -1), whose product turns sign
+    where A - B crosses 0 and the law does not: doubled, they are the law's (up to 1 / f)."""
+    X, y, G = _fresnel()
+    fit = value_fits(X, y, ("cos",))[0]
+    assert sorted((t.sign, t.power) for t in fit.sums) == [(-1, 2), (1, -2)] and not any(fit.powers)
+    assert all((t.i, t.a, t.first, t.j, t.b, t.second) == (0, 2, "cos", 1, 3, "cos") for t in fit.sums)
+    fit = product_fits(X, G, ("cos",))[0]
+    assert sorted(abs(t.power) for t in fit.sums) == [2, 2] and fit.rss <= EXACT
+    assert value_fits(X, y, ("sin",)) == [] and product_fits(X, G, ("sin",)) == []  # no cos, no law
 
 
 def _central_log_gradient(t, X: np.ndarray, h: float = 1e-6) -> np.ndarray:

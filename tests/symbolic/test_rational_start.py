@@ -513,3 +513,22 @@ def test_the_square_of_y_over_its_monomial_factor_is_a_target(capsys):
     search.fit(X, y, variable_names=["t0", "G", "M", "r", "c"])
     assert "rational fits of (y over its monomial factor)^2" in capsys.readouterr().out
     assert search.pareto_front_["loss"].min() < 1e-20
+
+
+def test_a_root_of_a_monomial_factor_is_taken_out_of_y_squared(capsys):
+    """The pendulum's period to second order, 2 pi sqrt(L / g) (1 + theta^2 / 16): y's factor has
+    half powers (separated_monomial takes none from y), y^2's has integers, and y^2 over it is a
+    polynomial in theta alone, planted as sqrt(L / g) times its root; the search keeps that law."""
+    rng = np.random.default_rng(0)
+    L, g, theta = rng.uniform(1.0, 5.0, 300), rng.uniform(9.0, 10.0, 300), rng.uniform(0.0, 1.0, 300)
+    X, y = np.column_stack([L, g, theta]), 2 * np.pi * np.sqrt(L / g) * (1 + theta**2 / 16)
+    assert separated_monomial(X, y) is None
+    powers, rest = separated_monomial(X, y * y)
+    assert powers == (1, -1, 0) and list(rest) == [2]
+    search = SymbolicSearch(objective="regression", verbosity=1, log_start=0, **BUDGET)
+    search.fit(X, y, variable_names=["L", "g", "theta"])
+    assert "rational fits of y^2 over its monomial factor" in capsys.readouterr().out
+    Ls, gs, ts = sympy.symbols("L g theta", positive=True)
+    found = search.sympy().subs({sympy.Symbol("L"): Ls, sympy.Symbol("g"): gs, sympy.Symbol("theta"): ts})
+    ratio = sympy.simplify(sympy.nsimplify(found, rational=True) / (sympy.sqrt(Ls / gs) * (1 + ts**2 / 16)))
+    assert ratio.free_symbols == set() and float(ratio) == pytest.approx(2 * np.pi)

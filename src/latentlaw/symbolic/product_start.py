@@ -3,7 +3,7 @@
 f = prod_i x_i^p_i * prod_k F_k(s_k a_k)^c_k * prod_l S_l^h_l * exp(sum_j e_j b_j), with F sin or cos
 of an input, a ratio or the product of two (s from the scales of ``factor_library``), S a sum
 (``Sum``: x_i^k +- x_j^k, 1 +- x_j^k, x_i +- x_j cos(x_a); ``Cosines``: x_i^2 + x_j^2 +- 2 x_i x_j
-cos(x_a)) and b_j such arguments themselves, has log|f| = sum_i p_i log|x_i| + sum_k c_k log|F_k| +
+cos(x_a); ``Projected``: x_i cos(x_a) +- x_j cos(x_b), sines too) and b_j such arguments themselves, has log|f| = sum_i p_i log|x_i| + sum_k c_k log|F_k| +
 sum_l h_l log|S_l| + sum_j e_j b_j: a sparse sum, so its gradient (parallel to f's) is a sparse
 null vector of these columns' gradients projected off g, as in P alone of
 ``rational_gradient_start``. Two selections look for it in one Gram matrix (~100-2,000 columns):
@@ -11,7 +11,9 @@ null vector of these columns' gradients projected off g, as in P alone of
 (``_with_every_power``) on the least share of a combined gradient left off g (a generalised
 eigenvalue of the projected and the plain Gram blocks, so that a column repeating a power over
 the samples is no near-law). The powers p, c and h are then scaled to small
-integers (the exp's e stay real: exp(-m g x / (kb T)) needs no scale from a list).
+integers (the exp's e stay real: exp(-m g x / (kb T)) needs no scale from a list), and doubled
+where the smallest make a product that turns sign where f does not (Fresnel's (A - B)^2 / (A + B)^2
+with A - B crossing 0).
 Laws this writes and a sum of terms does not: I.30.3's Int_0 sin(n theta / 2)^2 / sin(theta / 2)^2,
 G^4 (m1 m2)^2 (m1 + m2) / (c^5 r^5), relativistic aberration (c cos theta - v) / (c - v cos theta)
 and Doppler omega^2 (c^2 - v^2) / (c + v cos theta)^2, q^2 / (eps^2 (r^2 + d^2 - 2 r d cos alpha)).
@@ -225,6 +227,53 @@ class Cosines:
 
 
 @dataclass(frozen=True)
+class Projected:
+    """(x_i F(x_a) + sign x_j G(x_b))^power, F and G sin or cos: a sum of two inputs each times a
+    function of its own angle (Fresnel's n1 cos(theta_i) - n2 cos(theta_t), momentum along an axis
+    p1 cos(theta1) + p2 cos(theta2)), which no Sum writes (its first term has no function)."""
+
+    i: int
+    a: int
+    first: str
+    j: int
+    b: int
+    second: str
+    sign: int  # +1 or -1
+    power: int = 1
+
+    def _parts(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """F(x_a), G(x_b) and their slopes."""
+        slope = {"sin": np.cos, "cos": lambda v: -np.sin(v)}
+        ta, tb = X[:, self.a], X[:, self.b]
+        return (getattr(np, self.first)(ta), getattr(np, self.second)(tb),
+                slope[self.first](ta), slope[self.second](tb))
+
+    def values(self, X: np.ndarray) -> np.ndarray:
+        f, g, _, _ = self._parts(X)
+        return X[:, self.i] * f + self.sign * X[:, self.j] * g
+
+    def log_gradient(self, X: np.ndarray) -> np.ndarray:
+        """(n, d) gradient of log|S|."""
+        out = np.zeros(X.shape)
+        with np.errstate(all="ignore"):
+            f, g, df, dg = self._parts(X)
+            s = X[:, self.i] * f + self.sign * X[:, self.j] * g
+            out[:, self.i], out[:, self.a] = f / s, X[:, self.i] * df / s
+            out[:, self.j], out[:, self.b] = self.sign * g / s, self.sign * X[:, self.j] * dg / s
+        return out
+
+    def node(self, ctx: SearchContext) -> Node | None:
+        """The sum as a tree (power 1); None where an operator is missing."""
+        o = ctx.options
+        join, times, first, second = (o.operator("+" if self.sign > 0 else "-"), o.operator("*"),
+                                      o.operator(self.first), o.operator(self.second))
+        if join is None or times is None or first is None or second is None:
+            return None
+        return Node.binary(join, Node.binary(times, Node.var(self.i), Node.unary(first, Node.var(self.a))),
+                           Node.binary(times, Node.var(self.j), Node.unary(second, Node.var(self.b))))
+
+
+@dataclass(frozen=True)
 class Distance:
     """(sum over pairs (x_a - x_b)^2)^power: the squared distance of two points given by their
     coordinates in two or three dimensions (G m1 m2 / ((x2 - x1)^2 + (y2 - y1)^2 + (z2 - z1)^2));
@@ -398,7 +447,7 @@ class ProductFit:
     factors: tuple[Factor, ...]
     exps: tuple[Factor, ...]
     rss: float
-    sums: tuple[Sum | Cosines | Distance | OfDifference | OfMonomial | OfPhase, ...] = ()
+    sums: tuple[Sum | Cosines | Projected | Distance | OfDifference | OfMonomial | OfPhase, ...] = ()
     root: bool = False  # the law is the square root of this product (regression, half powers)
 
 
@@ -425,6 +474,7 @@ def log_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str, object]]:
         if "cos" in functions:
             columns += [("sum", Cosines(i, j, a, sign, roots=roots)) for roots in (False, True) for sign in (1, -1)
                         for i, j in itertools.combinations(range(d), 2) for a in range(d) if a not in (i, j)]
+        columns += projected_columns(d, functions)
         columns += _difference_columns(d, functions)
         columns += decay_columns(d) if "exp" in functions else []
     columns += [("factor", Factor(f, a, 1, s)) for s in FACTOR_SCALES for a in arguments(d)
@@ -432,6 +482,15 @@ def log_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str, object]]:
     if "exp" in functions:
         columns += [("exp", a) for a in arguments(d) if a[0] != "var"] + [("exp", ("var", i, -1)) for i in range(d)]
     return columns
+
+
+def projected_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str, object]]:
+    """x_i F(x_a) +- x_j G(x_b) (``Projected``) for every two disjoint (input, angle) pairs and
+    every F, G among sin and cos (96 columns with four inputs, 480 with five)."""
+    trig = [f for f in ("sin", "cos") if f in functions]
+    pairs = list(itertools.permutations(range(d), 2))
+    return [("sum", Projected(i, a, f, j, b, g, sign)) for (i, a), (j, b) in itertools.combinations(pairs, 2)
+            if len({i, a, j, b}) == 4 for f in trig for g in trig for sign in (1, -1)]
 
 
 def _difference_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str, object]]:
@@ -609,17 +668,18 @@ def _complete(X: np.ndarray, G: np.ndarray, support: list[tuple[str, object]]) -
     else:
         return None
     w = np.where(powered, np.round(w), w)
-    fit = _assemble(support, w, X.shape[1])
-    grad_log = np.einsum("rkd,k->rd", grads, w)
-    with np.errstate(all="ignore"):  # grad f = f grad log|f|: its sign turns with f's
-        sign = np.prod(np.sign(X) ** np.array(fit.powers), axis=1)
-        for f in [*fit.factors, *fit.sums]:
-            sign = sign * np.sign(f.values(X)) ** abs(f.power)
-    dots = sign * np.sum(grad_log * G, axis=1)
-    clear = np.abs(dots) > 1e-9 * np.max(np.abs(dots))
-    if not (np.all(dots[clear] > 0) or np.all(dots[clear] < 0)):
-        return None  # parallel row by row, but f turns where the gradients do not (sin(mu Nn) for mu Nn)
-    return replace(fit, rss=misalignment(grad_log, G))
+    for times in (1, 2):  # doubled: even powers of factors that cross 0 ((A - B)^2 / (A + B)^2, not (A - B) / (A + B))
+        fit = _assemble(support, times * w, X.shape[1])
+        grad_log = np.einsum("rkd,k->rd", grads, times * w)
+        with np.errstate(all="ignore"):  # grad f = f grad log|f|: its sign turns with f's
+            sign = np.prod(np.sign(X) ** np.array(fit.powers), axis=1)
+            for f in [*fit.factors, *fit.sums]:
+                sign = sign * np.sign(f.values(X)) ** abs(f.power)
+        dots = sign * np.sum(grad_log * G, axis=1)
+        clear = np.abs(dots) > 1e-9 * np.max(np.abs(dots))
+        if np.all(dots[clear] > 0) or np.all(dots[clear] < 0):
+            return replace(fit, rss=misalignment(grad_log, G))
+    return None  # parallel row by row, but f turns where the gradients do not (sin(mu Nn) for mu Nn)
 
 
 def _assemble(support: list[tuple[str, object]], w: np.ndarray, d: int, root: bool = False) -> ProductFit:

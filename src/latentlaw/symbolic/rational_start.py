@@ -657,17 +657,21 @@ def monomial_node(powers: tuple[int, ...], ctx: SearchContext, compact: bool = F
 def _planted(fits: list[Fit], outer: str, split: tuple | None, ctx: SearchContext) -> tuple[list[PopMember], bool]:
     """Members planted from the best ``fits`` of a target (at most ``MAX_SEEDS``), as ``_outer``
     says (for y^2 with a square numerator R / sqrt(+-(1 + Q)) first), times the monomial factor
-    taken out (``split``: its powers and the inputs left); and whether an exact fit was planted
+    taken out (``split``: its powers, the inputs left and, if present and true, that it was taken
+    out of y^2: its root multiplies); and whether an exact fit was planted
     (it fits maxsize)."""
     o, X = ctx.options, ctx.data.X if split is None else ctx.data.X[:, split[1]]
     seeds: list[PopMember] = []
     exact = False
 
     def times_split(node: Node | None, compact: bool = False) -> Node | None:
-        """node times the monomial taken out (as it is without ``split``)."""
+        """node times the monomial taken out, or its root where it was taken out of y^2 (as it
+        is without ``split``)."""
         if node is None or split is None:
             return node
         monomial = monomial_node(split[0], ctx, compact=compact)
+        if monomial is not None and len(split) > 2 and split[2]:
+            monomial = None if o.operator("sqrt") is None else Node.unary(o.operator("sqrt"), monomial)
         return None if monomial is None else Node.binary(o.operator("*"), monomial, node)
 
     for fit in fits:
@@ -879,6 +883,13 @@ def rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str
             # t0 sqrt(1 - 2 G M / (c^2 r)): 1 - 2 G M / (c^2 r) is within P's library, y^2's
             # t0^2 G M / (c^2 r) (five inputs) is not
             targets.append((f"({bases[1][0]})^2", quotient * quotient, "sqrt", separated, True))
+    elif o.operator("sqrt") is not None and one_signed:
+        halves = separated_monomial(data.X, y * y)
+        if halves is not None and any(k % 2 for k in halves[0]):
+            # y's factor has half powers, y^2's integers: sqrt(L / g) (1 + theta^2 / 16) is
+            # sqrt(L / g) times a polynomial in theta, planted so
+            targets.append(("y^2 over its monomial factor", y * y / monomials(data.X, np.array([halves[0]]))[:, 0],
+                            "sqrt", (*halves, True), True))
     direct = len(targets)
     with np.errstate(all="ignore"):  # (a y that crosses 0 has poles in 1 / y: no polynomial)
         for name, base, split in reversed(bases) if one_signed else ():  # over fewer inputs first: smaller trees
