@@ -1,5 +1,6 @@
 """Starting members for a regression: sparse rational laws t = P / (1 + Q) over monomials, t = y,
-y^2, and y / x^M over the inputs outside a monomial factor x^M of y (``separated_monomial``).
+y^2, and y / x^M over the inputs outside a monomial factor x^M of y (``separated_monomial``;
+or y^2 / x^M where x^M is y^2's, with odd powers).
 
 Sums inside quotients are what evolution assembles worst: (u + v) / (1 + u v / c^2),
 pr V / (gamma - 1), n alpha / (1 - n alpha / 3), or m / sqrt(1 - v^2 / c^2) (a quotient of sums in
@@ -850,7 +851,8 @@ def _outer(kind: str, node: Node, ctx: SearchContext) -> Node | None:
 def rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str, list[PopMember]]]:
     """(target name, members planted from its best rational fits) for y, when y keeps one sign
     and sqrt is allowed y^2, and where y has a monomial factor x^M (``separated_monomial``)
-    y / x^M over the other inputs, planted times x^M. Where none of these gives an exact law that
+    y / x^M over the other inputs, planted times x^M (where only y^2 has such a factor, with odd
+    powers, y^2 / x^M, planted times sqrt(x^M)). Where none of these gives an exact law that
     fits maxsize and y keeps one sign, the reciprocals (x^M / y, x^M / y^2, 1 / y, 1 / y^2) as a
     sum P alone, planted as 1 / P or 1 / sqrt(P): a law over a sum with no constant term
     (k / ((E^2 - M^2)^2 + M^2 Gamma^2), F / (m sqrt((omega_0^2 - omega^2)^2 + gamma^2 omega^2)))
