@@ -617,3 +617,17 @@ def test_the_gradients_take_three_sines_of_a_grating():
     assert fit.rss < EXACT and fit.powers == (sign, -2 * sign, 0, 0)
     assert {(f.argument, f.power * sign, f.scale) for f in fit.factors} == {
         (("var", 1, -1), 2, 0.5), (("var", 2, -1), -2, 0.5), (("product", 2, 3), 2, 0.5)}
+
+
+def test_only_the_simplest_exact_product_is_planted(capsys):
+    """-mom B cos(theta) is also sin(2 theta)/sin(theta) times -mom B / 2: value_fits gives both,
+    simplest first, and the search plants the first alone (the second only cost evaluations)."""
+    rng = np.random.default_rng(19)
+    X = np.column_stack([rng.uniform(1.0, 5.0, 400) for _ in range(3)])  # II.15.4's ranges
+    y = -X[:, 0] * X[:, 1] * np.cos(X[:, 2])
+    fits = value_fits(X, y, ("sin", "cos"))
+    assert len(fits) >= 2 and [f.function for f in fits[0].factors] == ["cos"]
+    search = SymbolicSearch(objective="regression", verbosity=1, **dict(BUDGET, unary_operators=["sin", "cos"]))
+    search.fit(X, y, variable_names=["mom", "B", "theta"])
+    assert "1 starting members from products of y" in capsys.readouterr().out
+    assert search.pareto_front_["loss"].min() < 1e-20
