@@ -3,8 +3,9 @@
 f = prod_i x_i^p_i * prod_k F_k(s_k a_k)^c_k * prod_l S_l^h_l * exp(sum_j e_j b_j), with F sin or cos
 of an input, a ratio or the product of two (s from the scales of ``factor_library``), S a sum
 (``Sum``: x_i^k +- x_j^k, 1 +- x_j^k, x_i +- x_j cos(x_a); ``Cosines``: x_i^2 + x_j^2 +- 2 x_i x_j
-cos(x_a); ``Projected``: x_i cos(x_a) +- x_j cos(x_b), sines too) and b_j such arguments themselves, has log|f| = sum_i p_i log|x_i| + sum_k c_k log|F_k| +
-sum_l h_l log|S_l| + sum_j e_j b_j: a sparse sum, so its gradient (parallel to f's) is a sparse
+cos(x_a); ``Projected``: x_i cos(x_a) +- x_j cos(x_b), sines too) and b_j such arguments
+themselves, has log|f| = sum_i p_i log|x_i| + sum_k c_k log|F_k| + sum_l h_l log|S_l| +
+sum_j e_j b_j: a sparse sum, so its gradient (parallel to f's) is a sparse
 null vector of these columns' gradients projected off g, as in P alone of
 ``rational_gradient_start``. Two selections look for it in one Gram matrix (~100-2,000 columns):
 ``null_supports`` from the best pairs (no sums), and a beam with every input's power held in
@@ -302,7 +303,7 @@ class OfDifference:
     difference. sin and cos are regression's (``detuning_columns``), exp both objectives'
     (``decay_columns``); sign is +-1 for exp only, and an exp with sign 0 is a plain exp (an
     "exp" column: its coefficient is fitted). ``squared``: of u^2, a Gaussian's
-    exp(-(x - mu)^2 / (2 s^2)) (regression's ``decay_columns``)."""
+    exp(-(x - mu)^2 / (2 s^2)) (regression's ``gaussian_columns``)."""
 
     a: int
     b: int
