@@ -32,6 +32,7 @@ import itertools
 import math
 import time
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -145,6 +146,15 @@ class Fit:
     q_coefs: tuple[float, ...]
     rss: float
     q_factors: tuple[Factor | None, ...] = ()  # per Q term, as p_factors (the gradient start's exp(2 u) of tanh u)
+
+
+class Split(NamedTuple):
+    """A monomial factor x^powers taken out of a target, the inputs left (``rest``), and whether
+    it was taken out of y^2 (``root``: y is sqrt(x^powers) times the rest's law)."""
+
+    powers: tuple[int, ...]
+    rest: np.ndarray
+    root: bool = False
 
 
 def exponents(d: int, variables: int, degree: int, limit: int, high: int = 2) -> np.ndarray:
@@ -655,13 +665,12 @@ def monomial_node(powers: tuple[int, ...], ctx: SearchContext, compact: bool = F
     return Node.binary(divide, up if up is not None else Node.const(1.0), down)
 
 
-def _planted(fits: list[Fit], outer: str, split: tuple | None, ctx: SearchContext) -> tuple[list[PopMember], bool]:
+def _planted(fits: list[Fit], outer: str, split: Split | None, ctx: SearchContext) -> tuple[list[PopMember], bool]:
     """Members planted from the best ``fits`` of a target (at most ``MAX_SEEDS``), as ``_outer``
     says (for y^2 with a square numerator R / sqrt(+-(1 + Q)) first), times the monomial factor
-    taken out (``split``: its powers, the inputs left and, if present and true, that it was taken
-    out of y^2: its root multiplies); and whether an exact fit was planted
-    (it fits maxsize)."""
-    o, X = ctx.options, ctx.data.X if split is None else ctx.data.X[:, split[1]]
+    taken out (``split``; its root where it was taken out of y^2); and whether an exact fit was
+    planted (it fits maxsize)."""
+    o, X = ctx.options, ctx.data.X if split is None else ctx.data.X[:, split.rest]
     seeds: list[PopMember] = []
     exact = False
 
@@ -670,8 +679,8 @@ def _planted(fits: list[Fit], outer: str, split: tuple | None, ctx: SearchContex
         is without ``split``)."""
         if node is None or split is None:
             return node
-        monomial = monomial_node(split[0], ctx, compact=compact)
-        if monomial is not None and len(split) > 2 and split[2]:
+        monomial = monomial_node(split.powers, ctx, compact=compact)
+        if monomial is not None and split.root:
             monomial = None if o.operator("sqrt") is None else Node.unary(o.operator("sqrt"), monomial)
         return None if monomial is None else Node.binary(o.operator("*"), monomial, node)
 
@@ -680,7 +689,7 @@ def _planted(fits: list[Fit], outer: str, split: tuple | None, ctx: SearchContex
         root = None if "sqrt" not in outer or fit.rss > EXACT else root_of_numerator(fit, X, ctx.data.weights)
         sign = 0.0 if root is None else float(np.sign(numerator(fit, X[:1])[0]))  # of +-(1 + Q)
         if split is not None:
-            fit, root = _embedded(fit, split[1], ctx.data.d), None if root is None else _embedded(root, split[1], ctx.data.d)
+            fit, root = _embedded(fit, split.rest, ctx.data.d), None if root is None else _embedded(root, split.rest, ctx.data.d)
         node = fit_node(fit, ctx)
         candidates = [] if node is None else [_outer(outer, node, ctx)]
         if root is not None:  # y = R / sqrt(+-(1 + Q)) (or 1 / R): offered first
@@ -871,11 +880,12 @@ def rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str
     one_signed = bool(np.all(y > 0) or np.all(y < 0))
     # (name, target, how it is planted (_outer), the monomial factor taken out and the inputs
     # left, whether Q is fitted): the direct targets first, the reciprocals only while nothing is exact
-    bases: list[tuple[str, np.ndarray, tuple | None]] = [("y", y, None)]
-    separated = separated_monomial(data.X, y)
+    bases: list[tuple[str, np.ndarray, Split | None]] = [("y", y, None)]
+    found = separated_monomial(data.X, y)
+    separated = None if found is None else Split(*found)
     if separated is not None:
-        bases.append(("y over its monomial factor", y / monomials(data.X, np.array([separated[0]]))[:, 0], separated))
-    targets: list[tuple[str, np.ndarray, str, tuple | None, bool]] = [("y", y, "", None, True)]
+        bases.append(("y over its monomial factor", y / monomials(data.X, np.array([separated.powers]))[:, 0], separated))
+    targets: list[tuple[str, np.ndarray, str, Split | None, bool]] = [("y", y, "", None, True)]
     if o.operator("sqrt") is not None and one_signed:
         targets.append(("y^2", y * y, "sqrt", None, True))
     if separated is not None:
@@ -891,7 +901,7 @@ def rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str
             # y's factor has half powers, y^2's integers: sqrt(L / g) (1 + theta^2 / 16) is
             # sqrt(L / g) times a polynomial in theta, planted so
             targets.append(("y^2 over its monomial factor", y * y / monomials(data.X, np.array([halves[0]]))[:, 0],
-                            "sqrt", (*halves, True), True))
+                            "sqrt", Split(*halves, root=True), True))
     direct = len(targets)
     with np.errstate(all="ignore"):  # (a y that crosses 0 has poles in 1 / y: no polynomial)
         for name, base, split in reversed(bases) if one_signed else ():  # over fewer inputs first: smaller trees
@@ -908,7 +918,7 @@ def rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str
             continue
         # P alone (the reciprocals) is one selection, ~0.1-0.5 s: no share of the deadline
         stop = None if ends is None or i >= direct else time.perf_counter() + (ends - time.perf_counter()) / (direct - i)
-        X = data.X if split is None else data.X[:, split[1]]
+        X = data.X if split is None else data.X[:, split.rest]
         fits = rational_fits(X, t, data.weights, stop, with_q=with_q, functions=functions)
         if not with_q and not any(f.rss <= EXACT for f in fits) and {"sin", "cos"} & set(functions):
             # a reciprocal with cos theta / (m c^2) (Compton): a second pass with the wide library,
@@ -926,7 +936,7 @@ def rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str
         # functions (sin^2 beta (omega_0 / omega)^2 in a sum) and with monomials beyond the library
         # (the nearest is not always the law's: y / (m omega^2) is nearer than y for p^2 / (2 m) + ...)
         name, t, outer, split, _ = targets[i]
-        X = data.X if split is None else data.X[:, split[1]]
+        X = data.X if split is None else data.X[:, split.rest]
         for how, again in (("wide", lambda: _wide_fits(X, t, data.weights, stop, functions)),
                            ("grown monomials", lambda: grown_fits(X, t, fits, data.weights, stop))):
             seeds, exact = _planted(again(), outer, split, ctx)
