@@ -220,3 +220,15 @@ def test_constants_that_trade_off_are_rounded_together():
     found = _polished(y, X, f"{a!r}*Y/({s!r} + sigma)", ["Y", "sigma"])
     Y, sigma = sympy.symbols("Y sigma")
     assert not sympy.simplify(found * (1 + sigma) / Y).free_symbols, found
+
+
+def test_a_loose_tolerance_offers_only_small_pi_forms():
+    """At the noisy pass's 1% some form with numbers up to 16 and 12 lies near almost any
+    constant (7.64 ~ 7 pi^2 / 9, a stand-in's 24/pi in I.40.1); bounded to 4, only the forms laws
+    carry remain."""
+    assert pi_multiple(7.64, 1e-2) is not None
+    assert pi_multiple(7.64, 1e-2, largest=4) is None
+    assert pi_multiple(24 / math.pi * 1.003, 1e-2, largest=4) is None
+    for value, form in [(6.28335, 2 * pi), (9.935, pi ** 2), (0.39901, 1 / sympy.sqrt(2 * pi)), (0.159267, 1 / (2 * pi))]:
+        found = pi_multiple(value, 1e-2, largest=4)
+        assert found is not None and sympy.simplify(found.sympy() - form) == 0, (value, found)

@@ -46,18 +46,21 @@ class PiForm:
         return self.sign * (inner if self.root == 1 else sympy.sqrt(inner))
 
 
-def pi_multiple(value: float, tolerance: float) -> PiForm | None:
+def pi_multiple(value: float, tolerance: float, largest: int | None = None) -> PiForm | None:
     """The form r * pi^k or sqrt(r * pi^k) (r a small positive rational) nearest to ``value``
     within ``tolerance`` (relative), or None. The smallest denominator wins, then no root, then
-    the smallest relative error."""
+    the smallest relative error. ``largest`` bounds r's numerator and denominator further (a
+    loose tolerance finds some 24/pi near any number)."""
     if not math.isfinite(value) or value == 0.0:
         return None
     sign, size = (1 if value > 0 else -1), abs(value)
     best: tuple | None = None
     for root in (1, 2):
         for k in PI_POWERS if root == 1 else (0, 1, -1):
-            r = Fraction(size ** root / math.pi ** k).limit_denominator(MAX_DENOMINATOR)
+            bound = MAX_DENOMINATOR if largest is None else min(largest, MAX_DENOMINATOR)
+            r = Fraction(size ** root / math.pi ** k).limit_denominator(bound)
             limit = MAX_NUMERATOR if root == 1 else MAX_ROOT_RATIONAL
+            limit = limit if largest is None else min(limit, largest)
             if r == 0 or r.numerator > limit or root == 2 and r.denominator > MAX_ROOT_RATIONAL:
                 continue
             if k == 0 and (_terminates(r) if root == 1 else _is_square(r)):

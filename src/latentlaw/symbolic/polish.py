@@ -38,6 +38,7 @@ ROUNDING_DIGITS = (1, 2, 3, 4, 6, 8)
 REGROUP_BUDGET = 600  # k-concept genomes the regrouping scores on all rows (a few ms each)
 ROUNDING_SLACK = 1e-6  # relative loss increase accepted for rounder constants
 NOISY_PI_TOLERANCE = 1e-2  # relative distance at which a pi form is tried among them (the loss decides)
+NOISY_PI_LARGEST = 4  # ... of a small one (pi^2, 2 pi, 1/sqrt(2 pi), 4 pi/3): at 1% some 24/pi is near any number
 
 
 def polish_front(hof: HallOfFame, ctx: SearchContext) -> None:
@@ -223,10 +224,10 @@ def _pi_form(value: float) -> list[float]:
 
 
 def _rounder(value: float) -> list[float]:
-    """Round values near ``value``: one significant digit, then a pi form within
+    """Round values near ``value``: one significant digit, then a small pi form within
     ``NOISY_PI_TOLERANCE`` (6.28335 -> 2 pi, where 6 is not the law). Two and three digits are
     left to the joint rounding, where constants that trade off move together."""
-    form = pi_multiple(value, NOISY_PI_TOLERANCE)
+    form = pi_multiple(value, NOISY_PI_TOLERANCE, NOISY_PI_LARGEST)
     out = []
     for candidate in [float(f"{value:.1g}"), *([] if form is None else [form.value])]:
         if candidate != value and candidate not in out:
