@@ -37,8 +37,9 @@ from latentlaw.symbolic.simplify import simplify_tree
 ROUNDING_DIGITS = (1, 2, 3, 4, 6, 8)
 REGROUP_BUDGET = 600  # k-concept genomes the regrouping scores on all rows (a few ms each)
 ROUNDING_SLACK = 1e-6  # relative loss increase accepted for rounder constants
-NOISY_PI_TOLERANCE = 1e-2  # relative distance at which a pi form is tried among them (the loss decides)
-NOISY_PI_LARGEST = 4  # ... of a small one (pi^2, 2 pi, 1/sqrt(2 pi), 4 pi/3): at 1% some 24/pi is near any number
+NOISY_PI_TOLERANCE = 1e-2  # relative distance at which a round value may be a pi form (the loss decides)
+NOISY_PI_LARGEST = 4  # largest numerator and denominator of such a form (pi^2, 2 pi, 1/sqrt(2 pi), 4 pi/3):
+# at 1% with larger ones some 24/pi lies near any number
 
 
 def polish_front(hof: HallOfFame, ctx: SearchContext) -> None:
