@@ -103,17 +103,21 @@ def test_a_constant_near_pi_squared_is_kept_when_snapping_costs_loss():
     assert ratio == pytest.approx(-c, rel=1e-6)  # the rounding slack: at most 1e-6 relative in loss
 
 
+def _regression_context(X: np.ndarray, y: np.ndarray, names: list[str], **options) -> SearchContext:
+    """A search context over (X, y) as the polish sees it, without a search."""
+    data = Dataset(X=X, columns=list(np.ascontiguousarray(X.T)), y=y, gradient_columns=None,
+                   weights=None, variable_names=names)
+    return SearchContext(options=build_options(dict(objective="regression", **options)), objective=OBJECTIVES["regression"],
+                         data=data, batch=data, rng=np.random.default_rng(0), variable_p=np.ones(len(names)))
+
+
 def test_a_constant_that_changes_nothing_is_snapped_to_zero():
     """A front entry carrying a spurious 1e-9 (as a constant optimiser leaves them, and an early
     stop keeps them) is polished without it (a 0 that costs loss is refused like a pi form above)."""
     X = np.random.default_rng(0).uniform(1.0, 3.0, size=(300, 3))
     a, b, c = X.T
     names = ["a", "b", "c"]
-    data = Dataset(X=X, columns=list(np.ascontiguousarray(X.T)), y=a * np.exp(-b * c / a), gradient_columns=None,
-                   weights=None, variable_names=names)
-    options = build_options(dict(objective="regression", unary_operators=["exp"]))
-    ctx = SearchContext(options=options, objective=OBJECTIVES["regression"], data=data, batch=data,
-                        rng=np.random.default_rng(0), variable_p=np.ones(3))
+    ctx = _regression_context(X, a * np.exp(-b * c / a), names, unary_operators=["exp"])
     hof = HallOfFame()
     terms = valid_terms([parse_expression("a*exp(-(b*(c + 1e-9))/a)", names)], ctx)
     hof.consider(new_member(terms, ctx), ctx)
@@ -150,11 +154,7 @@ def test_a_constant_beside_a_power_is_merged_and_snapped():
 
 def _polished(y: np.ndarray, X: np.ndarray, text: str, names: list[str]) -> sympy.Expr:
     """The front's most accurate entry after the polish of one planted member."""
-    data = Dataset(X=X, columns=list(np.ascontiguousarray(X.T)), y=y, gradient_columns=None,
-                   weights=None, variable_names=names)
-    options = build_options(dict(objective="regression"))
-    ctx = SearchContext(options=options, objective=OBJECTIVES["regression"], data=data, batch=data,
-                        rng=np.random.default_rng(0), variable_p=np.ones(len(names)))
+    ctx = _regression_context(X, y, names)
     hof = HallOfFame()
     hof.consider(new_member(valid_terms([parse_expression(text, names)], ctx), ctx), ctx)
     polish_front(hof, ctx)
@@ -207,13 +207,13 @@ def test_constants_that_trade_off_are_rounded_together():
     X = rng.uniform(1.0, 5.0, size=(1000, 2))  # Y, sigma (the Feynman table's ranges)
     clean = X[:, 0] / (2 * (1 + X[:, 1]))
     y = clean + rng.normal(0.0, 0.01 * math.sqrt(float(np.mean(clean**2))), len(clean))
-    a, s = map(float, minimize(lambda p: float(np.mean((y - p[0] * X[:, 0] / (X[:, 1] + p[1])) ** 2)), [0.5, 1.0],
-                    method="Nelder-Mead", options=dict(xatol=1e-10, fatol=1e-16)).x)
-    assert max(abs(a - 0.5), abs(s - 1.0)) > 5e-4  # off by the noise beyond the check's rounding
 
     def loss(a: float, s: float) -> float:
         return float(np.mean((y - a * X[:, 0] / (X[:, 1] + s)) ** 2))
 
+    a, s = map(float, minimize(lambda p: loss(*p), [0.5, 1.0], method="Nelder-Mead",
+                               options=dict(xatol=1e-10, fatol=1e-16)).x)
+    assert max(abs(a - 0.5), abs(s - 1.0)) > 5e-4  # off by the noise beyond the check's rounding
     price = math.log(len(y)) / len(y)  # BIC's, relative
     assert min(loss(0.5, s), loss(a, 1.0)) > loss(a, s) * (1 + 2 * price)  # alone: refused
     assert loss(0.5, 1.0) < loss(a, s) * (1 + price)  # together: well within two prices

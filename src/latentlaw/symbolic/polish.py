@@ -208,7 +208,7 @@ def tidy(entry, hof: HallOfFame, ctx: SearchContext) -> None:
 def _allowed(reference: float, moved: int = 0, rows: int = 1) -> float:
     """The loss a rounder spelling may reach: the rounding slack, plus ln(rows)/rows of the
     reference per constant ``moved`` to a round value (module docstring)."""
-    return reference * (1 + ROUNDING_SLACK + moved * math.log(max(rows, 1)) / max(rows, 1)) + 1e-14
+    return reference * (1 + ROUNDING_SLACK + moved * math.log(rows) / rows) + 1e-14
 
 
 def _zero(value: float) -> list[float]:
