@@ -532,3 +532,59 @@ def test_a_root_of_a_monomial_factor_is_taken_out_of_y_squared(capsys):
     found = search.sympy().subs({sympy.Symbol("L"): Ls, sympy.Symbol("g"): gs, sympy.Symbol("theta"): ts})
     ratio = sympy.simplify(sympy.nsimplify(found, rational=True) / (sympy.sqrt(Ls / gs) * (1 + ts**2 / 16)))
     assert ratio.free_symbols == set() and float(ratio) == pytest.approx(2 * np.pi)
+
+
+def _van_der_waals(n: int = 300, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """van der Waals' pressure in its groups a / b^2, u = n b / V and R T / b (on the textbook
+    table's ranges): f = z2 u / (1 - u) - z0 u^2, and its unit gradients by hand."""
+    rng = np.random.default_rng(seed)
+    nn, R, T, V, b, a = (rng.uniform(lo, hi, n) for lo, hi in ((1, 2), (1, 2), (1, 5), (5, 10), (0.1, 0.5), (1, 5)))
+    z0, u, z2 = a / b**2, nn * b / V, R * T / b
+    G = np.column_stack([-(u**2), z2 / (1 - u) ** 2 - 2 * z0 * u, u / (1 - u)])
+    return np.column_stack([z0, u, z2]), G / np.linalg.norm(G, axis=1, keepdims=True)
+
+
+def test_a_law_times_a_power_of_q_is_divided_back():
+    """With Q = -u, u^k P is a null vector whenever P is (its gradient stays in the span of g and
+    grad q), and such copies filled the beams: on these rows only u P = z2 u^2 - z0 u^3 + z0 u^4 was
+    proposed, which completes to no law. Divided by q it is the law (z2 u - z0 u^2 + z0 u^3) /
+    (1 - u), or a form equal up to a function of it."""
+    from latentlaw.symbolic.rational_gradient_start import EXACT as GRADIENT_EXACT, gradient_fits
+
+    Z, G = _van_der_waals()
+    fit = gradient_fits(Z, G)[0]
+    assert fit.rss <= GRADIENT_EXACT
+    P = fit.intercept + sum(a * np.prod(Z ** np.array(p), axis=1) for a, p in zip(fit.p_coefs, fit.p))
+    fitted = P / (1 + sum(b * np.prod(Z ** np.array(q), axis=1) for b, q in zip(fit.q_coefs, fit.q)))
+    z0, u, z2 = Z.T
+    law = z2 * u / (1 - u) - z0 * u**2
+    order = np.argsort(law)  # a monotone function of the law on these rows
+    steps = np.diff(fitted[order])
+    assert np.all(steps >= -1e-9 * np.ptp(fitted)) or np.all(steps <= 1e-9 * np.ptp(fitted))
+
+
+def test_the_q_update_keeps_unit_correlations_where_grad_q_explains_a_column():
+    """Without its parts along g and grad q, a monomial of q alone is zero; the rank-one update
+    H0 - Z^T Z leaves it H0's round-off, which scaled to unit norm gave correlations far outside
+    [-1, 1]. Such columns are left out, and every kept correlation is one (to rounding)."""
+    from latentlaw.symbolic.rational_gradient_start import _gradients, _without_q, project
+
+    X = _inputs()
+    G = _exact_unit_gradients(*X.T)
+    E = exponents(3, 3, 4, 200)
+    q = np.array([1, 0, 0])  # c: its own monomials c^k have gradients along grad q
+    along_g = project(_gradients(X, E), [G])
+    flat = along_g.transpose(0, 2, 1).reshape(-1, len(E))
+    H0 = flat.T @ flat
+    g_unit = G / np.linalg.norm(G, axis=1, keepdims=True)
+    grad_q = _gradients(X, q[None, :])[:, 0, :]
+    v = grad_q - np.sum(grad_q * g_unit, axis=1, keepdims=True) * g_unit
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    Z = np.einsum("rld,rd->rl", along_g, v)
+    whole = np.sqrt(np.einsum("rld,rld->l", along_g, along_g))
+    H, kept = _without_q(along_g, flat, Z, v, H0, whole)
+    of_q_alone = np.all(E[:, 1:] == 0, axis=1)
+    assert of_q_alone.sum() >= 4 and np.all(kept[of_q_alone] == 0) and np.all(kept[~of_q_alone] > 0)
+    used = np.flatnonzero(kept > 0)
+    norms = np.sqrt(np.diag(H)[used])
+    assert np.max(np.abs(H[np.ix_(used, used)] / np.outer(norms, norms))) <= 1 + 1e-9

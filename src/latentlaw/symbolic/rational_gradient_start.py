@@ -58,6 +58,9 @@ Q_RANGE = 1e6  # an exp in Q is fitted on the rows where it is within this facto
 DENSE_INPUTS = 5  # P alone from every polynomial term at once (``_dense_fits``) up to this many inputs
 # (126 columns with five; with seven, 210 columns and their backward elimination took seconds)
 PROGRESS_KEPT = 8  # datasets whose fits so far are kept (``_Progress``)
+ROUNDED = 1e-6  # columns the Q update leaves less than this share of (norm^2) are recomputed
+ALONG_Q = 1e-20  # ... and left out below this share: a function of q alone
+SHIFTS = (1, -1, 2, -2)  # powers of q a near-null support is divided by when it completes to no law
 EXP_SPREAD = 20.0  # exp factors whose argument spans more than this over the rows are left out: their
 # terms' columns are a few rows' (any two of them correlate to 1 - 1e-16 and crowd out the law's pairs)
 
@@ -105,7 +108,7 @@ def gradient_fits(X: np.ndarray, G: np.ndarray, deadline: float | None = None, w
                 v = grad_q[:, q, :] - np.sum(grad_q[:, q, :] * g_unit, axis=1, keepdims=True) * g_unit
                 v = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-300)
                 Z = np.einsum("rld,rd->rl", along_g, v)
-                progress.with_q += _span_fits(Xs, Gs, EP, H0 - Z.T @ Z, whole, EQ[q])
+                progress.with_q += _span_fits(Xs, Gs, EP, *_without_q(along_g, flat, Z, v, H0, whole), EQ[q])
             progress.next_q += 1
         found += progress.with_q
     found.sort(key=lambda rf: (rf[0] > EXACT, len(rf[1].p) if rf[0] <= EXACT else rf[0]))
@@ -209,8 +212,13 @@ def _dense_fits(X: np.ndarray, G: np.ndarray, Xs: np.ndarray, Gs: np.ndarray) ->
 
 def _span_fits(Xs: np.ndarray, Gs: np.ndarray, EP: np.ndarray, H: np.ndarray, whole: np.ndarray,
                q: np.ndarray | None, factors: list[Factor | None] | None = None) -> list[tuple[float, Fit]]:
-    """The near-null supports of the projected Gram matrix H, completed into fits."""
+    """The near-null supports of the projected Gram matrix H, completed into fits.
+
+    With Q = q, a law's P times any power of q is a null vector too (grad(q^k P) stays in the span
+    of g and grad q), and such copies fill the selection's beams; a support that completes to no
+    law is tried divided and multiplied by q (``SHIFTS``) where those monomials are in P's library."""
     found, seen = [], set()
+    index = {tuple(e): k for k, e in enumerate(EP.tolist())} if q is not None and factors is None else {}
     for rss, support in null_supports(H, whole):
         if rss > CANDIDATE or support in seen:
             continue  # only near-null supports are completed (and planted)
@@ -218,7 +226,41 @@ def _span_fits(Xs: np.ndarray, Gs: np.ndarray, EP: np.ndarray, H: np.ndarray, wh
         fit = _complete(Xs, Gs, EP, support, q, factors)
         if fit is not None:
             found.append((fit.rss, fit))
+        for k in SHIFTS if index and (fit is None or fit.rss > EXACT) else ():
+            shifted = tuple(sorted(index.get(tuple(int(x) for x in EP[j] - k * q), -1) for j in support))
+            if shifted[0] >= 0 and shifted not in seen:
+                seen.add(shifted)
+                moved = _complete(Xs, Gs, EP, shifted, q, factors)
+                if moved is not None:
+                    found.append((moved.rss, moved))
+                    if moved.rss <= EXACT:
+                        break
     return found
+
+
+def _without_q(along_g: np.ndarray, flat: np.ndarray, Z: np.ndarray, v: np.ndarray, H0: np.ndarray,
+               whole: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The Gram matrix of the gradient columns without their parts along g and along v (grad q
+    without its part along g), and ``whole`` with the columns that v explains set to 0 (no law's
+    terms: functions of q alone). ``flat``: the columns without g's part, rows times coordinates.
+
+    The rank-one update H0 - Z^T Z is exact algebra, but where v explains most of a column it
+    cancels: the column keeps H0's round-off, ~1e-16 of it, which scaled to unit norm reads as
+    correlations of any size (van der Waals in its groups: selection residuals down to -6.8, noise
+    completed as candidates). Those few columns' rows of the matrix are recomputed from their
+    projected gradients, which are orthogonal to v: their products with the other columns'
+    gradients without g's part are their products with those without v's part too."""
+    H = H0 - Z.T @ Z
+    low = np.flatnonzero(np.diag(H) <= ROUNDED * np.diag(H0))
+    if len(low):
+        B = along_g[:, low, :] - Z[:, low, None] * v[:, None, :]
+        B -= np.einsum("rkd,rd->rk", B, v)[:, :, None] * v[:, None, :]  # once more: orthogonal to rounding
+        B = B.transpose(0, 2, 1).reshape(-1, len(low))
+        exact = B.T @ flat
+        exact[:, low] = B.T @ B
+        H[low, :] = exact
+        H[:, low] = exact.T
+    return H, np.where(np.diag(H) > ALONG_Q * np.diag(H0), whole, 0.0)
 
 
 def _plane_fits(Xs: np.ndarray, Gs: np.ndarray, X: np.ndarray, G: np.ndarray, EP: np.ndarray,
