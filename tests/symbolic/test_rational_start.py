@@ -588,3 +588,19 @@ def test_the_q_update_keeps_unit_correlations_where_grad_q_explains_a_column():
     used = np.flatnonzero(kept > 0)
     norms = np.sqrt(np.diag(H)[used])
     assert np.max(np.abs(H[np.ix_(used, used)] / np.outer(norms, norms))) <= 1 + 1e-9
+
+
+def test_an_exact_gradient_law_over_maxsize_is_planted_as_its_root():
+    """I.15.3t, (t - u x / c^2) / sqrt(1 - u^2 / c^2), comes out of the gradient start squared:
+    (x t / u - x^2 / (2 c^2) - c^2 t^2 / (2 u^2)) / (1 - c^2 / u^2), exact but 32 nodes, over
+    maxsize 30. Its numerator is -(c t / u - x / c)^2 / 2, so the root is planted instead (17
+    nodes), exact within the first iterations."""
+    rng = np.random.default_rng(0)
+    x, c, u, t = rng.uniform(1, 5, 300), rng.uniform(3, 10, 300), rng.uniform(1, 2, 300), rng.uniform(1, 5, 300)
+    s, N = 1 - u**2 / c**2, t - u * x / c**2
+    G = np.column_stack([-u / c**2 / np.sqrt(s), 2 * u * x / c**3 / np.sqrt(s) - N * u**2 / (c**3 * s**1.5),
+                         -x / c**2 / np.sqrt(s) + N * u / (c**2 * s**1.5), 1 / np.sqrt(s)])
+    G /= np.linalg.norm(G, axis=1, keepdims=True)
+    search = SymbolicSearch(objective="gradient", **dict(BUDGET, group_start=0)).fit(
+        np.column_stack([x, c, u, t]), gradients=G, variable_names=["x", "c", "u", "t"])
+    assert search.pareto_front_["loss"].min() < 1e-20

@@ -37,7 +37,8 @@ from latentlaw.symbolic.mutate import seed_member
 from latentlaw.symbolic.options import Options
 from latentlaw.symbolic.rational_start import (DENSE_DEGREE, MAX_INPUTS, MAX_SEEDS, P_DEGREE, P_HIGH, P_VARIABLES,
                                                Q_DEGREE, Q_HIGH, Q_VARIABLES, START_ROWS, Factor, Fit, backward_select,
-                                               exponents, forward_select, fit_node, monomial_node, monomials, p_values)
+                                               exponents, forward_select, fit_node, monomial_node, monomials, p_values,
+                                               root_node, root_of_numerator)
 
 P_LIMIT, Q_LIMIT = 800, 200  # smaller than regression's: the Gram matrix is updated for every Q
 GENERATED = 5000  # monomials generated (fewest inputs first) before the simplest P_LIMIT are kept
@@ -596,6 +597,22 @@ def _whole(fit: Fit, ctx: SearchContext):
     return Node.binary(times, factor, rest)
 
 
+def _root(fit: Fit, ctx: SearchContext) -> Node | None:
+    """R / sqrt(+-(1 + Q)) for a fit P / (1 + Q) whose |P| is R^2 for a sparse polynomial R (the
+    regression start's ``root_of_numerator``) and whose 1 + Q keeps one sign: the root of |f|,
+    the same law up to an invertible function. Laws with a Lorentz factor come out squared, and
+    squared they can be over maxsize: I.15.3t's f^2 / 2 is (x t / u - x^2 / (2 c^2) - c^2 t^2 /
+    (2 u^2)) / (1 - c^2 / u^2), 32 nodes; its root (c t / u - x / c) / sqrt(c^2 / u^2 - 1) fits."""
+    X = ctx.data.X
+    q = np.ones(len(X))
+    for b, e in zip(fit.q_coefs, fit.q):
+        q = q + b * monomials(X, np.array([e]))[:, 0]
+    if ctx.options.operator("sqrt") is None or not (np.all(q > 0) or np.all(q < 0)):
+        return None
+    root = root_of_numerator(fit, X, None)
+    return None if root is None else root_node(fit, root, float(np.sign(q[0])), ctx)
+
+
 def applies(ctx: SearchContext) -> bool:
     """Whether the gradient starts (this one, product_start's) apply to the search."""
     o, data = ctx.options, ctx.data
@@ -615,8 +632,12 @@ def gradient_rational_seeds(ctx: SearchContext, deadline: float | None,
     functions = start_functions(o)
     seeds: list[PopMember] = []
     fits = gradient_fits(data.X, data.gradients, stop, with_q, functions)
-    for node in (_whole(fit, ctx) for fit in fits):
+    for fit in fits:
+        node = _whole(fit, ctx)
         member = None if node is None else seed_member([node], ctx)
+        if member is None and fit.rss <= EXACT:  # an exact law over maxsize: its root, if shorter
+            node = _root(fit, ctx)
+            member = None if node is None else seed_member([node], ctx)
         if member is not None:
             seeds.append(member)
         if len(seeds) >= MAX_SEEDS:
