@@ -593,7 +593,7 @@ def test_the_q_update_keeps_unit_correlations_where_grad_q_explains_a_column():
 def test_an_exact_gradient_law_over_maxsize_is_planted_as_its_root():
     """I.15.3t, (t - u x / c^2) / sqrt(1 - u^2 / c^2), comes out of the gradient start squared:
     (x t / u - x^2 / (2 c^2) - c^2 t^2 / (2 u^2)) / (1 - c^2 / u^2), exact but 32 nodes, over
-    maxsize 30. Its numerator is -(c t / u - x / c)^2 / 2, so the root is planted instead (17
+    maxsize 30. Its numerator is -(c t / u - x / c)^2 / 2, so the root is planted instead (22
     nodes), exact within the first iterations."""
     rng = np.random.default_rng(0)
     x, c, u, t = rng.uniform(1, 5, 300), rng.uniform(3, 10, 300), rng.uniform(1, 2, 300), rng.uniform(1, 5, 300)
