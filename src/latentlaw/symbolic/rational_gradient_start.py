@@ -10,7 +10,8 @@ gradient vanishes is a law (prV/gamma over 1 - 1/gamma); for sums, each monomial
 target of a forward selection over the others (``rational_start.forward_select``) in the Gram matrix of
 the projected, unit-scaled gradient columns. b and P's constant follow by least squares from the
 per-row coefficient of grad q (f b at each row). Laws are wanted only up to an invertible
-function, so f^2 = m^2 / (1 - v^2/c^2) serves for m / sqrt(1 - v^2/c^2). Deterministic; it shares
+function, so f^2 = m^2 / (1 - v^2/c^2) serves for m / sqrt(1 - v^2/c^2) (where such a square is
+over maxsize, its root is planted: ``_root``). Deterministic; it shares
 ``Options.rational_start`` of the budget, stops between Q monomials when that is spent and at the
 first exact fit; only for one law (n_concepts = 1), no tangent projector, 2..12 inputs (with two,
 Q comes from a pencil instead: ``_plane_fits``). With up to three inputs P's terms also carry sin,
@@ -604,6 +605,8 @@ def _root(fit: Fit, ctx: SearchContext) -> Node | None:
     squared they can be over maxsize: I.15.3t's f^2 / 2 is (x t / u - x^2 / (2 c^2) - c^2 t^2 /
     (2 u^2)) / (1 - c^2 / u^2), 32 nodes; its root (c t / u - x / c) / sqrt(c^2 / u^2 - 1) fits."""
     X = ctx.data.X
+    if any(f is not None for f in fit.q_factors):
+        return None  # (a function in Q: no such law has come out squared)
     q = np.ones(len(X))
     for b, e in zip(fit.q_coefs, fit.q):
         q = q + b * monomials(X, np.array([e]))[:, 0]
