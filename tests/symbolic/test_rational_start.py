@@ -576,13 +576,8 @@ def test_the_q_update_keeps_unit_correlations_where_grad_q_explains_a_column():
     along_g = project(_gradients(X, E), [G])
     flat = along_g.transpose(0, 2, 1).reshape(-1, len(E))
     H0 = flat.T @ flat
-    g_unit = G / np.linalg.norm(G, axis=1, keepdims=True)
-    grad_q = _gradients(X, q[None, :])[:, 0, :]
-    v = grad_q - np.sum(grad_q * g_unit, axis=1, keepdims=True) * g_unit
-    v /= np.linalg.norm(v, axis=1, keepdims=True)
-    Z = np.einsum("rld,rd->rl", along_g, v)
     whole = np.sqrt(np.einsum("rld,rld->l", along_g, along_g))
-    H, kept = _without_q(along_g, flat, Z, v, H0, whole)
+    H, kept = _without_q(along_g, flat, H0, whole, _gradients(X, q[None, :])[:, 0, :], G)
     of_q_alone = np.all(E[:, 1:] == 0, axis=1)
     assert of_q_alone.sum() >= 4 and np.all(kept[of_q_alone] == 0) and np.all(kept[~of_q_alone] > 0)
     used = np.flatnonzero(kept > 0)

@@ -107,10 +107,8 @@ def gradient_fits(X: np.ndarray, G: np.ndarray, deadline: float | None = None, w
             elif d == 2:  # the span of g and grad q is the whole plane: the pencil instead
                 progress.with_q += _plane_fits(Xs, Gs, X, G, EP, EQ[q])
             else:  # also without the components along grad q's part orthogonal to g: a rank-one update per row
-                v = grad_q[:, q, :] - np.sum(grad_q[:, q, :] * g_unit, axis=1, keepdims=True) * g_unit
-                v = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-300)
-                Z = np.einsum("rld,rd->rl", along_g, v)
-                progress.with_q += _span_fits(Xs, Gs, EP, *_without_q(along_g, flat, Z, v, H0, whole), EQ[q])
+                progress.with_q += _span_fits(Xs, Gs, EP, *_without_q(along_g, flat, H0, whole, grad_q[:, q, :], g_unit),
+                                              EQ[q])
             progress.next_q += 1
         found += progress.with_q
     found.sort(key=lambda rf: (rf[0] > EXACT, len(rf[1].p) if rf[0] <= EXACT else rf[0]))
@@ -240,11 +238,12 @@ def _span_fits(Xs: np.ndarray, Gs: np.ndarray, EP: np.ndarray, H: np.ndarray, wh
     return found
 
 
-def _without_q(along_g: np.ndarray, flat: np.ndarray, Z: np.ndarray, v: np.ndarray, H0: np.ndarray,
-               whole: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The Gram matrix of the gradient columns without their parts along g and along v (grad q
-    without its part along g), and ``whole`` with the columns that v explains set to 0 (no law's
-    terms: functions of q alone). ``flat``: the columns without g's part, rows times coordinates.
+def _without_q(along_g: np.ndarray, flat: np.ndarray, H0: np.ndarray, whole: np.ndarray, grad_q: np.ndarray,
+               g_unit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The Gram matrix of the gradient columns without their parts along g and along v (grad q,
+    (rows, d), without its part along the unit g), and ``whole`` with the columns that v explains
+    set to 0 (no law's terms: functions of q alone). ``along_g``: the columns without g's part,
+    (rows, L, d); ``flat``: the same as (rows times coordinates, L), H0 = flat^T flat.
 
     The rank-one update H0 - Z^T Z is exact algebra, but where v explains most of a column it
     cancels: the column keeps H0's round-off, ~1e-16 of it, which scaled to unit norm reads as
@@ -252,6 +251,9 @@ def _without_q(along_g: np.ndarray, flat: np.ndarray, Z: np.ndarray, v: np.ndarr
     completed as candidates). Those few columns' rows of the matrix are recomputed from their
     projected gradients, which are orthogonal to v: their products with the other columns'
     gradients without g's part are their products with those without v's part too."""
+    v = grad_q - np.sum(grad_q * g_unit, axis=1, keepdims=True) * g_unit
+    v = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-300)
+    Z = np.einsum("rld,rd->rl", along_g, v)
     H = H0 - Z.T @ Z
     low = np.flatnonzero(np.diag(H) <= ROUNDED * np.diag(H0))
     if len(low):
@@ -607,9 +609,7 @@ def _root(fit: Fit, ctx: SearchContext) -> Node | None:
     X = ctx.data.X
     if any(f is not None for f in fit.q_factors):
         return None  # (a function in Q: no such law has come out squared)
-    q = np.ones(len(X))
-    for b, e in zip(fit.q_coefs, fit.q):
-        q = q + b * monomials(X, np.array([e]))[:, 0]
+    q = 1.0 + monomials(X, np.array(fit.q, dtype=int).reshape(-1, X.shape[1])) @ np.array(fit.q_coefs)
     if ctx.options.operator("sqrt") is None or not (np.all(q > 0) or np.all(q < 0)):
         return None
     root = root_of_numerator(fit, X, None)
