@@ -35,6 +35,7 @@ from latentlaw.symbolic.polish import polish_front
 from latentlaw.symbolic.population import Population
 from latentlaw.symbolic.progress import Progress
 from latentlaw.symbolic.product_start import product_seeds, value_seeds
+from latentlaw.symbolic.quadratic_start import quadratic_seeds
 from latentlaw.symbolic.rational_gradient_start import gradient_rational_seeds
 from latentlaw.symbolic.rational_start import rational_seeds
 from latentlaw.symbolic.selection import floor_and_levels, select
@@ -138,10 +139,11 @@ def equation_search(data: Dataset, options: Options, *, random_state: int | None
             if resume_from is None:  # after the random members are in the hall of fame, so Ctrl-C
                 # during the starts keeps those. First laws linear in their logs (both objectives;
                 # the fits take a second at most), then, each only while nothing is exact yet:
-                # regression's sparse rational fits of y, the gradients' search over the inputs'
-                # groups, and (one-signed y) the laws of log|y| and y^2
+                # regression's sparse rational fits of y, then y as a root of a quadratic, the
+                # gradients' search over the inputs' groups, and (one-signed y) the laws of log|y| and y^2
                 plant_starts(value_seeds(ctx) + product_seeds(ctx), "products of")
-                for start, how in ((rational_seeds, "rational fits of"), (group_seeds, ""), (outer_seeds, "a search of")):
+                for start, how in ((rational_seeds, "rational fits of"), (quadratic_seeds, ""), (group_seeds, ""),
+                                   (outer_seeds, "a search of")):
                     if options.early_stop_loss is None or not hof.best_loss() <= options.early_stop_loss:
                         plant_starts(start(ctx, deadline), how)
             grace = None

@@ -241,11 +241,14 @@ def p_values(X: np.ndarray, E: np.ndarray, factors: list[Factor | None]) -> np.n
 
 def rational_fits(X: np.ndarray, t: np.ndarray, weights: np.ndarray | None = None,
                   deadline: float | None = None, with_q: bool = True, functions: tuple[str, ...] = (),
-                  wide: bool = False, extra: np.ndarray | None = None) -> list[Fit]:
+                  wide: bool = False, extra: np.ndarray | None = None,
+                  multiplier: np.ndarray | None = None, q_sum: bool = False) -> list[Fit]:
     """The best sparse fits of t = P / (1 + Q) (t = P without ``with_q``; P's terms with logs,
     sines and cosines among ``functions``, p_library, ``wide`` or not, and the plain monomials
     ``extra`` beside them), exact ones first (fewest terms first), then by residual. The selection
-    sees ``START_ROWS`` rows; only the supports it proposes are evaluated on all rows."""
+    sees ``START_ROWS`` rows; only the supports it proposes are evaluated on all rows. With a
+    ``multiplier`` s, Q's columns are s q_j, a constant among them: t = P - s Q (``quadratic_fits``);
+    with ``q_sum``, Q's other columns are candidates beside P's (Q a sum)."""
     n, d = X.shape
     EP, FP = p_library(X, functions, wide=wide)
     if extra is not None and len(extra):
@@ -256,18 +259,21 @@ def rational_fits(X: np.ndarray, t: np.ndarray, weights: np.ndarray | None = Non
     # P's polynomial terms: plain monomials with no negative power, of degree up to DENSE_DEGREE
     polynomial = plain & np.all(EP >= 0, axis=1) & (EP.sum(axis=1) <= DENSE_DEGREE)
     EQ = exponents(d, Q_VARIABLES, Q_DEGREE, Q_LIMIT if with_q else 0, Q_HIGH)
+    if multiplier is not None and with_q:
+        EQ = np.vstack([np.zeros((1, d), dtype=int), EQ])
+    s = t if multiplier is None else multiplier
     w = np.ones(n) if weights is None else np.sqrt(weights)
     p_count = 1 + len(EP)
 
     def columns(which: list[int] | np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """Weighted values of library columns (0: the intercept, then P's terms, then t times
         Q's monomials) on ``rows`` (all when None)."""
-        Xr, tr, wr = (X, t, w) if rows is None else (X[rows], t[rows], w[rows])
+        Xr, sr, wr = (X, s, w) if rows is None else (X[rows], s[rows], w[rows])
         which = np.asarray(which, dtype=int)
         out = np.ones((len(Xr), len(which)))
         ps, qs = (which > 0) & (which < p_count), which >= p_count
         out[:, ps] = p_values(Xr, EP[which[ps] - 1], [FP[j - 1] for j in which[ps]])
-        out[:, qs] = tr[:, None] * monomials(Xr, EQ[which[qs] - p_count])
+        out[:, qs] = sr[:, None] * monomials(Xr, EQ[which[qs] - p_count])
         return out * wr[:, None]
 
     rows = np.linspace(0, n - 1, min(n, START_ROWS)).astype(int)
@@ -293,6 +299,8 @@ def rational_fits(X: np.ndarray, t: np.ndarray, weights: np.ndarray | None = Non
         if deadline is not None and time.perf_counter() > deadline:
             break
         forced, candidates = ((), p_columns) if q is None else ((q,), monomial_columns)
+        if q is not None and q_sum:
+            candidates = np.concatenate([candidates, q_columns[q_columns != q]])
         widen = WIDER if q is None else 1  # P alone is one selection: it can afford a wider one
         states = forward_select(G, b, candidates, forced, STEPS, BEAM * widen, FIRST if q is None else None)
         if min((rss for rss, _ in states), default=math.inf) > LIKELY_EXACT:  # the beam missed: a wider net

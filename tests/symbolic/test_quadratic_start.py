@@ -1,0 +1,80 @@
+"""y as a root of a quadratic with sparse coefficients (quadratic_start.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy
+
+from latentlaw.symbolic import SymbolicSearch
+from latentlaw.symbolic.quadratic_start import extra_monomials, quadratic_fits, root
+from latentlaw.symbolic.rational_start import EXACT, rational_fits
+
+FIELD = ["m", "c", "p", "q", "A", "V"]
+# small fixed budget (no timeout, so the same front on any CPU)
+BUDGET = dict(niterations=3, populations=4, population_size=30, ncycles_per_iteration=50, random_state=0,
+              unary_operators=["square", "sqrt"])
+
+
+def _field(n: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A charge's energy in a field, sqrt((p - q A)^2 c^2 + m^2 c^4) + q V (bonus test_16)."""
+    X = np.random.default_rng(seed).uniform(1.0, 5.0, (n, 6))
+    m, c, p, q, A, V = X.T
+    return X, np.sqrt((p - q * A) ** 2 * c**2 + m**2 * c**4) + q * V
+
+
+def _values(fit, X: np.ndarray) -> np.ndarray:
+    from latentlaw.symbolic.rational_start import numerator
+    return numerator(fit, X)
+
+
+def test_extra_monomials_are_products_beyond_the_library():
+    E = extra_monomials(6)
+    assert np.all(E >= 0) and set(E.sum(axis=1)) == {3, 4, 5}
+    assert np.all(np.count_nonzero(E, axis=1) <= 4)
+    assert (0, 2, 1, 1, 1, 0) in {tuple(e) for e in E}  # c^2 p q A, a cross term of (p - q A)^2 c^2
+
+
+def test_a_root_plus_a_term_is_fitted_and_its_root_taken():
+    X, y = _field()
+    # neither y nor y^2 is a sparse rational law: the rational start's best fits are not exact
+    assert rational_fits(X, y, with_q=False)[0].rss > 1e-8
+    fit = quadratic_fits(X, y)[0]
+    assert fit.rss <= EXACT
+    assert fit.q == ((0, 0, 0, 1, 0, 1),) and fit.q_coefs[0] == pytest.approx(-2.0, rel=1e-9)  # Q = -2 q V
+    half, radicand, sign = root(fit, X, y)
+    assert sign == 1.0 and half.p == ((0, 0, 0, 1, 0, 1),) and half.p_coefs[0] == pytest.approx(1.0, rel=1e-9)
+    # q^2 V^2 of P cancels against Q^2 / 4: the radicand is (p - q A)^2 c^2 + m^2 c^4 multiplied out
+    assert sorted(radicand.p) == sorted([(0, 2, 2, 0, 0, 0), (0, 2, 1, 1, 1, 0), (0, 2, 0, 2, 2, 0), (2, 4, 0, 0, 0, 0)])
+    # least squares on 400 rows of values up to ~1e4: round-off far below 1e-8 relative
+    assert np.allclose(_values(half, X) + sign * np.sqrt(_values(radicand, X)), y, rtol=1e-8, atol=0)
+
+
+def test_the_smaller_root_has_its_sign():
+    rng = np.random.default_rng(1)
+    v, g, h = rng.uniform(4.0, 6.0, 300), rng.uniform(1.0, 2.0, 300), rng.uniform(1.0, 3.0, 300)
+    X, y = np.column_stack([v, g, h]), (v - np.sqrt(v**2 - 2 * g * h)) / g  # time to rise to h
+    half, radicand, sign = root(quadratic_fits(X, y)[0], X, y)
+    assert sign == -1.0
+    assert np.allclose(_values(half, X) - np.sqrt(_values(radicand, X)), y, rtol=1e-8, atol=0)
+
+
+def test_a_root_whose_sign_changes_is_not_planted():
+    rng = np.random.default_rng(2)
+    X = np.column_stack([rng.uniform(1.0, 2.0, 300), rng.uniform(-1.0, 1.0, 300), rng.uniform(1.0, 2.0, 300)])
+    y = X[:, 0] + X[:, 1] * np.sqrt(X[:, 2])  # (y - x0)^2 = x1^2 x2, but y - x0 changes sign with x1
+    fit = quadratic_fits(X, y)[0]
+    assert fit.rss <= EXACT
+    assert root(fit, X, y) is None
+
+
+def test_the_search_finds_a_root_plus_a_term(capsys):
+    X, y = _field()
+    search = SymbolicSearch(objective="regression", verbosity=1, log_start=0, **BUDGET).fit(X, y, variable_names=FIELD)
+    assert "starting members from y as a root of a quadratic" in capsys.readouterr().out
+    X_new, y_new = _field(200, seed=1)
+    assert np.allclose(search.predict(X_new), y_new, rtol=1e-9, atol=0)  # round-off only
+    m, c, p, q, A, V = sympy.symbols(FIELD, positive=True)
+    found = search.sympy().subs({sympy.Symbol(n): s for n, s in zip(FIELD, (m, c, p, q, A, V))})
+    truth = sympy.sqrt((p - q * A) ** 2 * c**2 + m**2 * c**4) + q * V
+    assert sympy.simplify(sympy.expand(found - truth)) == 0, found
