@@ -24,6 +24,7 @@ gplearn its best program. Scores (bench/feynman_scoring.py): exact by SRBench's 
     .venv/bin/python bench/feynman.py --engines native --modes regression --jobs 15   # 100 at 60 s on 16 cores
     .venv/bin/python bench/feynman.py --table bonus --engines native --modes gradient  # AI Feynman's 20 harder ones
     .venv/bin/python bench/feynman.py --table textbook --budget 30   # 30 laws never tuned on (bench/tables/)
+    .venv/bin/python bench/feynman.py --table roots --modes regression  # 8 roots of quadratics (bench/tables/)
 
 ``--jobs N`` runs N children at once, each on one core (leave a core for the parent and the
 machine); the budget stays per run, so the figures do not depend on N while N is below the

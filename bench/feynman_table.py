@@ -16,7 +16,10 @@ misses, so it is held out no longer); its ranges keep every formula real and fin
 (1 - 2GM/(r c^2) > 0, the Breit-Wigner denominator away from 0); and ``waves``
 (bench/tables/waves.csv), 6 oscillations and waves with a phase (cos(k x - omega t),
 A sin(omega t + phi), a damped travelling wave), written on 2026-12-06 to probe the phase
-columns (not held out). Formulas are parsed only with
+columns (not held out); and ``roots`` (bench/tables/roots.csv), 8 laws that are a root of a
+quadratic (sqrt(p^2 c^2 + m^2 c^4) - m c^2, (v + sqrt(v^2 + 2 g h)) / g, Mohr's principal
+stress...), written on 2026-12-06 to probe regression's quadratic start (not held out), ranges
+keeping each discriminant positive. Formulas are parsed only with
 latentlaw's whitelisting ``parse_sympy`` (never ``sympify``): the table is text from outside.
 
 Errata. The table's "# variables" column is wrong for I.18.12, I.18.14, I.38.12, III.10.19 and

@@ -75,7 +75,7 @@ def test_bonus_table_has_the_20_harder_equations_with_finite_samples():
 
 def test_class_and_textbook_tables_load_with_finite_samples():
     """--table class reads PhySO's semicolon table (free constants sampled as variables, numeric
-    constants kept); --table textbook and --table waves read the laws shipped in bench/tables. Every formula
+    constants kept); --table textbook, --table waves and --table roots read the laws shipped in bench/tables. Every formula
     is real and finite, with finite gradients, on its own ranges (square roots of 1 - 2GM/(r c^2),
     logs, the Breit-Wigner denominator)."""
     classes = table.load_table(table.table_path("class"))
@@ -89,7 +89,11 @@ def test_class_and_textbook_tables_load_with_finite_samples():
     assert table.table_path("textbook").parent.name == "tables"
     waves = table.load_table(table.table_path("waves"))
     assert [e.name for e in waves] == ["wave", "wave_phase", "standing", "intensity", "damped_wave", "driven_phase"]
-    for e in classes + textbook + waves:
+    roots = table.load_table(table.table_path("roots"))
+    assert len(roots) == 8
+    for e in roots:  # each a square root plus or minus a term
+        assert any(a.is_Pow and a.exp == sympy.Rational(1, 2) for a in sympy.preorder_traversal(e.truth)), e.name
+    for e in classes + textbook + waves + roots:
         assert {str(s) for s in e.truth.free_symbols} == set(e.variables), e.name
         data = feynman.make_data(e, 0, 200)
         assert np.isfinite(data["y"]).all() and np.isfinite(data["G"]).all(), e.name

@@ -78,3 +78,61 @@ def test_the_search_finds_a_root_plus_a_term(capsys):
     found = search.sympy().subs({sympy.Symbol(n): s for n, s in zip(FIELD, (m, c, p, q, A, V))})
     truth = sympy.sqrt((p - q * A) ** 2 * c**2 + m**2 * c**4) + q * V
     assert sympy.simplify(sympy.expand(found - truth)) == 0, found
+
+
+def _kinetic(n: int = 300, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The relativistic kinetic energy sqrt(p^2 c^2 + m^2 c^4) - m c^2 on (p, m, c), its unit
+    gradients by hand (finite differences would cap the accuracy at ~1e-10)."""
+    X = np.random.default_rng(seed).uniform(1.0, 5.0, (n, 3))
+    p, m, c = X.T
+    E = np.sqrt(p**2 * c**2 + m**2 * c**4)
+    G = np.column_stack([p * c**2 / E, m * c**4 / E - c**2, (p**2 * c + 2 * m**2 * c**3) / E - 2 * m * c])
+    return X, E - m * c**2, G / np.linalg.norm(G, axis=1, keepdims=True)
+
+
+def test_gradient_directions_give_a_root_of_a_quadratic():
+    """By gradients t^2 + Q t = P keeps grad P in the span of g and grad q, as f (1 + b q) = P does,
+    and grad P's coefficient of grad q is t up to a constant factor; a single term P is such a law
+    (p^2 c^2 with q = m c^2), which the span start had left out as a function of q alone."""
+    from latentlaw.symbolic.rational_gradient_start import EXACT as GRADIENT_EXACT, gradient_fits
+    from latentlaw.symbolic.quadratic_start import fitted_root
+
+    X, K, G = _kinetic()
+    fit = gradient_fits(X, G)[0]
+    assert fit.rss <= GRADIENT_EXACT and fit.root_sign != 0
+    assert fit.p == ((2, 0, 2),) and fit.q == ((0, 1, 2),)
+    ratio = fitted_root(fit, X) / K  # the same law up to a constant factor
+    # round-off of the per-row 2 x 2 solves and a least squares on 300 rows: far below 1e-8
+    assert np.ptp(ratio) <= 1e-8 * np.abs(ratio).mean()
+
+
+def test_the_gradient_search_plants_a_root_of_a_quadratic(capsys):
+    X, K, G = _kinetic()
+    search = SymbolicSearch(objective="gradient", verbosity=1, group_start=0, **BUDGET)
+    search.fit(X, gradients=G, variable_names=["p", "m", "c"])
+    assert "starting members from rational fits of gradients" in capsys.readouterr().out
+    assert search.pareto_front_["loss"].min() < 1e-12  # exact up to rounding: the law's level sets
+
+
+def test_a_radicand_term_rounded_to_zero_is_left_out_of_the_grouped_tree():
+    """Coefficients within 1e-8 of an integer are written as it (rational_start._integers), so a
+    refitted term can round to 0; grouped by shared monomials (fit_node's ``factored``), a group
+    of such terms alone had no size to share and raised (a gradient search on an RLC root did)."""
+    from latentlaw.symbolic.context import SearchContext
+    from latentlaw.symbolic.dataset import prepare
+    from latentlaw.symbolic.evaluate import columns_of, evaluate
+    from latentlaw.symbolic.objectives import OBJECTIVES
+    from latentlaw.symbolic.options import build_options
+    from latentlaw.symbolic.rational_start import Fit, fit_node
+
+    X = np.random.default_rng(0).uniform(1.0, 2.0, (50, 3))
+    data, _ = prepare(X, X[:, 0], objective="regression")
+    options = build_options(SymbolicSearch(objective="regression").get_params())
+    ctx = SearchContext(options=options, objective=OBJECTIVES["regression"], data=data, batch=data,
+                        rng=np.random.default_rng(0), variable_p=np.ones(3))
+    # the last two share x1^2 x2 (their group), each rounds to 0 over the shared size 1
+    fit = Fit(p=((1, 0, 0), (0, 2, 2), (0, 2, 1)), p_coefs=(1.0, 1e-13, 2e-13), p_factors=(None,) * 3,
+              intercept=0.0, q=(), q_coefs=(), rss=0.0)
+    node = fit_node(fit, ctx, factored=True)
+    assert node is not None
+    assert np.allclose(evaluate(node, columns_of(X)), X[:, 0], rtol=1e-12, atol=0)

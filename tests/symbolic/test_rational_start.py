@@ -577,7 +577,7 @@ def test_the_q_update_keeps_unit_correlations_where_grad_q_explains_a_column():
     flat = along_g.transpose(0, 2, 1).reshape(-1, len(E))
     H0 = flat.T @ flat
     whole = np.sqrt(np.einsum("rld,rld->l", along_g, along_g))
-    H, kept = _without_q(along_g, flat, H0, whole, _gradients(X, q[None, :])[:, 0, :], G)
+    H, kept = _without_q(_gradients(X, E), along_g, flat, H0, whole, _gradients(X, q[None, :])[:, 0, :], G)
     of_q_alone = np.all(E[:, 1:] == 0, axis=1)
     assert of_q_alone.sum() >= 4 and np.all(kept[of_q_alone] == 0) and np.all(kept[~of_q_alone] > 0)
     used = np.flatnonzero(kept > 0)

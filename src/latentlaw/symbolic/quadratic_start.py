@@ -12,7 +12,8 @@ several inputs (c^2 p q A: four inputs, degree five), so P also takes the produc
 ``EXTRA_VARIABLES`` inputs with no negative power up to ``EXTRA_DEGREE``. An exact fit is
 planted as the root: Q^2 / 4 + P multiplied out, the terms that cancel (q^2 V^2 above) dropped
 and the rest refitted to (y + Q / 2)^2. Runs only where the rational start found no exact law,
-within ``Options.rational_start`` of the time left.
+within ``Options.rational_start`` of the time left. By gradients the same law comes from the
+gradient start's span (rational_gradient_start.py), planted here (``fitted_root``, ``root_members``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from latentlaw.symbolic.expression import Node
 from latentlaw.symbolic.member import PopMember
 from latentlaw.symbolic.mutate import seed_member
 from latentlaw.symbolic.rational_start import (EXACT, MAX_INPUTS, MAX_SEEDS, Factor, Fit, fit_node,
-                                               monomials, p_values, rational_fits)
+                                               monomials, numerator, p_values, rational_fits)
 
 EXTRA_VARIABLES, EXTRA_DEGREE, EXTRA_LIMIT = 4, 5, 1000  # P's products beside its library (see above)
 CANCELLED = 1e-9  # a term of Q^2 / 4 + P smaller than this share of the sum's RMS has cancelled
@@ -126,6 +127,24 @@ def root_node(half: Fit, radicand: Fit, sign: float, ctx: SearchContext, factore
     return Node.binary(plus if sign > 0 else minus, left, top)
 
 
+def root_members(found: tuple[Fit, Fit, float], ctx: SearchContext) -> PopMember | None:
+    """The member planted from ``root``'s parts: as written, or with the radicand's shared
+    monomials written once where that alone fits maxsize."""
+    for factored in (False, True):
+        node = root_node(*found, ctx, factored=factored)
+        member = None if node is None else seed_member([node], ctx)
+        if member is not None:
+            return member
+    return None
+
+
+def fitted_root(fit: Fit, X: np.ndarray) -> np.ndarray:
+    """t = -Q / 2 + root_sign sqrt(Q^2 / 4 + P) of a fit with a ``root_sign`` (the gradient
+    start's quadratic laws), on the rows X."""
+    Q = monomials(X, np.array(fit.q, dtype=int).reshape(-1, X.shape[1])) @ np.array(fit.q_coefs)
+    return -0.5 * Q + fit.root_sign * np.sqrt(np.maximum(0.25 * Q * Q + numerator(fit, X), 0.0))
+
+
 def quadratic_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str, list[PopMember]]]:
     """("y as a root of a quadratic", members planted from the exact quadratic fits); empty where
     the start does not apply."""
@@ -141,16 +160,12 @@ def quadratic_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[st
     seeds: list[PopMember] = []
     for fit in quadratic_fits(data.X, y, data.weights, stop):
         if fit.rss > EXACT:
-            break
+            break  # (with 1% noise on the roots table the implicit residual ranked stand-ins first,
+            # and none of the best four had a real root on every row)
         found = root(fit, data.X, y)
-        if found is None:
-            continue
-        for factored in (False, True):
-            node = root_node(*found, ctx, factored=factored)
-            member = None if node is None else seed_member([node], ctx)
-            if member is not None:
-                seeds.append(member)
-                break
+        member = None if found is None else root_members(found, ctx)
+        if member is not None:
+            seeds.append(member)
         if len(seeds) >= MAX_SEEDS:
             break
     return [("y as a root of a quadratic", seeds)]

@@ -36,6 +36,7 @@ from latentlaw.symbolic.expression import Node
 from latentlaw.symbolic.member import PopMember
 from latentlaw.symbolic.mutate import seed_member
 from latentlaw.symbolic.options import Options
+from latentlaw.symbolic import quadratic_start
 from latentlaw.symbolic.rational_start import (DENSE_DEGREE, MAX_INPUTS, MAX_SEEDS, P_DEGREE, P_HIGH, P_VARIABLES,
                                                Q_DEGREE, Q_HIGH, Q_VARIABLES, START_ROWS, Factor, Fit, backward_select,
                                                exponents, forward_select, fit_node, monomial_node, monomials, p_values,
@@ -61,7 +62,8 @@ DENSE_INPUTS = 5  # P alone from every polynomial term at once (``_dense_fits``)
 # (126 columns with five; with seven, 210 columns and their backward elimination took seconds)
 PROGRESS_KEPT = 8  # datasets whose fits so far are kept (``_Progress``)
 ROUNDED = 1e-6  # columns the Q update leaves less than this share of (norm^2) are recomputed
-ALONG_Q = 1e-20  # ... and left out below this share: a function of q alone
+ALONG_Q = 1e-20  # ... and left out below this share where grad q alone explains them (PARALLEL): a function of q alone
+PARALLEL = 1e-8  # a column's gradients with at most this share (norm) across grad q are along it
 SHIFTS = (1, -1, 2, -2)  # powers of q a near-null support is divided by when it completes to no law
 EXP_SPREAD = 20.0  # exp factors whose argument spans more than this over the rows are left out: their
 # terms' columns are a few rows' (any two of them correlate to 1 - 1e-16 and crowd out the law's pairs)
@@ -107,14 +109,14 @@ def gradient_fits(X: np.ndarray, G: np.ndarray, deadline: float | None = None, w
             elif d == 2:  # the span of g and grad q is the whole plane: the pencil instead
                 progress.with_q += _plane_fits(Xs, Gs, X, G, EP, EQ[q])
             else:  # also without the components along grad q's part orthogonal to g: a rank-one update per row
-                progress.with_q += _span_fits(Xs, Gs, EP, *_without_q(along_g, flat, H0, whole, grad_q[:, q, :], g_unit),
+                progress.with_q += _span_fits(Xs, Gs, EP, *_without_q(grad_p, along_g, flat, H0, whole, grad_q[:, q, :], g_unit),
                                               EQ[q])
             progress.next_q += 1
         found += progress.with_q
     found.sort(key=lambda rf: (rf[0] > EXACT, len(rf[1].p) if rf[0] <= EXACT else rf[0]))
     distinct: dict[tuple, Fit] = {}  # supports pruned to the same terms give the same fit
     for _, f in found:
-        distinct.setdefault((f.p, f.p_factors, f.q, f.q_factors), f)
+        distinct.setdefault((f.p, f.p_factors, f.q, f.q_factors, f.root_sign), f)
     return list(distinct.values())
 
 
@@ -238,12 +240,14 @@ def _span_fits(Xs: np.ndarray, Gs: np.ndarray, EP: np.ndarray, H: np.ndarray, wh
     return found
 
 
-def _without_q(along_g: np.ndarray, flat: np.ndarray, H0: np.ndarray, whole: np.ndarray, grad_q: np.ndarray,
-               g_unit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _without_q(grads: np.ndarray, along_g: np.ndarray, flat: np.ndarray, H0: np.ndarray, whole: np.ndarray,
+               grad_q: np.ndarray, g_unit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The Gram matrix of the gradient columns without their parts along g and along v (grad q,
-    (rows, d), without its part along the unit g), and ``whole`` with the columns that v explains
-    set to 0 (no law's terms: functions of q alone). ``along_g``: the columns without g's part,
-    (rows, L, d); ``flat``: the same as (rows times coordinates, L), H0 = flat^T flat.
+    (rows, d), without its part along the unit g), and ``whole`` with the columns of functions of
+    q alone set to 0 (null whatever the law: their gradients are along grad q). ``grads``: the
+    columns' gradients, (rows, L, d); ``along_g``: the same without g's part; ``flat``: that as
+    (rows times coordinates, L), H0 = flat^T flat. A column that g and v explain but grad q alone
+    does not is kept: a law's single term (p^2 c^2 of sqrt(p^2 c^2 + m^2 c^4) - m c^2 with q = m c^2).
 
     The rank-one update H0 - Z^T Z is exact algebra, but where v explains most of a column it
     cancels: the column keeps H0's round-off, ~1e-16 of it, which scaled to unit norm reads as
@@ -264,7 +268,16 @@ def _without_q(along_g: np.ndarray, flat: np.ndarray, H0: np.ndarray, whole: np.
         exact[:, low] = B.T @ B
         H[low, :] = exact
         H[:, low] = exact.T
-    return H, np.where(np.diag(H) > ALONG_Q * np.diag(H0), whole, 0.0)
+    alone = np.flatnonzero(np.diag(H) <= ALONG_Q * np.diag(H0))
+    if len(alone):
+        u = grad_q / np.maximum(np.linalg.norm(grad_q, axis=1, keepdims=True), 1e-300)
+        raw = grads[:, alone, :]
+        across = raw - np.einsum("rkd,rd->rk", raw, u)[:, :, None] * u[:, None, :]
+        of_q = np.linalg.norm(across, axis=(0, 2)) <= PARALLEL * np.linalg.norm(raw, axis=(0, 2))
+        alone = alone[of_q]
+    kept = whole.copy()
+    kept[alone] = 0.0
+    return H, kept
 
 
 def _plane_fits(Xs: np.ndarray, Gs: np.ndarray, X: np.ndarray, G: np.ndarray, EP: np.ndarray,
@@ -560,15 +573,38 @@ def _complete(X: np.ndarray, G: np.ndarray, EP: np.ndarray, support: tuple[int, 
     # nu = f b with f = (c + P) / (1 + b q): nu = b c + b (P - nu q), linear in (b c, b)
     A = np.column_stack([np.ones(len(X)), P - nu * qv])
     (bc, b), *_ = np.linalg.lstsq(A, nu, rcond=None)
+    quadratic = _quadratic(A, nu, P, qv, grad_P, gq, G, E, a, q)
     if not np.isfinite(b) or abs(b) < 1e-12:
-        return None
+        return quadratic
     if np.min(np.abs(b * qv)) > 1e8:  # 1 + b q is b q to rounding: the law is P / q, without Q
         return _complete(X, G, E - q[None, :], tuple(range(len(E))), None)
     c = bc / b
     grad_f = (1 + b * qv)[:, None] * grad_P - (b * (c + P))[:, None] * gq  # times (1 + b q)^2
-    return Fit(p=tuple(tuple(int(x) for x in e) for e in E), p_coefs=tuple(float(c) for c in a),
-               p_factors=(None,) * len(a), intercept=float(c), q=(tuple(int(x) for x in q),),
-               q_coefs=(float(b),), rss=misalignment(grad_f, G))
+    fit = Fit(p=tuple(tuple(int(x) for x in e) for e in E), p_coefs=tuple(float(c) for c in a),
+              p_factors=(None,) * len(a), intercept=float(c), q=(tuple(int(x) for x in q),),
+              q_coefs=(float(b),), rss=misalignment(grad_f, G))
+    return quadratic if quadratic is not None and fit.rss > EXACT and quadratic.rss < fit.rss else fit
+
+
+def _quadratic(A: np.ndarray, nu: np.ndarray, P: np.ndarray, qv: np.ndarray, grad_P: np.ndarray, gq: np.ndarray,
+               G: np.ndarray, E: np.ndarray, a: np.ndarray, q: np.ndarray) -> Fit | None:
+    """The law as a root of a quadratic, t^2 + B q t = C + B P (quadratic_start.py), from the same
+    span: there grad P's coefficient of grad q is t itself up to a constant factor, and
+    nu^2 = C + B (P - nu q) is linear in (C, B) as the rational law's nu is in (b c, b). Its
+    misalignment is that of grad P - t grad q, t the fitted root on the side nu keeps (None where
+    the discriminant or that side is not kept on every row)."""
+    (C, B), *_ = np.linalg.lstsq(A, nu * nu, rcond=None)
+    if not (np.isfinite(B) and np.isfinite(C)) or abs(B) < 1e-12:
+        return None
+    discriminant = 0.25 * B * B * qv * qv + C + B * P
+    side = nu + 0.5 * B * qv
+    if not (np.all(discriminant > 0) and (np.all(side > 0) or np.all(side < 0))):
+        return None
+    sign = float(np.sign(side[0]))
+    t = -0.5 * B * qv + sign * np.sqrt(discriminant)
+    return Fit(p=tuple(tuple(int(x) for x in e) for e in E), p_coefs=tuple(float(B * c) for c in a),
+               p_factors=(None,) * len(E), intercept=float(C), q=(tuple(int(x) for x in q),), q_coefs=(float(B),),
+               rss=misalignment(grad_P - t[:, None] * gq, G), root_sign=sign)
 
 
 def misalignment(grad_f: np.ndarray, G: np.ndarray) -> float:
@@ -636,6 +672,14 @@ def gradient_rational_seeds(ctx: SearchContext, deadline: float | None,
     seeds: list[PopMember] = []
     fits = gradient_fits(data.X, data.gradients, stop, with_q, functions)
     for fit in fits:
+        if fit.root_sign:  # a root of a quadratic, written as one
+            found = quadratic_start.root(fit, data.X, quadratic_start.fitted_root(fit, data.X))
+            member = None if found is None else quadratic_start.root_members(found, ctx)
+            if member is not None:
+                seeds.append(member)
+            if len(seeds) >= MAX_SEEDS:
+                break
+            continue
         node = _whole(fit, ctx)
         member = None if node is None else seed_member([node], ctx)
         if member is None and fit.rss <= EXACT:  # an exact law over maxsize: its root, if shorter

@@ -146,6 +146,8 @@ class Fit:
     q_coefs: tuple[float, ...]
     rss: float
     q_factors: tuple[Factor | None, ...] = ()  # per Q term, as p_factors (the gradient start's exp(2 u) of tanh u)
+    root_sign: float = 0.0  # +-1: t is instead the root -Q/2 +- sqrt(Q^2/4 + P) of t^2 + Q t = P (the
+    # gradient start's quadratic laws; quadratic_start.py)
 
 
 class Split(NamedTuple):
@@ -743,8 +745,11 @@ def fit_node(fit: Fit, ctx: SearchContext, factored: bool = False) -> Node | Non
 
 
 def _shared_size(coefs: list[float] | np.ndarray) -> float:
-    """The size most of the nonzero ``coefs`` share (the largest among equally shared ones)."""
+    """The size most of the nonzero ``coefs`` share (the largest among equally shared ones; 1
+    where all are 0)."""
     sizes = np.abs([c for c in coefs if c != 0.0])
+    if not len(sizes):
+        return 1.0
     return float(max(sizes, key=lambda s: (int(np.sum(np.abs(sizes / s - 1.0) <= 1e-8)), s)))
 
 
@@ -767,7 +772,7 @@ def _factored(fit: Fit, coefs: np.ndarray, intercept: float, ctx: SearchContext)
     all subsets of up to ``FACTOR_TERMS`` terms."""
     o = ctx.options
     times = o.operator("*")
-    items = list(range(len(fit.p)))
+    items = [k for k in range(len(fit.p)) if coefs[k] != 0.0]  # (a coefficient rounded to 0 by _integers: no term)
     if times is None or len(items) > FACTOR_TERMS:
         return None
     nodes: list[Node] = []
