@@ -13,7 +13,7 @@ several inputs (c^2 p q A: four inputs, degree five), so P also takes the produc
 planted as the root: Q^2 / 4 + P multiplied out, the terms that cancel (q^2 V^2 above) dropped
 and the rest refitted to (y + Q / 2)^2. Runs only where the rational start found no exact law,
 within ``Options.rational_start`` of the time left. By gradients the same law comes from the
-gradient start's span (rational_gradient_start.py), planted here (``fitted_root``, ``root_members``).
+gradient start's span (rational_gradient_start.py), planted here (``fitted_root``, ``root_member``).
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def root(fit: Fit, X: np.ndarray, y: np.ndarray) -> tuple[Fit, Fit, float] | Non
     return half, radicand, float(np.sign(u[0]))
 
 
-def root_node(half: Fit, radicand: Fit, sign: float, ctx: SearchContext, factored: bool = False) -> Node | None:
+def quadratic_node(half: Fit, radicand: Fit, sign: float, ctx: SearchContext, factored: bool = False) -> Node | None:
     """-Q / 2 + sign sqrt(Q^2 / 4 + P) as a tree (the radicand's shared monomials written once
     with ``factored``); None where an operator is missing."""
     o = ctx.options
@@ -127,11 +127,11 @@ def root_node(half: Fit, radicand: Fit, sign: float, ctx: SearchContext, factore
     return Node.binary(plus if sign > 0 else minus, left, top)
 
 
-def root_members(found: tuple[Fit, Fit, float], ctx: SearchContext) -> PopMember | None:
+def root_member(found: tuple[Fit, Fit, float], ctx: SearchContext) -> PopMember | None:
     """The member planted from ``root``'s parts: as written, or with the radicand's shared
     monomials written once where that alone fits maxsize."""
     for factored in (False, True):
-        node = root_node(*found, ctx, factored=factored)
+        node = quadratic_node(*found, ctx, factored=factored)
         member = None if node is None else seed_member([node], ctx)
         if member is not None:
             return member
@@ -163,7 +163,7 @@ def quadratic_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[st
             break  # (with 1% noise on the roots table the implicit residual ranked stand-ins first,
             # and none of the best four had a real root on every row)
         found = root(fit, data.X, y)
-        member = None if found is None else root_members(found, ctx)
+        member = None if found is None else root_member(found, ctx)
         if member is not None:
             seeds.append(member)
         if len(seeds) >= MAX_SEEDS:

@@ -674,7 +674,7 @@ def gradient_rational_seeds(ctx: SearchContext, deadline: float | None,
     for fit in fits:
         if fit.root_sign:  # a root of a quadratic, written as one
             found = quadratic_start.root(fit, data.X, quadratic_start.fitted_root(fit, data.X))
-            member = None if found is None else quadratic_start.root_members(found, ctx)
+            member = None if found is None else quadratic_start.root_member(found, ctx)
             if member is not None:
                 seeds.append(member)
             if len(seeds) >= MAX_SEEDS:
