@@ -174,10 +174,11 @@ def equation_search(data: Dataset, options: Options, *, random_state: int | None
                     grace = EARLY_STOP_GRACE if grace is None else grace - 1
                     if grace <= 0 and rational_due is not None and hof.best_loss() > EXACT:
                         # before stopping on what may be a close approximation (1e-11 stand-ins for
-                        # log(gamma - 1) pass 1e-10 but not EXACT; exact laws reach 1e-16): the quick
-                        # pass of the rational start, P alone
+                        # log(gamma - 1) pass 1e-10 but not EXACT; exact laws reach 1e-16): the
+                        # rational start, with its Qs (a 2e-11 stand-in stopped the RLC root, a
+                        # root of a quadratic with q = R C, before its pass with P alone could find it)
                         rational_due = None
-                        plant_starts(gradient_rational_seeds(ctx, deadline, with_q=False), "rational fits (P alone) of")
+                        plant_starts(gradient_rational_seeds(ctx, deadline), "rational fits of")
                     if grace <= 0:
                         stop_reason = "early_stop"
                 if stop_reason == "niterations" and settled.update(hof):

@@ -9,7 +9,8 @@ f and |grad f| are at each row. It is found by anchoring: a single monomial whos
 gradient vanishes is a law (prV/gamma over 1 - 1/gamma); for sums, each monomial in turn is the
 target of a forward selection over the others (``rational_start.forward_select``) in the Gram matrix of
 the projected, unit-scaled gradient columns. b and P's constant follow by least squares from the
-per-row coefficient of grad q (f b at each row). Laws are wanted only up to an invertible
+per-row coefficient of grad q (f b at each row); where that misses, the same coefficient may be a
+root of a quadratic t^2 + B q t = C + B P (``_quadratic``). Laws are wanted only up to an invertible
 function, so f^2 = m^2 / (1 - v^2/c^2) serves for m / sqrt(1 - v^2/c^2) (where such a square is
 over maxsize, its root is planted: ``_root``). Deterministic; it shares
 ``Options.rational_start`` of the budget, stops between Q monomials when that is spent and at the
@@ -660,17 +661,15 @@ def applies(ctx: SearchContext) -> bool:
             and o.operator("*") is not None and o.operator("/") is not None and o.linear)
 
 
-def gradient_rational_seeds(ctx: SearchContext, deadline: float | None,
-                            with_q: bool = True) -> list[tuple[str, list[PopMember]]]:
-    """("gradients", members planted from the best fits; P alone without ``with_q``); empty when
-    the start does not apply."""
+def gradient_rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str, list[PopMember]]]:
+    """("gradients", members planted from the best fits); empty when the start does not apply."""
     if not applies(ctx):
         return []
     o, data = ctx.options, ctx.data
     stop = None if deadline is None else time.perf_counter() + o.rational_start * (deadline - time.perf_counter())
     functions = start_functions(o)
     seeds: list[PopMember] = []
-    fits = gradient_fits(data.X, data.gradients, stop, with_q, functions)
+    fits = gradient_fits(data.X, data.gradients, stop, functions=functions)
     for fit in fits:
         if fit.root_sign:  # a root of a quadratic, written as one
             found = quadratic_start.root(fit, data.X, quadratic_start.fitted_root(fit, data.X))
