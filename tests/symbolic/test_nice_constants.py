@@ -232,3 +232,46 @@ def test_a_loose_tolerance_offers_only_small_pi_forms():
     for value, form in [(6.28335, 2 * pi), (9.935, pi ** 2), (0.39901, 1 / sympy.sqrt(2 * pi)), (0.159267, 1 / (2 * pi))]:
         found = pi_multiple(value, 1e-2, largest=4)
         assert found is not None and sympy.simplify(found.sympy() - form) == 0, (value, found)
+
+
+def test_a_pi_form_that_moves_with_another_constant_is_snapped_with_it():
+    """By gradients a law has no scale: a search respelled (v + sqrt(v^2 + 2 g h)) / g over sqrt(2)
+    as sqrt((h + 0.49999934 v^2/g)/g) + 0.70710729 v/g (the roots table's fall time; here ten times
+    further off, so that no snap alone fits the polish's absolute slack of 1e-14). The two move
+    together, so neither snaps alone (0.5 and sqrt(2)/2 each cost loss), but together they are
+    the law; the joint rounding now offers pi forms beside round decimals."""
+    rng = np.random.default_rng(0)
+    X = rng.uniform(1.0, 5.0, size=(1000, 3))  # v, g, h
+    v, g, h = X.T
+    root = np.sqrt(v**2 + 2 * g * h)
+    G = np.column_stack([(1 + v / root) / g, -(v + root) / g**2 + h / (g * root), 1 / root])  # by hand
+    G /= np.linalg.norm(G, axis=1, keepdims=True)
+    names = ["v", "g", "h"]
+    data = Dataset(X=X, columns=list(np.ascontiguousarray(X.T)), y=None,
+                   gradient_columns=list(np.ascontiguousarray(G.T)), weights=None, variable_names=names)
+    from scipy.optimize import minimize_scalar
+
+    a = 0.4999934
+
+    def misalignment(b: float) -> float:  # of sqrt((h + a v^2/g)/g) + b v/g, gradients by hand
+        s = np.sqrt(h / g + a * v**2 / g**2)
+        grad = np.column_stack([a * v / (g**2 * s) + b / g, -(h / g**2 + 2 * a * v**2 / g**3) / (2 * s) - b * v / g**2,
+                                1 / (2 * g * s)])
+        cos = np.sum(grad * G, axis=1) / np.linalg.norm(grad, axis=1)
+        return float(np.mean(1 - cos**2))
+
+    b = float(minimize_scalar(misalignment, bracket=(0.7070, 0.7072), tol=1e-12).x)  # b as a search leaves it for that a
+    assert abs(b - math.sqrt(0.5)) < SNAP_TOLERANCE * b and misalignment(math.sqrt(0.5)) > 1e-14 + misalignment(b)
+    ctx = SearchContext(options=build_options(dict(objective="gradient", unary_operators=["sqrt"])),
+                        objective=OBJECTIVES["gradient"], data=data, batch=data, rng=np.random.default_rng(0),
+                        variable_p=np.ones(3))
+    hof = HallOfFame()
+    hof.consider(new_member(valid_terms([parse_expression(f"sqrt((h + {a!r}*v^2/g)/g) + {b!r}*v/g", names)],
+                                        ctx), ctx), ctx)
+    polish_front(hof, ctx)
+    found = to_sympy(min(hof.front(), key=lambda e: e.loss).variant.expression, names)
+    V, Gs, H = sympy.symbols(names, positive=True)
+    law = (V + sympy.sqrt(V**2 + 2 * Gs * H)) / Gs
+    found = found.subs({sympy.Symbol(n): s for n, s in zip(names, (V, Gs, H))})
+    assert all(float(f) == round(float(f), 3) for f in found.atoms(sympy.Float)), found  # 0.5 stays a decimal
+    assert sympy.simplify(sympy.nsimplify(found) / law).free_symbols == set(), found

@@ -9,7 +9,8 @@ constant at a time to 0 (m + 1e-8 -> m), then to a nearby rational multiple of a
 (9.8696044 -> pi^2, see ``nice_constants``), then to a round value near it (one significant
 digit, or a pi form within ``NOISY_PI_TOLERANCE``), then all remaining constants at once to
 fewer significant digits (2.5000000013 -> 2.5; constants that trade off, like the coefficient
-and the shift of 0.499 Y / (sigma + 0.995), round together or not at all). "Measurably" is the
+and the shift of 0.499 Y / (sigma + 0.995), round together or not at all), with the pi forms
+near them first (a gradient law's 0.49999934 and 0.70710729 move together: 0.5 and sqrt(2)/2). "Measurably" is the
 rounding slack plus ln(n)/n of the loss per constant moved (BIC's price of a free parameter).
 On noise-free data that admits nothing: an exact law's loss is round-off. On noisy y a fitted
 constant is off by the noise (gamma - 1.00074, sigma^0.4995 with 1% noise), fixing it at the
@@ -185,20 +186,26 @@ def tidy(entry, hof: HallOfFame, ctx: SearchContext) -> None:
     snapped |= _snap(constants, expression, reference, ctx, _pi_form, snapped, rows)
     snapped |= _snap(constants, expression, reference, ctx, _rounder, snapped, rows)  # noisy y: 1.00074 -> 1
     exact = [c.value for c in constants]
+    # pi forms join the joint rounding: constants that move together, one of them a pi form (a
+    # gradient law respelled over sqrt(2): sqrt((h + 0.49999934 v^2/g)/g) + 0.70710729 v/g), snap
+    # only at once; each level is tried with them, then without (a form near by chance)
+    forms = {i: form[0] for i, v in enumerate(exact) if i not in snapped for form in [_pi_form(v)] if form}
     for digits in ROUNDING_DIGITS:  # all the rest at once: constants that trade off (0.499 Y / (sigma + 0.995))
-        rounded = [v if i in snapped else float(f"{v:.{digits}g}") for i, v in enumerate(exact)]
-        if rounded == exact:
+        plain = [v if i in snapped else float(f"{v:.{digits}g}") for i, v in enumerate(exact)]
+        if plain == exact and not forms:
             if snapped:
                 _respell(entry, expression, fixed_loss(expression, ctx), hof, ctx, concepts)
             return
-        for node, value in zip(constants, rounded):
-            node.value = value
-        ctx.evaluations += 1
-        loss = fixed_loss(expression, ctx)
-        moved = len(snapped) + sum(r != v for r, v in zip(rounded, exact))
-        if loss <= _allowed(reference, moved, rows):
-            _respell(entry, expression, loss, hof, ctx, concepts)
-            return
+        tries = [[forms.get(i, r) for i, r in enumerate(plain)]] if forms else []
+        for rounded in tries + ([plain] if plain != exact else []):
+            for node, value in zip(constants, rounded):
+                node.value = value
+            ctx.evaluations += 1
+            loss = fixed_loss(expression, ctx)
+            moved = len(snapped) + sum(r != v for r, v in zip(rounded, exact))
+            if loss <= _allowed(reference, moved, rows):
+                _respell(entry, expression, loss, hof, ctx, concepts)
+                return
     if snapped:
         for node, value in zip(constants, exact):
             node.value = value
