@@ -574,9 +574,8 @@ def _complete(X: np.ndarray, G: np.ndarray, EP: np.ndarray, support: tuple[int, 
     # nu = f b with f = (c + P) / (1 + b q): nu = b c + b (P - nu q), linear in (b c, b)
     A = np.column_stack([np.ones(len(X)), P - nu * qv])
     (bc, b), *_ = np.linalg.lstsq(A, nu, rcond=None)
-    quadratic = _quadratic(A, nu, P, qv, grad_P, gq, G, E, a, q)
     if not np.isfinite(b) or abs(b) < 1e-12:
-        return quadratic
+        return _quadratic(A, nu, P, qv, grad_P, gq, G, E, a, q)
     if np.min(np.abs(b * qv)) > 1e8:  # 1 + b q is b q to rounding: the law is P / q, without Q
         return _complete(X, G, E - q[None, :], tuple(range(len(E))), None)
     c = bc / b
@@ -584,7 +583,10 @@ def _complete(X: np.ndarray, G: np.ndarray, EP: np.ndarray, support: tuple[int, 
     fit = Fit(p=tuple(tuple(int(x) for x in e) for e in E), p_coefs=tuple(float(c) for c in a),
               p_factors=(None,) * len(a), intercept=float(c), q=(tuple(int(x) for x in q),),
               q_coefs=(float(b),), rss=misalignment(grad_f, G))
-    return quadratic if quadratic is not None and fit.rss > EXACT and quadratic.rss < fit.rss else fit
+    if fit.rss <= EXACT:
+        return fit
+    quadratic = _quadratic(A, nu, P, qv, grad_P, gq, G, E, a, q)  # only where the rational law misses
+    return quadratic if quadratic is not None and quadratic.rss < fit.rss else fit
 
 
 def _quadratic(A: np.ndarray, nu: np.ndarray, P: np.ndarray, qv: np.ndarray, grad_P: np.ndarray, gq: np.ndarray,
@@ -674,16 +676,12 @@ def gradient_rational_seeds(ctx: SearchContext, deadline: float | None) -> list[
         if fit.root_sign:  # a root of a quadratic, written as one
             found = quadratic_start.root(fit, data.X, quadratic_start.fitted_root(fit, data.X))
             member = None if found is None else quadratic_start.root_member(found, ctx)
-            if member is not None:
-                seeds.append(member)
-            if len(seeds) >= MAX_SEEDS:
-                break
-            continue
-        node = _whole(fit, ctx)
-        member = None if node is None else seed_member([node], ctx)
-        if member is None and fit.rss <= EXACT:  # an exact law over maxsize: its root, if shorter
-            node = _root(fit, ctx)
+        else:
+            node = _whole(fit, ctx)
             member = None if node is None else seed_member([node], ctx)
+            if member is None and fit.rss <= EXACT:  # an exact law over maxsize: its root, if shorter
+                node = _root(fit, ctx)
+                member = None if node is None else seed_member([node], ctx)
         if member is not None:
             seeds.append(member)
         if len(seeds) >= MAX_SEEDS:

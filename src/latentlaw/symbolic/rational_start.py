@@ -268,8 +268,8 @@ def rational_fits(X: np.ndarray, t: np.ndarray, weights: np.ndarray | None = Non
     p_count = 1 + len(EP)
 
     def columns(which: list[int] | np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
-        """Weighted values of library columns (0: the intercept, then P's terms, then t times
-        Q's monomials) on ``rows`` (all when None)."""
+        """Weighted values of library columns (0: the intercept, then P's terms, then s (t or the
+        multiplier) times Q's monomials) on ``rows`` (all when None)."""
         Xr, sr, wr = (X, s, w) if rows is None else (X[rows], s[rows], w[rows])
         which = np.asarray(which, dtype=int)
         out = np.ones((len(Xr), len(which)))
