@@ -159,3 +159,27 @@ def test_the_polish_takes_a_square_out_of_a_root_of_a_quotient():
     polish_front(hof, ctx)
     texts = [to_string(e.variant.expression, NAMES) for e in hof.front()]
     assert texts == ["a*sqrt(b + c)/sqrt(b + 2*c)"], texts
+
+
+def test_a_law_that_noise_pushes_across_zero_is_fitted_on_the_rows_clear_of_it():
+    """n_0 exp(-m x / T) is ~1e-11 on some rows, where 1% noise (of y's RMS) turns y negative:
+    log|y| did not exist, so the start did not apply (the Feynman bench's noisy I.40.1). On the
+    rows clear of the noise, weighted by y^2 (log|y|'s noise is y's over |y|), log|y| is the law's
+    sum log n_0 - m x / T; a y that crosses 0 by more than noise still has no start."""
+    rng = np.random.default_rng(0)
+    X = rng.uniform(1.0, 5.0, size=(1000, 4))  # n_0, m, x, T (the Feynman table's ranges)
+    n0, m, x, T = X.T
+    clean = n0 * np.exp(-m * x / T)
+    y = clean + rng.normal(0.0, 0.01 * np.sqrt(np.mean(clean**2)), len(clean))
+    assert np.any(y < 0) and np.all(clean > 0)
+    data = Dataset(X=X, columns=list(X.T), y=y, gradient_columns=None, weights=None, variable_names=["n_0", "m", "x", "T"])
+    target = outer_target(data, OUTERS[0])
+    assert target is not None and target.n < len(y) and target.weights is not None
+    A = np.column_stack([np.ones(target.n), np.log(target.X[:, 0]), target.X[:, 1] * target.X[:, 2] / target.X[:, 3]])
+    w = np.sqrt(target.weights)
+    coefs = np.linalg.lstsq(A * w[:, None], target.y * w, rcond=None)[0]
+    # the noise moves the weighted fit's coefficients by ~1% (rows of small y weigh little)
+    assert np.allclose(coefs, [0.0, 1.0, -1.0], atol=0.03), coefs
+    crossing = Dataset(X=X, columns=list(X.T), y=clean - 0.2 * np.sqrt(np.mean(clean**2)), gradient_columns=None,
+                       weights=None, variable_names=["n_0", "m", "x", "T"])
+    assert all(outer_target(crossing, outer) is None for outer in OUTERS)

@@ -599,3 +599,39 @@ def test_an_exact_gradient_law_over_maxsize_is_planted_as_its_root():
     search = SymbolicSearch(objective="gradient", **dict(BUDGET, group_start=0)).fit(
         np.column_stack([x, c, u, t]), gradients=G, variable_names=["x", "c", "u", "t"])
     assert search.pareto_front_["loss"].min() < 1e-20
+
+
+def _noisy(clean: np.ndarray, seed: int = 0) -> np.ndarray:
+    """1% Gaussian noise of the RMS (SRBench's convention, the Feynman bench's noisy mode)."""
+    rng = np.random.default_rng(seed)
+    return clean + rng.normal(0.0, 0.01 * np.sqrt(np.mean(clean**2)), len(clean))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_noisy_fits_are_pruned_to_the_law_by_schwarz_criterion(seed):
+    """On noisy y no fit is exact and each extra column fits a little noise, so the closest fits
+    were supersets of m (u^2 + v^2 + w^2) / 2 with a Q (y q_j carries y's noise). Ranked and
+    pruned by the BIC of y's own residual, the law's three terms come first."""
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(1.0, 5.0, size=(1000, 4))  # m, u, v, w (the Feynman table's ranges)
+    m, u, v, w = X.T
+    fit = rational_fits(X, _noisy(m * (u**2 + v**2 + w**2) / 2, seed))[0]
+    assert fit.rss > EXACT and not fit.q
+    assert sorted(fit.p) == [(1, 0, 0, 2), (1, 0, 2, 0), (1, 2, 0, 0)] and fit.intercept == 0.0
+    # 1% noise on 1,000 rows moves each coefficient by ~0.3% (least squares' standard error)
+    assert np.allclose(fit.p_coefs, 0.5, rtol=0.02)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_noisy_quotient_of_sums_is_fitted_with_its_own_support(seed):
+    """(m1 r1 + m2 r2) / (m1 + m2) with 1% noise: the law's P / (1 + Q) (r1 + r2 m2 / m1 over
+    1 + m2 / m1) ranks first by y's explicit residual, which the implicit form's weights hid."""
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(1.0, 5.0, size=(1000, 4))  # m1, m2, r1, r2
+    m1, m2, r1, r2 = X.T
+    fit = rational_fits(X, _noisy((m1 * r1 + m2 * r2) / (m1 + m2), seed))[0]
+    assert fit.rss > EXACT
+    assert {tuple(p) for p in fit.p} in ({(0, 0, 1, 0), (-1, 1, 0, 1)}, {(0, 0, 0, 1), (1, -1, 1, 0)})
+    assert len(fit.q) == 1 and tuple(fit.q[0]) in ((-1, 1, 0, 0), (1, -1, 0, 0))
+    assert np.allclose(fit.p_coefs, 1.0, rtol=0.03) and np.allclose(fit.q_coefs, 1.0, rtol=0.03)
+

@@ -16,6 +16,7 @@ import numpy as np
 
 from latentlaw.symbolic.operators import ALL
 
+NOISE_FLOOR = 0.05  # share of y's RMS below which a noisy y is mostly noise (5 times SRBench's 1% noise)
 ZERO_GRADIENT = 1e-8  # rows whose target gradient is this small relative to the median carry no direction
 _tokens = itertools.count(1)
 
@@ -59,6 +60,24 @@ class Dataset:
             variable_names=self.variable_names,
             projector=self.projector,
         )
+
+
+def sign_rows(y: np.ndarray) -> np.ndarray | None:
+    """Rows on which y keeps one sign (a mask): all of them where it does; where y crosses 0
+    only within ``NOISE_FLOOR`` of its RMS, noise about a law that keeps one sign (1% noise
+    turns 93 of 1,000 rows of n_0 exp(-m g x / (kb T)) negative), the rows of its main sign
+    above that floor (at least half the rows); None where y changes sign beyond it or is 0 on
+    some row (noise does not land on 0: the law itself touches it there)."""
+    if np.all(y > 0) or np.all(y < 0):
+        return np.ones(len(y), dtype=bool)
+    if np.any(y == 0):
+        return None
+    floor = NOISE_FLOOR * float(np.sqrt(np.mean(y**2)))
+    main = 1.0 if np.sum(y > 0) >= np.sum(y < 0) else -1.0
+    if not np.all(main * y > -floor):
+        return None
+    rows = main * y >= floor
+    return rows if rows.sum() >= len(y) // 2 else None
 
 
 def row_norms(G: np.ndarray) -> np.ndarray:

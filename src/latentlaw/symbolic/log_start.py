@@ -6,7 +6,8 @@ n0 exp(-m g x / (kb T)) or sqrt(omega^2 / c^2 - pi^2 / d^2) are one term of a do
 evolution must hit whole, while in log|y| or y^2 they are sums of small terms (log n0 - m g x /
 (kb T); omega^2 / c^2 - pi^2 / d^2) that the linear solve assembles at once. The gradient
 objective has this for free (any invertible function of f has f's level sets), which is why it
-found such laws in the Feynman bench where regression did not. So when y keeps one sign, a short
+found such laws in the Feynman bench where regression did not. So when y keeps one sign (or
+crosses 0 only by noise: then on the rows clear of it, ``outer_target``), a short
 search of each target runs first (``Options.log_start`` of the budget, shared equally; the rest
 is skipped once a planted member fits y exactly), and each expression h on its front is planted
 as exp(h) (its constant dropped: the outer coefficient takes e^b) or sqrt(h) (constant kept);
@@ -23,7 +24,7 @@ import time
 import numpy as np
 
 from latentlaw.symbolic.context import SearchContext
-from latentlaw.symbolic.dataset import Dataset
+from latentlaw.symbolic.dataset import Dataset, sign_rows
 from latentlaw.symbolic.expression import Node
 from latentlaw.symbolic.member import PopMember, assemble
 from latentlaw.symbolic.mutate import seed_member
@@ -52,11 +53,22 @@ OUTERS = (Outer("log|y|", "exp", False), Outer("y^2", "sqrt", True))
 
 
 def outer_target(data: Dataset, outer: Outer) -> Dataset | None:
-    """``data`` with y replaced by the outer's target, or None where it does not apply."""
-    t = None if data.y is None else outer.target(data.y)
+    """``data`` with y replaced by the outer's target, or None where it does not apply. Where y
+    crosses 0 only by noise (``sign_rows``), the rows of its main sign clear of the noise, each
+    weighted by the inverse variance of the target's noise (y^2 for log|y|, 1 / y^2 for y^2)."""
+    rows = None if data.y is None else sign_rows(data.y)
+    if rows is None:
+        return None
+    noisy = not rows.all()
+    data = data.take(np.flatnonzero(rows)) if noisy else data
+    t = outer.target(data.y)
     if t is None:
         return None
-    return Dataset(X=data.X, columns=data.columns, y=t, gradient_columns=None, weights=data.weights,
+    weights = data.weights
+    if noisy:
+        weights = (data.y**2 if outer.operator == "exp" else 1.0 / data.y**2) * (1.0 if weights is None else weights)
+        weights = weights / weights.mean()
+    return Dataset(X=data.X, columns=data.columns, y=t, gradient_columns=None, weights=weights,
                    variable_names=data.variable_names, projector=data.projector)
 
 

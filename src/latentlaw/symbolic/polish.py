@@ -7,7 +7,7 @@ expression to the hall of fame (an early stop can end the search before mutation
 Rounding rewrites a front entry in place only when the loss does not measurably change: first a
 constant at a time to 0 (m + 1e-8 -> m), then to a nearby rational multiple of a power of pi
 (9.8696044 -> pi^2, see ``nice_constants``), then to a round value near it (one significant
-digit, or a pi form within ``NOISY_PI_TOLERANCE``), then all remaining constants at once to
+digit, or a pi form within ``NOISY_PI_TOLERANCE``, whichever fits better), then all remaining constants at once to
 fewer significant digits (2.5000000013 -> 2.5; constants that trade off, like the coefficient
 and the shift of 0.499 Y / (sigma + 0.995), round together or not at all), with the pi forms
 near them first (a gradient law's 0.49999934 and 0.70710729 move together: 0.5 and sqrt(2)/2). "Measurably" is the
@@ -232,8 +232,9 @@ def _pi_form(value: float) -> list[float]:
 
 
 def _rounder(value: float) -> list[float]:
-    """Round values near ``value``: one significant digit, then a small pi form within
-    ``NOISY_PI_TOLERANCE`` (6.28335 -> 2 pi, where 6 is not the law). Two and three digits are
+    """Round values near ``value``: one significant digit and a small pi form within
+    ``NOISY_PI_TOLERANCE`` (6.28335 -> 2 pi, where 6 is not the law; 9.87 -> pi^2 where the
+    data fit it better than 10: ``_snap`` keeps the closer of those that pass). Two and three digits are
     left to the joint rounding, where constants that trade off move together."""
     form = pi_multiple(value, NOISY_PI_TOLERANCE, NOISY_PI_LARGEST)
     out = []
@@ -245,22 +246,24 @@ def _rounder(value: float) -> list[float]:
 
 def _snap(constants: list, expression, reference: float, ctx: SearchContext,
           propose: Callable[[float], list[float]], skip: set[int], rows: int) -> set[int]:
-    """Indices of the constants (those not in ``skip``) moved to one of ``propose``'s values
-    (the first that passes), one constant at a time, each kept only if the loss of the whole
-    expression stays within ``_allowed`` of ``reference`` for the constants moved so far."""
+    """Indices of the constants (those not in ``skip``) moved to one of ``propose``'s values,
+    one constant at a time, each kept only if the loss of the whole expression stays within
+    ``_allowed`` of ``reference`` for the constants moved so far; of the values that pass, the
+    one of least loss (on noisy y both 10 and pi^2 may pass for 9.87: the data prefer one)."""
     snapped: set[int] = set()
     for i, node in enumerate(constants):
         if i in skip:
             continue
-        value = node.value
+        value, best = node.value, None
         for candidate in propose(value):
             node.value = candidate
             ctx.evaluations += 1
-            if fixed_loss(expression, ctx) <= _allowed(reference, len(skip) + len(snapped) + 1, rows):
-                snapped.add(i)
-                break
-        else:
-            node.value = value
+            loss = fixed_loss(expression, ctx)
+            if loss <= _allowed(reference, len(skip) + len(snapped) + 1, rows) and (best is None or loss < best[0]):
+                best = (loss, candidate)
+        node.value = value if best is None else best[1]
+        if best is not None:
+            snapped.add(i)
     return snapped
 
 

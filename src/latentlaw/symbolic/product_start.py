@@ -53,6 +53,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from latentlaw.symbolic.context import SearchContext
+from latentlaw.symbolic.dataset import NOISE_FLOOR
 from latentlaw.symbolic.expression import Node
 from latentlaw.symbolic.member import PopMember
 from latentlaw.symbolic.mutate import seed_member
@@ -848,7 +849,7 @@ def value_fits(X: np.ndarray, y: np.ndarray, functions: tuple[str, ...], rows: i
     at = np.linspace(0, n - 1, min(n, rows)).astype(int)
     A = _log_values(X[at], columns)
     t = np.log(np.abs(y[at]))
-    weights = np.abs(y[at]) / np.sqrt(np.mean(y[at] ** 2)) if noisy else np.ones(len(at))
+    weights = _noisy_weights(y[at]) if noisy else np.ones(len(at))
     mean = weights**2 / np.sum(weights**2)  # least squares with an intercept, rows weighted
     A = weights[:, None] * (A - mean @ A)
     t = weights * (t - mean @ t)
@@ -902,6 +903,14 @@ def _positive_sums(fit: ProductFit, X: np.ndarray) -> ProductFit:
     return replace(fit, sums=tuple(flipped(t) for t in fit.sums))
 
 
+def _noisy_weights(y: np.ndarray) -> np.ndarray:
+    """Row weights of a least-squares fit of log|y| on noisy y: |y| (log|y|'s noise is y's over
+    |y|), 0 below ``NOISE_FLOOR`` of y's RMS, where the noise is y (n_0 exp(-m g x / (kb T))
+    is ~1e-50 on some rows, and their log|noise| is 100 off the law's, outweighing the rest)."""
+    size = np.abs(y) / np.sqrt(np.mean(y**2))
+    return np.where(size >= NOISE_FLOOR, size, 0.0)
+
+
 def _value_near(X: np.ndarray, y: np.ndarray, support: list[tuple[str, object]]) -> ProductFit | None:
     """On noisy y: log|y| fitted on ``support`` (rows weighted by |y|); its powers, each within
     ``NOISY_POWER`` of an integer (or all of them of a half: a root), rounded; the exps'
@@ -909,7 +918,7 @@ def _value_near(X: np.ndarray, y: np.ndarray, support: list[tuple[str, object]])
     ``NOISY_FIT`` of y (squared error over y's squares), ``rss`` that figure."""
     A = _log_values(X, support)
     t = np.log(np.abs(y))
-    weights = np.abs(y) / np.sqrt(np.mean(y**2))
+    weights = _noisy_weights(y)
     M = np.column_stack([np.ones(len(X)), A])
     w = np.linalg.lstsq(M * weights[:, None], t * weights, rcond=None)[0][1:]
     powered = np.array([kind != "exp" for kind, _ in support])

@@ -15,7 +15,8 @@ alternately; for each, a beam of forward selection picks P's few terms in the Gr
 unit-scaled columns on ``START_ROWS`` rows (a few small solves per step), and where the beam
 finds no exact fit, a forward pass to ``WIDE`` columns and a backward elimination from there
 (a law's terms need not be the best few at each forward step). Proposed supports are refitted on
-all rows, pruned while they stay exact, and planted as P / (1 + Q) (for y^2, where y keeps one
+all rows, pruned while they stay exact (where none is, on noisy y, ranked and pruned by Schwarz's
+criterion of y's own residual), and planted as P / (1 + Q) (for y^2, where y keeps one
 sign, its root, or R / sqrt(+-(1 + Q)) when P = R^2 for a sparse polynomial R); evolution and the
 polish go on from there, judged by y's own loss. Nothing here is random. The whole start has
 ``Options.rational_start`` of the time budget, stops between Q monomials when that is spent, and
@@ -71,6 +72,7 @@ GROW_ROUNDS = 3  # rounds of grown monomials where every target missed (m omega^
 GROW_FROM = 10  # best fits whose plain monomials are grown each round
 GROW_STEPS = (-2, -1, 1, 2)  # changes of one input's power in a grown monomial
 GROW_HIGH = 6  # the largest |power| of an input in a grown monomial
+SPARSER = 10  # where no fit is exact: best supports pruned by Schwarz's criterion (_sparser)
 FACTOR_TERMS = 10  # P's terms grouped by shared monomials (_factored) up to this many (2^10 subsets)
 
 
@@ -244,13 +246,18 @@ def p_values(X: np.ndarray, E: np.ndarray, factors: list[Factor | None]) -> np.n
 def rational_fits(X: np.ndarray, t: np.ndarray, weights: np.ndarray | None = None,
                   deadline: float | None = None, with_q: bool = True, functions: tuple[str, ...] = (),
                   wide: bool = False, extra: np.ndarray | None = None,
-                  multiplier: np.ndarray | None = None, q_sum: bool = False) -> list[Fit]:
+                  multiplier: np.ndarray | None = None, q_sum: bool = False,
+                  scale: np.ndarray | None = None) -> list[Fit]:
     """The best sparse fits of t = P / (1 + Q) (t = P without ``with_q``; P's terms with logs,
     sines and cosines among ``functions``, p_library, ``wide`` or not, and the plain monomials
-    ``extra`` beside them), exact ones first (fewest terms first), then by residual. The selection
+    ``extra`` beside them), exact ones first (fewest terms first), then the rest. The selection
     sees ``START_ROWS`` rows; only the supports it proposes are evaluated on all rows. With a
     ``multiplier`` s, Q's columns are s q_j, a constant among them: t = P - s Q (``quadratic_fits``);
-    with ``q_sum``, Q's other columns are candidates beside P's (Q a sum)."""
+    with ``q_sum``, Q's other columns are candidates beside P's (Q a sum). Where none is exact
+    (noisy t), the fits are ranked by Schwarz's criterion of y's residual, t's times ``scale``
+    per row (y / x^M's times x^M: its noise is y's over x^M; ``rss`` is then relative to t
+    times ``scale``), and the best are pruned by it; the quadratic fits (a ``multiplier``) by the
+    criterion of their implicit residual."""
     n, d = X.shape
     EP, FP = p_library(X, functions, wide=wide)
     if extra is not None and len(extra):
@@ -322,19 +329,55 @@ def rational_fits(X: np.ndarray, t: np.ndarray, weights: np.ndarray | None = Non
         support = _prune(refit, list(support))
         if support is not None and tuple(support) not in fits:
             fits[tuple(support)] = refit(support)
-    out = []
+    implicit: dict[tuple[int, ...], float] = {}
+    if fits and min(rss for _, rss in fits.values()) > EXACT and multiplier is None:
+        # noisy t (or no law here): y's own residual (t - P / (1 + Q) times ``scale``) ranks the
+        # fits and prunes them (in the implicit form t q_j carries t's noise, so Q's columns fit
+        # some of it, and supersets of the law fit the most)
+        implicit = {support: rss for support, (_, rss) in fits.items()}
+        values: dict[int, np.ndarray] = {}
+        to_y = np.ones(n) if scale is None else scale
+
+        def explicit(support: list[int]) -> tuple[np.ndarray, float]:
+            for j in support:
+                if j not in values:
+                    values[j] = monomials(X, EQ[[j - p_count]])[:, 0] if j >= p_count else columns([j])[:, 0]
+            A = np.column_stack([values[j] * (s * w if j >= p_count else 1.0) for j in support])
+            raw, _ = _refit(A, tw, support)
+            in_q = np.asarray(support) >= p_count
+            P = A[:, ~in_q] @ raw[~in_q]
+            Q = -(np.column_stack([values[j] for j in support if j >= p_count]) @ raw[in_q]) if in_q.any() else 0.0
+            with np.errstate(all="ignore"):
+                r = (tw - P / (1.0 + Q)) * to_y
+                rss = float(r @ r) / float((tw * to_y) @ (tw * to_y))
+            return raw, rss if math.isfinite(rss) else math.inf
+
+        fits = {support: explicit(list(support)) for support in fits}
+        for support in sorted(fits, key=lambda k: fits[k][1])[:SPARSER]:
+            smaller = _sparser(explicit, list(support), n)
+            if smaller is not None and tuple(smaller) not in fits:
+                fits[tuple(smaller)] = explicit(smaller)
+                implicit[tuple(smaller)] = refit(smaller)[1]
+    out: list[tuple[tuple[int, ...], Fit]] = []
     for support, (raw, rss) in fits.items():
         if not math.isfinite(rss):
             continue
         p = [(j, c) for j, c in zip(support, raw) if 0 < j < p_count]
         q = [(j, -c) for j, c in zip(support, raw) if j >= p_count]  # t = P - t Q
         intercept = sum(c for j, c in zip(support, raw) if j == 0)
-        out.append(Fit(p=tuple(tuple(EP[j - 1]) for j, _ in p), p_coefs=tuple(c for _, c in p),
-                       p_factors=tuple(FP[j - 1] for j, _ in p),
-                       intercept=float(intercept), q=tuple(tuple(EQ[j - p_count]) for j, _ in q),
-                       q_coefs=tuple(c for _, c in q), rss=rss))
-    out.sort(key=lambda f: (f.rss > EXACT, len(f.p) + len(f.q) if f.rss <= EXACT else f.rss))
-    return out
+        out.append((support, Fit(p=tuple(tuple(EP[j - 1]) for j, _ in p), p_coefs=tuple(c for _, c in p),
+                                 p_factors=tuple(FP[j - 1] for j, _ in p),
+                                 intercept=float(intercept), q=tuple(tuple(EQ[j - p_count]) for j, _ in q),
+                                 q_coefs=tuple(c for _, c in q), rss=rss)))
+    out.sort(key=lambda sf: (sf[1].rss > EXACT, len(sf[1].p) + len(sf[1].q) if sf[1].rss <= EXACT
+                             else _bic(sf[1].rss, len(sf[0]), n)))
+    if implicit:
+        # the criterion's best, then the rest by the implicit residual: on noisy data the first
+        # is the law, and on exact data from a law outside the library the implicit form's best
+        # fits, poles and all, carry its structure (II.11.17's n_0 (...) / (1 - 0.39 theta)
+        # evolved into n_0 (1 + p_d Ef cos(theta) / (kb T)), while the explicit best were 24% off)
+        out = out[:1] + sorted(out[1:], key=lambda sf: implicit[sf[0]])
+    return [fit for _, fit in out]
 
 
 def _wide_fits(X: np.ndarray, t: np.ndarray, weights: np.ndarray | None, deadline: float | None,
@@ -546,6 +589,30 @@ def _prune(refit, support: list[int]) -> list[int] | None:
     except np.linalg.LinAlgError:
         return None
     return support
+
+
+def _bic(rss: float, terms: int, n: int) -> float:
+    """Schwarz's criterion of a fit with ``terms`` coefficients and relative residual ``rss`` on n
+    rows (Gaussian noise of unknown variance): on noisy t every extra column fits some noise, so
+    the closest fits are supersets of the law; this ranks the law's own support above them."""
+    return n * math.log(max(rss, 1e-300)) + terms * math.log(n)
+
+
+def _sparser(refit, support: list[int], n: int) -> list[int] | None:
+    """An inexact support without the columns whose removal lowers ``_bic`` (backward, the
+    cheapest removal first); None when nothing goes or the support cannot be solved."""
+    try:
+        _, rss = refit(support)
+        best, pruned = _bic(rss, len(support), n), False
+        while len(support) > 1:
+            trials = [(refit(s)[1], s) for s in ([k for k in support if k != j] for j in support)]
+            rss, smaller = min(trials, key=lambda t: t[0])
+            if _bic(rss, len(smaller), n) >= best:
+                break
+            support, best, pruned = smaller, _bic(rss, len(smaller), n), True
+    except np.linalg.LinAlgError:
+        return None
+    return support if pruned else None
 
 
 def separated_monomial(X: np.ndarray, y: np.ndarray) -> tuple[tuple[int, ...], np.ndarray] | None:
@@ -870,6 +937,9 @@ def _outer(kind: str, node: Node, ctx: SearchContext) -> Node | None:
     return node
 
 
+POWER = {"": 1, "sqrt": 2, "inverse": -1, "inverse sqrt": -2}  # t = (y / x^M)^k of each way to plant
+
+
 def rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str, list[PopMember]]]:
     """(target name, members planted from its best rational fits) for y, when y keeps one sign
     and sqrt is allowed y^2, and where y has a monomial factor x^M (``separated_monomial``)
@@ -932,7 +1002,10 @@ def rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str
         # P alone (the reciprocals) is one selection, ~0.1-0.5 s: no share of the deadline
         stop = None if ends is None or i >= direct else time.perf_counter() + (ends - time.perf_counter()) / (direct - i)
         X = data.X if split is None else data.X[:, split.rest]
-        fits = rational_fits(X, t, data.weights, stop, with_q=with_q, functions=functions)
+        with np.errstate(all="ignore"):  # t is (y / x^M)^k: y's residual is t's times |y / (k t)|
+            scale = np.abs(y / (POWER[outer] * t))
+        scale = scale if np.all(np.isfinite(scale)) else None
+        fits = rational_fits(X, t, data.weights, stop, with_q=with_q, functions=functions, scale=scale)
         if not with_q and not any(f.rss <= EXACT for f in fits) and {"sin", "cos"} & set(functions):
             # a reciprocal with cos theta / (m c^2) (Compton): a second pass with the wide library,
             # only where the plain one fails (in every pass they slowed regression's rational start,
@@ -941,7 +1014,8 @@ def rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str
         seeds, planted_exact = _planted(fits, outer, split, ctx)
         exact = exact or planted_exact
         if i < direct and fits and fits[0].rss > EXACT:  # (an exact fit over maxsize is no library's fault)
-            missed.append((fits[0].rss, i, fits))
+            # (rss relative to t |y / (k t)| = y / k: k^2 times y's relative residual)
+            missed.append((fits[0].rss / POWER[outer] ** 2, i, fits))
         out.append((name, seeds))
     stop = None if deadline is None else time.perf_counter() + o.rational_start * (deadline - time.perf_counter())
     for _, i, fits in sorted(missed, key=lambda m: m[0]) if not exact else ():
