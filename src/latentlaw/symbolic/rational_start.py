@@ -15,8 +15,8 @@ alternately; for each, a beam of forward selection picks P's few terms in the Gr
 unit-scaled columns on ``START_ROWS`` rows (a few small solves per step), and where the beam
 finds no exact fit, a forward pass to ``WIDE`` columns and a backward elimination from there
 (a law's terms need not be the best few at each forward step). Proposed supports are refitted on
-all rows, pruned while they stay exact (where none is, on noisy y, ranked and pruned by Schwarz's
-criterion of y's own residual), and planted as P / (1 + Q) (for y^2, where y keeps one
+all rows, pruned while they stay exact (where none is, on noisy y, pruned by Schwarz's criterion
+of y's own residual, its best first), and planted as P / (1 + Q) (for y^2, where y keeps one
 sign, its root, or R / sqrt(+-(1 + Q)) when P = R^2 for a sparse polynomial R); evolution and the
 polish go on from there, judged by y's own loss. Nothing here is random. The whole start has
 ``Options.rational_start`` of the time budget, stops between Q monomials when that is spent, and
@@ -254,10 +254,10 @@ def rational_fits(X: np.ndarray, t: np.ndarray, weights: np.ndarray | None = Non
     sees ``START_ROWS`` rows; only the supports it proposes are evaluated on all rows. With a
     ``multiplier`` s, Q's columns are s q_j, a constant among them: t = P - s Q (``quadratic_fits``);
     with ``q_sum``, Q's other columns are candidates beside P's (Q a sum). Where none is exact
-    (noisy t), the fits are ranked by Schwarz's criterion of y's residual, t's times ``scale``
+    (noisy t), the best are pruned by Schwarz's criterion of y's residual, t's times ``scale``
     per row (y / x^M's times x^M: its noise is y's over x^M; ``rss`` is then relative to t
-    times ``scale``), and the best are pruned by it; the quadratic fits (a ``multiplier``) by the
-    criterion of their implicit residual."""
+    times ``scale``); the criterion's best comes first, the rest in the order of their implicit
+    residual (the quadratic fits, with a ``multiplier``, by the criterion of that residual)."""
     n, d = X.shape
     EP, FP = p_library(X, functions, wide=wide)
     if extra is not None and len(extra):
