@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from latentlaw.symbolic.selection import floor_and_levels, scores, select
+from latentlaw.symbolic.selection import floor_and_levels, noise_rows, scores, select
 
 FLOOR, NULL, GOOD = floor_and_levels("gradient")
 
@@ -82,3 +82,90 @@ def test_bad_rule_and_empty_front():
         choose([1], [0.1], "median")
     with pytest.raises(ValueError, match="empty"):
         choose([], [])
+
+
+# measured: Bose-Einstein 1/(exp(h w/(2 pi kb T)) - 1) with 1% noise on y (Feynman III.4.32, 1,000
+# rows), losses / var(y): kT/(hbar w)-like stand-ins at complexity 9 and 11, the law at 14, then
+# longer rows that fit the noise
+BOSE_C = [3, 5, 7, 9, 11, 13, 14, 16, 20, 22, 23, 24, 25, 27, 29, 30]
+BOSE_L = [7.679e-01, 4.649e-01, 2.375e-01, 1.516e-03, 1.899e-04, 1.885e-04, 1.854e-04, 1.852e-04, 1.840e-04,
+          1.838e-04, 1.837e-04, 1.836e-04, 1.835e-04, 1.830e-04, 1.830e-04, 1.830e-04]
+
+
+def test_noise_on_y_picks_the_law_by_schwarz_criterion():
+    floor, null, good = floor_and_levels("regression", 1.0)
+    pick = select(BOSE_C, BOSE_L, floor=floor, null_loss=null, good_enough=good, noisy_rows=1000)
+    assert BOSE_C[pick] == 14
+    # without the noise test the rule made for network artefacts takes the stand-in 8x above
+    assert BOSE_C[select(BOSE_C, BOSE_L, floor=floor, null_loss=null, good_enough=good)] == 9
+    # an exact fit keeps the exact rule whatever the noise test says
+    exact = [*BOSE_L[:6], 1e-14, 9e-15, *BOSE_L[8:]]
+    assert BOSE_C[select(BOSE_C, exact, floor=floor, null_loss=null, good_enough=good, noisy_rows=1000)] == 14
+
+
+def _rows(d: int = 3, n: int = 1000, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(1.0, 5.0, (n, d))
+    return rng, X, X[:, 0] * np.exp(-X[:, 1] / X[:, 2])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_iid_noise_is_white_and_structure_is_not(seed):
+    rng, X, y = _rows(seed=seed)
+    noise = 0.01 * y.std() * rng.standard_normal(len(y))
+    assert noise_rows(X, y + noise, noise, used=[0, 1, 2]) == len(y)
+    # a residual that is a function of x (a missed term, a network's artefact) as large as the
+    # noise is structure (one well below it is noise to any test, and costs Schwarz's criterion little)
+    missed = 0.01 * y.std() * np.sin(3 * X[:, 0])
+    assert noise_rows(X, y + noise + missed, noise + missed, used=[0, 1, 2]) is None
+    # a variable the row does not use but y depends on shows in the test over all inputs
+    assert noise_rows(X, y, 0.05 * X[:, 2], used=[0, 1]) is None
+    # weights: the effective number of rows
+    w = np.where(np.arange(len(y)) % 2 == 0, 1.0, 3.0)
+    assert noise_rows(X, y + noise, noise, used=[0, 1, 2], weights=w) == round(w.sum() ** 2 / (w @ w))
+
+
+def test_rows_too_sparse_to_show_structure_are_not_called_white():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-1.0, 1.0, (500, 60))
+    y = np.sin(X @ rng.standard_normal(60))  # in 60 dimensions neighbours are far apart
+    assert noise_rows(X, y, 0.01 * rng.standard_normal(500), used=list(range(60))) is None
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_search_on_noisy_y_selects_the_law_over_its_classical_limit(seed):
+    # Bose-Einstein occupation 1/(exp(h/(k T)) - 1) with 1% noise: the classical limit
+    # kT/h - 0.46 is 1.5x above the law's loss at complexity 7 (the law: 10)
+    from latentlaw.symbolic import SymbolicSearch
+
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(1.0, 5.0, (1000, 3))
+    law = 1.0 / (np.exp(X[:, 0] / (X[:, 1] * X[:, 2])) - 1.0)
+    y = law + 0.01 * np.sqrt(np.mean(law ** 2)) * rng.standard_normal(len(law))
+    search = SymbolicSearch(objective="regression", binary_operators=["+", "-", "*", "/"],
+                            unary_operators=["exp", "log", "sqrt", "square"], niterations=3, populations=4,
+                            population_size=30, ncycles_per_iteration=50, random_state=seed, verbosity=0)
+    search.fit(X, y, variable_names=["h", "k", "T"])
+    np.testing.assert_allclose(search.predict(X), law, rtol=1e-9)  # the law, its constants rounded
+    # the rule made for a network's artefacts (the same front, selected without the rows' noise
+    # test) takes the classical limit instead
+    search._finish(search.pareto_front_.assign(tree=search._trees), float(np.var(y)), None)
+    assert np.sqrt(np.mean((search.predict(X) - law) ** 2)) > 0.005 * np.sqrt(np.mean(law ** 2))
+
+
+def test_a_networks_residual_is_structure_not_noise():
+    # a latent is a function of x: what the law leaves of an MLP's output is the network's
+    # error, white over all eight inputs (five unused) but not over the three the law uses
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-2.0, 2.0, (1000, 8))
+    law = X[:, 0] * X[:, 1] + np.sin(X[:, 2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        z = MLPRegressor(hidden_layer_sizes=(64, 64), max_iter=200, random_state=0).fit(X, law).predict(X)
+    assert np.std(z - law) < 0.1 * np.std(law)  # a fair network
+    assert noise_rows(X, z, z - law, used=[0, 1, 2]) is None

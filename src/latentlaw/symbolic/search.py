@@ -31,7 +31,7 @@ from latentlaw.symbolic.options import (BINARY_OPERATORS, UNARY_OPERATORS, Optio
                                         check_n_concepts)
 from latentlaw.symbolic.parse import parse_expression
 from latentlaw.symbolic.parse_sympy import parse_sympy
-from latentlaw.symbolic.selection import floor_and_levels, scores, select
+from latentlaw.symbolic.selection import EXACT_FACTOR, floor_and_levels, noise_rows, scores, select
 from latentlaw.symbolic.verify import gradient_field
 
 # n_concepts="auto" (calibrated on trained networks, see _choose_concepts): one more concept must
@@ -222,7 +222,7 @@ class SymbolicSearch:
         self.variable_names_ = list(data.variable_names)
         self.n_features_in_ = data.d
         y_var = None if data.y is None else float(np.var(data.y))
-        self._finish(front, y_var)
+        self._finish(front, y_var, data)
         return self
 
     def _choose_concepts(self, search, data) -> tuple[pd.DataFrame, int]:
@@ -269,8 +269,9 @@ class SymbolicSearch:
         losses = span_loss_of_fields([np.nan_to_num(field)], data.gradients)
         return float(losses.mean() if data.weights is None else (losses @ data.weights) / len(losses))
 
-    def _finish(self, front: pd.DataFrame, y_variance: float | None) -> None:
-        """Score, select and decorate a backend's front (sorted by complexity)."""
+    def _finish(self, front: pd.DataFrame, y_variance: float | None, data: Any = None) -> None:
+        """Score, select and decorate a backend's front (sorted by complexity); ``data``: the
+        searched rows, for regression's test of noise on y (``selection.noise_rows``)."""
         if front is None or len(front) == 0:
             raise RuntimeError("the search returned an empty front: no valid expression was found. Widen the "
                                "operators, raise maxsize or the budget.")
@@ -290,8 +291,23 @@ class SymbolicSearch:
         self._callables: dict[int, Any] = {}
         self.pareto_front_ = table
         self.equations_ = table  # PySR's name for the same table
+        noisy = self._noisy_rows(data, floor) if data is not None and self.objective == "regression" else None
         self.best_index_ = select(table["complexity"], table["loss"], self.model_selection, floor=floor,
-                                  null_loss=null, good_enough=good)
+                                  null_loss=null, good_enough=good, noisy_rows=noisy)
+
+    def _noisy_rows(self, data: Any, floor: float) -> int | None:
+        """The rows' number if the least-loss row of a regression leaves white noise (no fit exact)."""
+        losses = self.pareto_front_["loss"].to_numpy(dtype=float)
+        if not np.isfinite(losses).any() or np.nanmin(losses) <= EXACT_FACTOR * floor:
+            return None
+        row = int(np.nanargmin(np.where(np.isfinite(losses), losses, np.nan)))
+        found = self.sympy(row)
+        if isinstance(found, tuple):
+            return None
+        names = [str(s) for s in found.free_symbols]
+        used = [j for j, name in enumerate(self.variable_names_) if name in names]
+        residual = data.y - self.predict(data.X, row)
+        return noise_rows(data.X, data.y, residual, used, data.weights)
 
     # -- reading results ----------------------------------------------------------------------
     def _row(self, index: int | None) -> int:

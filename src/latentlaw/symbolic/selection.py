@@ -27,6 +27,14 @@ On exact data this returns the first row at the floor (the law, never a longer s
 noise the law's drop dwarfs what extra terms buy, so longer variants have low scores; a
 too-simple approximation is either not accurate enough or is followed by a steep drop, so it is
 not a plateau start.
+
+Regression with noise of its own (measurements: iid noise on y) is another case: no expression
+goes far below the noise, and a stand-in 8x above the law (kT/(hbar w) for Bose-Einstein's
+1/(exp(hbar w/kT) - 1) on 1% noise) is no more equivalent to it than any other wrong law. When
+what the least-loss row leaves is white noise (``noise_rows``: its residual is uncorrelated
+between nearest neighbours in x while y itself is not), Schwarz's criterion
+n log(loss) + complexity log n picks the row instead: what a row more complex than that buys is
+what fitting noise buys.
 """
 
 from __future__ import annotations
@@ -41,6 +49,9 @@ NOISY_TOLERANCE = (2.0, 10.0)  # (always within, within when also good enough) x
 EXACT_FACTOR = 100.0  # best loss within this factor of the floor: an exact fit exists
 PLATEAU = 0.5
 SLOW = 0.3  # log-loss per unit of complexity: what artefact fits buy after a noisy law (measured ~0.1)
+WHITE = 3.0  # standard errors (1/sqrt(n)) of the neighbour correlation that iid noise stays under
+RESOLVED = 0.5  # y's own neighbour correlation above which the test can see structure at all
+SAMPLE = 2000  # rows the neighbour test reads at most (evenly spaced: no randomness)
 
 
 def floor_and_levels(objective: str, y_variance: float | None = None,
@@ -68,9 +79,48 @@ def scores(complexity: Sequence[float], loss: Sequence[float], floor: float = 0.
     return out
 
 
+def neighbour_correlation(Z: np.ndarray, values: np.ndarray) -> float:
+    """Correlation of ``values`` between each row of ``Z`` and its nearest neighbour: ~0 (within
+    a few 1/sqrt(n)) for iid noise, near 1 for a function that is smooth at the rows' spacing."""
+    from scipy.spatial import cKDTree
+
+    neighbour = cKDTree(Z).query(Z, k=2)[1][:, 1]
+    centred = values - values.mean()
+    total = float(centred @ centred)
+    return float(centred @ centred[neighbour]) / total if total > 0 else 0.0
+
+
+def noise_rows(X: np.ndarray, y: np.ndarray, residual: np.ndarray, used: Sequence[int],
+               weights: np.ndarray | None = None) -> int | None:
+    """The number of rows (effective, with weights) when ``residual`` (y minus the least-loss row)
+    is white noise, else None. White: its nearest-neighbour correlation is below ``WHITE``/sqrt(n)
+    both in all inputs (no variable left out) and in the row's ``used`` inputs (where the test
+    has most power); and y's own is above ``RESOLVED`` (the rows are dense enough to show
+    structure: in many dimensions neighbours are far apart and the test could not see any)."""
+    n = len(y)
+    rows = np.unique(np.linspace(0, n - 1, min(n, SAMPLE)).astype(int))
+    scale = X[rows].std(axis=0)
+    keep = scale > 0
+    if not keep.any() or len(rows) < 30:
+        return None
+    Z = (X[rows] - X[rows].mean(axis=0))[:, keep] / scale[keep]
+    root = np.ones(len(rows)) if weights is None else np.sqrt(weights[rows])
+    r, target = residual[rows] * root, y[rows] * root
+    if not (np.isfinite(r).all() and np.isfinite(target).all()):
+        return None
+    limit = WHITE / math.sqrt(len(rows))
+    used_columns = [j for j in sorted(set(used)) if keep[j]]
+    spaces = [Z] + ([Z[:, [int(keep[:j].sum()) for j in used_columns]]] if used_columns else [])
+    if neighbour_correlation(Z, target) <= RESOLVED or any(neighbour_correlation(S, r) >= limit for S in spaces):
+        return None
+    return n if weights is None else int(round(weights.sum() ** 2 / float(weights @ weights)))
+
+
 def select(complexity: Sequence[float], loss: Sequence[float], rule: str = "best", *, floor: float = 0.0,
-           null_loss: float | None = None, good_enough: float = 0.0) -> int:
-    """Index of the chosen row of a front sorted by complexity ("best", "accuracy" or "score")."""
+           null_loss: float | None = None, good_enough: float = 0.0, noisy_rows: int | None = None) -> int:
+    """Index of the chosen row of a front sorted by complexity ("best", "accuracy" or "score");
+    ``noisy_rows``: the rows' number when y carries noise of its own (``noise_rows``): rule
+    "best" then takes Schwarz's criterion's choice unless a fit is exact."""
     c = np.asarray(complexity, dtype=float)
     l = np.asarray(loss, dtype=float)
     if len(c) == 0:
@@ -90,6 +140,9 @@ def select(complexity: Sequence[float], loss: Sequence[float], rule: str = "best
     if rule != "best":
         raise ValueError(f"model_selection must be 'best', 'accuracy' or 'score', got {rule!r}.")
     best = clipped[idx].min()
+    if noisy_rows and best > EXACT_FACTOR * floor:
+        criterion = [noisy_rows * math.log(clipped[i]) + c[i] * math.log(noisy_rows) for i in idx]
+        return int(idx[int(np.argmin(criterion))])
     if best <= EXACT_FACTOR * floor:
         limit = PYSR_TOLERANCE * best
     else:
