@@ -298,3 +298,27 @@ def test_of_round_values_that_the_noise_allows_the_closer_is_kept(seed):
     assert loss(10.0) <= loss(k) * price and loss(math.pi**2) < loss(10.0)
     found = _polished(y, X, f"sqrt(square(omega/c) - {k!r}/square(d))", ["omega", "c", "d"])
     assert sympy.pi in found.atoms(sympy.NumberSymbol), found
+
+
+@pytest.mark.parametrize("seed", [0, 1, 3])
+def test_a_constant_rounded_alone_gets_its_plainest_value_with_the_others(seed):
+    """II.35.21's n m tanh(m B/(k T)) with 1% noise, fitted as n m (a - c/(exp(b x) + s)): the
+    four move together (s = 1.019 beside c = 2.018, b = 2.005 at seed 0). Rounded alone with the
+    others as fitted, s goes to a pi form within 1% (sqrt(3 pi)/3 = 1.023, or pi/3), which fits
+    their noise better than 1; then a, c and b round to 2-3 digits and the law is lost. The joint
+    rounding now tries s at its plainest value with the others first: n m (1 - 2/(exp(2x) + 1))."""
+    from scipy.optimize import least_squares
+
+    names = ["n", "m", "B", "k", "T"]
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(1.0, 5.0, (1000, 5))  # the Feynman table's ranges
+    n, m, B, k, T = X.T
+    x = m * B / (k * T)
+    clean = n * m * np.tanh(x)
+    y = clean + rng.normal(0.0, 0.01 * math.sqrt(float(np.mean(clean**2))), len(clean))
+    a, c, b, s = map(float, least_squares(lambda p: y - n * m * (p[0] - p[1] / (np.exp(p[2] * x) + p[3])),
+                                          [1.0, 2.0, 2.0, 1.0], xtol=1e-14, ftol=1e-14).x)
+    assert abs(s - 1.0) > 5e-3  # moved by the noise beyond the check's rounding
+    found = _polished(y, X, f"n*m*({a!r} - {c!r}/(exp({b!r}*m*B/(k*T)) + {s!r}))", names)
+    nn, mm, BB, kk, TT = sympy.symbols(names)
+    assert sympy.simplify(found - nn * mm * sympy.tanh(mm * BB / (kk * TT)).rewrite(sympy.exp)) == 0, found

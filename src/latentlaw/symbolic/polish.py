@@ -10,7 +10,9 @@ constant at a time to 0 (m + 1e-8 -> m), then to a nearby rational multiple of a
 digit, or a pi form within ``NOISY_PI_TOLERANCE``, whichever fits better), then all remaining constants at once to
 fewer significant digits (2.5000000013 -> 2.5; constants that trade off, like the coefficient
 and the shift of 0.499 Y / (sigma + 0.995), round together or not at all), with the pi forms
-near them first (a gradient law's 0.49999934 and 0.70710729 move together: 0.5 and sqrt(2)/2). "Measurably" is the
+near them first (a gradient law's 0.49999934 and 0.70710729 move together: 0.5 and sqrt(2)/2),
+then the constants rounded alone at one digit with them (on noisy y a lone rounding keeps the
+value that fits the others' noise: sqrt(3 pi)/3 beside 2.018 and 2.005 where tanh has 1). "Measurably" is the
 rounding slack plus ln(n)/n of the loss per constant moved (BIC's price of a free parameter).
 On noise-free data that admits nothing: an exact law's loss is round-off. On noisy y a fitted
 constant is off by the noise (gamma - 1.00074, sigma^0.4995 with 1% noise), fixing it at the
@@ -182,9 +184,11 @@ def tidy(entry, hof: HallOfFame, ctx: SearchContext) -> None:
         return
     reference = fixed_loss(expression, ctx)
     rows = ctx.data.n
+    original = [c.value for c in constants]
     snapped = _snap(constants, expression, reference, ctx, _zero, set(), rows)  # x*(m + 1e-8) -> x*m
     snapped |= _snap(constants, expression, reference, ctx, _pi_form, snapped, rows)
-    snapped |= _snap(constants, expression, reference, ctx, _rounder, snapped, rows)  # noisy y: 1.00074 -> 1
+    alone = _snap(constants, expression, reference, ctx, _rounder, snapped, rows)  # noisy y: 1.00074 -> 1
+    snapped |= alone
     exact = [c.value for c in constants]
     # pi forms join the joint rounding: constants that move together, one of them a pi form (a
     # gradient law respelled over sqrt(2): sqrt((h + 0.49999934 v^2/g)/g) + 0.70710729 v/g), snap
@@ -197,12 +201,16 @@ def tidy(entry, hof: HallOfFame, ctx: SearchContext) -> None:
                 _respell(entry, expression, fixed_loss(expression, ctx), hof, ctx, concepts)
             return
         tries = [[forms.get(i, r) for i, r in enumerate(plain)]] if forms else []
+        # a constant rounded alone (noisy y) took the value that best fits the others' noise
+        # (tanh's 1 as sqrt(3 pi)/3 beside 2.018 and 2.005): with them, its plainest value first
+        plainest = [float(f"{original[i]:.1g}") if i in alone else r for i, r in enumerate(plain)]
+        tries += [plainest] if plain != exact and plainest != plain else []
         for rounded in tries + ([plain] if plain != exact else []):
             for node, value in zip(constants, rounded):
                 node.value = value
             ctx.evaluations += 1
             loss = fixed_loss(expression, ctx)
-            moved = len(snapped) + sum(r != v for r, v in zip(rounded, exact))
+            moved = sum(r != v for r, v in zip(rounded, original))
             if loss <= _allowed(reference, moved, rows):
                 _respell(entry, expression, loss, hof, ctx, concepts)
                 return
