@@ -100,17 +100,16 @@ def noise_rows(X: np.ndarray, y: np.ndarray, residual: np.ndarray, used: Sequenc
     n = len(y)
     rows = np.unique(np.linspace(0, n - 1, min(n, SAMPLE)).astype(int))
     scale = X[rows].std(axis=0)
-    keep = scale > 0
-    if not keep.any() or len(rows) < 30:
+    if not (scale > 0).any() or len(rows) < 30:
         return None
-    Z = (X[rows] - X[rows].mean(axis=0))[:, keep] / scale[keep]
+    Z = (X[rows] - X[rows].mean(axis=0)) / np.where(scale > 0, scale, 1.0)  # constant columns: 0
     root = np.ones(len(rows)) if weights is None else np.sqrt(weights[rows])
     r, target = residual[rows] * root, y[rows] * root
     if not (np.isfinite(r).all() and np.isfinite(target).all()):
         return None
     limit = WHITE / math.sqrt(len(rows))
-    used_columns = [j for j in sorted(set(used)) if keep[j]]
-    spaces = [Z] + ([Z[:, [int(keep[:j].sum()) for j in used_columns]]] if used_columns else [])
+    own = sorted(j for j in set(used) if scale[j] > 0)
+    spaces = [Z] + ([Z[:, own]] if own and len(own) < int((scale > 0).sum()) else [])
     if neighbour_correlation(Z, target) <= RESOLVED or any(neighbour_correlation(S, r) >= limit for S in spaces):
         return None
     return n if weights is None else int(round(weights.sum() ** 2 / float(weights @ weights)))
