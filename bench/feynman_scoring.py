@@ -1,7 +1,9 @@
 """When is a found expression the Feynman law? SRBench's symbolic rule, its gradient analogue, numeric rules.
 
 Regression, symbolic (SRBench 2021): the model minus the truth, or the model over the truth,
-simplifies to a constant (a nonzero one for the ratio). As in SRBench, float constants are first
+simplifies to a constant (a nonzero one for the ratio). Where the ratio does not, its square may
+(``_constant_square``): sympy cannot merge sqrt(1 + b)/sqrt(1 - b) into sqrt((1 + b)/(1 - b)) without
+knowing 1 - b > 0, which the ranges imply but symbol signs cannot say. As in SRBench, float constants are first
 tried as found and then rounded to ``DIGITS`` decimals (0.4999997 -> 1/2); scales and offsets
 need no rounding, the rule admits any. Gradient, symbolic: f and the found g are functionally
 dependent (g = h(f) for some function h, locally), i.e. every 2x2 minor f_i g_j - f_j g_i of
@@ -120,11 +122,40 @@ def srbench_exact(model: sympy.Expr, truth: sympy.Expr, ranges: Mapping[str, tup
                     return True
                 if _is_constant(sympy.simplify(candidate / truth), nonzero=True):
                     return True
+                if _constant_square(candidate / truth, ranges):
+                    return True
     except CheckTimeout:
         return None
     except SYMPY_FAILURES:
         return False  # sympy cannot handle this candidate; it is not shown to be the law
     return False
+
+
+SIGN_POINTS = 256  # points of the ranges on which a ratio whose square is constant must keep one sign
+
+
+def _constant_square(ratio: sympy.Expr, ranges: Mapping[str, tuple[float, float]]) -> bool:
+    """The ratio's square simplifies to a nonzero constant and the ratio has one sign on the ranges.
+
+    Squaring removes the branch question sympy cannot settle from symbol signs alone; what it
+    loses is the sign, and a ratio squaring to a constant is that constant's root up to a sign
+    that may flip where the truth crosses zero (|x - 3| over x - 3). The flip is what the points
+    look for: ``SIGN_POINTS`` seeded points of the sampling box, all finite and of one sign.
+    """
+    if not _is_constant(sympy.simplify(ratio ** 2), nonzero=True):
+        return False
+    names = sorted(str(s) for s in ratio.free_symbols)
+    bounds = np.array([ranges.get(n, (-math.inf, math.inf)) for n in names], dtype=float).reshape(-1, 2)
+    if not np.isfinite(bounds).all():
+        return False
+    points = np.random.default_rng(0).uniform(bounds[:, 0], bounds[:, 1], (SIGN_POINTS, len(names)))
+    symbols = sorted(ratio.free_symbols, key=str)
+    with np.errstate(all="ignore"):
+        values = np.asarray(sympy.lambdify(symbols, ratio, "numpy")(*points.T), dtype=complex)
+    values = np.broadcast_to(values, (SIGN_POINTS,))
+    if not np.isfinite(values).all() or np.abs(values.imag).max() > 1e-9 * np.abs(values.real).max():
+        return False
+    return bool((values.real > 0).all() or (values.real < 0).all())
 
 
 def functionally_dependent(model: sympy.Expr, truth: sympy.Expr, ranges: Mapping[str, tuple[float, float]],

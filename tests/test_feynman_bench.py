@@ -145,6 +145,11 @@ def test_subset_by_count_and_name(equations):
     ("exp(-0.50001*x**2)", "exp(-x**2/2)/sqrt(2*pi)", True),  # SRBench rounds constants to 3 decimals
     ("exp(-0.51*x**2)", "exp(-x**2/2)/sqrt(2*pi)", False),
     ("sqrt(x**2)*y", "x*y", True),  # the ranges make x positive
+    # 5.5 - x > 0 on the ranges, which sympy's symbol signs cannot say; the square's ratio is 1
+    ("y*sqrt(x + 1)/sqrt(11/2 - x)", "y*sqrt((x + 1)/(11/2 - x))", True),
+    ("-2*sqrt(x + 1)/sqrt(11/2 - x)", "sqrt((x + 1)/(11/2 - x))", True),
+    ("sqrt((x - 3)**2)", "x - 3", False),  # the square is constant but the ratio flips sign at x = 3
+    ("sqrt(x + 1)/sqrt(11/2 - x)", "sqrt((x + 2)/(11/2 - x))", False),
 ])
 def test_srbench_rule(model, truth, exact):
     assert scoring.srbench_exact(p(model), p(truth), XY) is exact
