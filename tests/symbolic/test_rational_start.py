@@ -15,7 +15,8 @@ from latentlaw.symbolic.mutate import seed_member
 from latentlaw.symbolic.objectives import OBJECTIVES
 from latentlaw.symbolic.options import build_options
 from latentlaw.symbolic.rational_start import (EXACT, Factor, Fit, exponents, fit_node, grown_fits, monomial_node,
-                                              monomials, rational_fits, root_of_numerator, separated_monomial)
+                                              monomials, periodic_factors, rational_fits, root_of_numerator,
+                                              separated_monomial)
 
 NAMES = ["c", "u", "v"]
 ANHARMONIC = ["m", "omega", "p", "y", "x", "alpha"]
@@ -635,3 +636,73 @@ def test_a_noisy_quotient_of_sums_is_fitted_with_its_own_support(seed):
     assert len(fit.q) == 1 and tuple(fit.q[0]) in ((-1, 1, 0, 0), (1, -1, 0, 0))
     assert np.allclose(fit.p_coefs, 1.0, rtol=0.03) and np.allclose(fit.q_coefs, 1.0, rtol=0.03)
 
+
+
+def _dipole(n: int = 1000, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A polarisable sphere in a field, Ef cos(theta) (-r + d^3 (alpha - 1) / (r^2 (alpha + 2)))
+    (AI Feynman's bonus test_14, its ranges): cos(theta) times a quotient of sums whose terms
+    times cos(theta) are beyond P's library."""
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(1.0, 5.0, (n, 5))
+    X[:, 1] = rng.uniform(0.0, 6.0, n)
+    Ef, theta, r, d, alpha = X.T
+    return X, Ef * np.cos(theta) * (-r + d**3 / r**2 * (alpha - 1) / (alpha + 2))
+
+
+def test_a_cosine_factor_of_y_is_found_beside_its_monomial_factor():
+    X, y = _dipole()
+    rest = np.arange(5)
+    assert periodic_factors(X, y, rest, ("sin", "cos")) == ((1, "cos"),)
+    assert separated_monomial(X, y / np.cos(X[:, 1]))[0] == (1, 0, 0, 0, 0)  # then Ef
+    assert periodic_factors(X, y, rest, ("exp",)) == ()  # no sin or cos among the operators
+    theta, r = X[:, 1], X[:, 2]
+    # a sine of theta inside a sum, or beside another input's power inside it, is no factor
+    assert periodic_factors(X, r + X[:, 0] * np.cos(theta), rest, ("sin", "cos")) == ()
+    assert periodic_factors(X, np.cos(theta) * (r + theta), rest, ("sin", "cos")) == ()
+    assert periodic_factors(X, X[:, 3] * np.sin(theta) / (1 + r * X[:, 4]), rest, ("sin", "cos")) == ((1, "sin"),)
+    # one input: nothing else to fit beside it (this raised on a noisy Gaussian of one input)
+    assert periodic_factors(X[:, 1:2], 2 * np.cos(theta), np.arange(1), ("cos",)) == ((0, "cos"),)
+    assert separated_monomial(X[:, 2:3], r**2 * (1 + r)) is None
+
+
+def test_cubed_monomials_of_three_inputs_come_after_the_rest_where_there_is_room():
+    for d in (3, 4, 5, 6):
+        plain, cubed = exponents(d, 4, 6, 2000, 4), exponents(d, 4, 6, 2000, 4, cubes=True)
+        assert np.array_equal(cubed[: len(plain)], plain)  # the library as it was, first
+        extra = cubed[len(plain):]
+        assert len({tuple(e) for e in cubed.tolist()}) == len(cubed)
+        if d >= 5:
+            assert len(extra) == 0  # no room under the limit: unchanged
+        else:
+            assert len(extra) and all(np.count_nonzero(e) >= 3 and np.sum(np.abs(e) == 3) == 1 for e in extra)
+    assert [-2, 3, 1] in exponents(3, 4, 6, 2000, 4, cubes=True).tolist()  # d^3 alpha / r^2
+    assert [-2, 3, 1] not in exponents(3, 4, 6, 2000, 4).tolist()
+
+
+def test_one_plus_q_is_written_over_the_size_of_its_coefficients():
+    """x / (1 - y / 3) is written x / (3 - y): the outer coefficient takes the 3, and the
+    denominator has one constant rather than two."""
+    X = np.random.default_rng(0).uniform(1.0, 2.0, (50, 2))
+    data, _ = prepare(X, X[:, 0], objective="regression", variable_names=["x", "y"])
+    options = build_options(SymbolicSearch(objective="regression").get_params())
+    ctx = SearchContext(options=options, objective=OBJECTIVES["regression"], data=data, batch=data,
+                        rng=np.random.default_rng(0), variable_p=np.ones(2))
+    fit = Fit(p=((1, 0),), p_coefs=(2.0,), intercept=0.0, q=((0, 1),), q_coefs=(-1 / 3,), rss=0.0, p_factors=(None,))
+    node = fit_node(fit, ctx)
+    values, truth = evaluate(node, columns_of(X)), X[:, 0] / (1 - X[:, 1] / 3)
+    assert np.allclose(values / truth, (values / truth)[0], rtol=1e-12)  # the law up to its scale
+    written = fit_node(Fit(p=((1, 0),), p_coefs=(1.0,), intercept=0.0, q=((0, 1),), q_coefs=(1.0,), rss=0.0,
+                           p_factors=(None,)), ctx)  # x / (1 + y): the size of x / (3 - y)
+    assert complexity(node, options.weights) == complexity(written, options.weights)
+
+
+def test_the_search_plants_a_cosine_times_a_quotient_of_sums(capsys):
+    """The dipole: y over Ef cos(theta) is a quotient of sums of three inputs, its four P terms
+    (one of them d^3 alpha / r^2) found by the wider net, planted within maxsize 30 as
+    Ef cos(theta) P / (alpha + 2)."""
+    X, y = _dipole()
+    search = SymbolicSearch(objective="regression", verbosity=1, log_start=0,
+                            **dict(BUDGET, niterations=1, unary_operators=["square", "sqrt", "exp", "cos"]))
+    search.fit(X, y, variable_names=["Ef", "theta", "r", "d", "alpha"])
+    assert "rational fits of y over its factor, a wider net" in capsys.readouterr().out
+    assert search.pareto_front_["loss"].min() < 1e-20

@@ -1,6 +1,7 @@
 """Starting members for a regression: sparse rational laws t = P / (1 + Q) over monomials, t = y,
 y^2, and y / x^M over the inputs outside a monomial factor x^M of y (``separated_monomial``;
-or y^2 / x^M where x^M is y^2's, with odd powers).
+or y^2 / x^M where x^M is y^2's, with odd powers), x^M times sines or cosines of single inputs
+where y has such factors too (``periodic_factors``).
 
 Sums inside quotients are what evolution assembles worst: (u + v) / (1 + u v / c^2),
 pr V / (gamma - 1), n alpha / (1 - n alpha / 3), or m / sqrt(1 - v^2 / c^2) (a quotient of sums in
@@ -51,12 +52,15 @@ FACTOR_VARIABLES, FACTOR_LIMIT = 3, 600  # log and trigonometric terms of P (p_l
 TRIG_VARIABLES, TRIG_DEGREE, TRIG_LIMIT = 2, 4, 1500  # sin, cos, cos^2 of one input also times monomials
 # of up to two inputs with powers -2..2 and sum of |powers| up to four (cos theta / (m c^2)); at most this many
 POWERS = (-2, -1, 1, 2)  # of monomials of three or more variables
+CUBED = (-3, -2, -1, 1, 2, 3)  # the same with one power +-3, after the rest (exponents' ``cubes``)
 START_ROWS = 300  # rows of the Gram matrix the selection runs on
 STEPS, BEAM = 5, 3  # P columns chosen by forward selection; states kept per step
 EXACT = 1e-22  # relative residual of a fit that is exact up to rounding (exact fits reach ~1e-30)
 REFIT = 40  # best selections refitted on all rows
 LIKELY_EXACT = 1e-12  # a selection's residual in the Gram matrix (squared conditioning) that is likely exact
 WIDE = 15  # when the beam finds none: columns taken forward before the backward elimination
+WIDEST = 30  # the same where every target missed, for the nearest with Q (Ef cos(theta) (-r + d^3 (alpha - 1) /
+# (r^2 (alpha + 2))): its four P terms over 1 + alpha / 2 are not all among 15; ~3x the time per Q)
 DENSE_DEGREE = 4  # P alone, where neither selection is exact: every monomial of no negative power up
 # to this degree (35 of three inputs, 126 of five) at once, then backward elimination
 WIDER, FIRST = 3, 60  # for P alone (no Q): beam and WIDE times WIDER, FIRST states after the
@@ -153,23 +157,37 @@ class Fit:
 
 
 class Split(NamedTuple):
-    """A monomial factor x^powers taken out of a target, the inputs left (``rest``), and whether
-    it was taken out of y^2 (``root``: y is sqrt(x^powers) times the rest's law)."""
+    """A monomial factor x^powers taken out of a target, the inputs left (``rest``), whether
+    it was taken out of y^2 (``root``: y is sqrt(x^powers) times the rest's law), and the sines
+    or cosines of single inputs taken out beside it (``periodic``: (input, "sin" or "cos"))."""
 
     powers: tuple[int, ...]
     rest: np.ndarray
     root: bool = False
+    periodic: tuple[tuple[int, str], ...] = ()
+
+    def values(self, X: np.ndarray) -> np.ndarray:
+        """The factor taken out, on the rows of X."""
+        out = monomials(X, np.array([self.powers]))[:, 0]
+        for i, name in self.periodic:
+            out = out * PERIODIC[name](X[:, i])
+        return out
 
 
-def exponents(d: int, variables: int, degree: int, limit: int, high: int = 2) -> np.ndarray:
+def exponents(d: int, variables: int, degree: int, limit: int, high: int = 2, cubes: bool = False) -> np.ndarray:
     """Monomial powers (rows of length d), fewest variables first, then lowest degree, at most
     ``limit`` of them (generated lazily: the count grows as d^variables), products before ratios
     of the same degree. Monomials of one or two variables take powers up to ``high`` (m c^4,
-    omega^3), more variables -2..2."""
+    omega^3), more variables -2..2; with ``cubes``, where the limit leaves room after them (up to
+    four inputs), also those of three or more variables with one power +-3 (d^3 alpha / r^2, a
+    dipole's field), last so that every library without room stays as it was."""
     out: list[np.ndarray] = []
-    for k in range(1, min(d, variables) + 1 if limit > 0 else 1):
-        allowed = [p for p in range(-high, high + 1) if p != 0] if k <= 2 else POWERS
-        level = sorted((p for p in itertools.product(allowed, repeat=k) if sum(map(abs, p)) <= degree),
+    levels = [(k, [p for p in range(-high, high + 1) if p != 0] if k <= 2 else POWERS)
+              for k in range(1, min(d, variables) + 1 if limit > 0 else 1)]
+    levels += [(k, CUBED) for k in range(3, min(d, variables) + 1 if limit > 0 and cubes else 1)]
+    for k, allowed in levels:
+        level = sorted((p for p in itertools.product(allowed, repeat=k) if sum(map(abs, p)) <= degree
+                        and (allowed is not CUBED or sum(abs(x) == 3 for x in p) == 1)),
                        key=lambda p: (sum(map(abs, p)), sum(x < 0 for x in p)))  # products before ratios
         for powers in level:
             for chosen in itertools.combinations(range(d), k):
@@ -189,8 +207,10 @@ def monomials(X: np.ndarray, E: np.ndarray) -> np.ndarray:
     return V
 
 
-def p_library(X: np.ndarray, functions: tuple[str, ...] = (), wide: bool = False) -> tuple[np.ndarray, list[Factor | None]]:
-    """P's terms: monomial powers (rows) and the factor multiplying each (None: a plain monomial).
+def p_library(X: np.ndarray, functions: tuple[str, ...] = (), wide: bool = False,
+              cubes: bool = False) -> tuple[np.ndarray, list[Factor | None]]:
+    """P's terms: monomial powers (rows) and the factor multiplying each (None: a plain monomial;
+    with ``cubes``, also monomials of three or four inputs with one power +-3, ``exponents``).
 
     With "log" in ``functions``: logs of inputs that stay positive and of their ratios, times
     monomials of up to three inputs, products first; a law n kb T log(V2 / V1) is one such term,
@@ -203,7 +223,7 @@ def p_library(X: np.ndarray, functions: tuple[str, ...] = (), wide: bool = False
     product and ratio of two, times monomials of up to two inputs (powers +-1): a decay or growth
     in a sum, as the reciprocal of the logistic law K / (1 + (K / N0 - 1) exp(-r t)) is."""
     d = X.shape[1]
-    E = exponents(d, P_VARIABLES, P_DEGREE, P_LIMIT, P_HIGH)
+    E = exponents(d, P_VARIABLES, P_DEGREE, P_LIMIT, P_HIGH, cubes=cubes)
     terms: list[tuple[np.ndarray, Factor | None]] = [(e, None) for e in E]
     if "log" in functions:
         positive = [int(i) for i in np.flatnonzero(np.all(X > 0, axis=0))]
@@ -247,7 +267,7 @@ def rational_fits(X: np.ndarray, t: np.ndarray, weights: np.ndarray | None = Non
                   deadline: float | None = None, with_q: bool = True, functions: tuple[str, ...] = (),
                   wide: bool = False, extra: np.ndarray | None = None,
                   multiplier: np.ndarray | None = None, q_sum: bool = False,
-                  scale: np.ndarray | None = None) -> list[Fit]:
+                  scale: np.ndarray | None = None, net: int = WIDE, cubes: bool = False) -> list[Fit]:
     """The best sparse fits of t = P / (1 + Q) (t = P without ``with_q``; P's terms with logs,
     sines and cosines among ``functions``, p_library, ``wide`` or not, and the plain monomials
     ``extra`` beside them), exact ones first (fewest terms first), then the rest. The selection
@@ -257,9 +277,11 @@ def rational_fits(X: np.ndarray, t: np.ndarray, weights: np.ndarray | None = Non
     (noisy t), the best are pruned by Schwarz's criterion of y's residual, t's times ``scale``
     per row (y / x^M's times x^M: its noise is y's over x^M; ``rss`` is then relative to t
     times ``scale``); the criterion's best comes first, the rest in the order of their implicit
-    residual (the quadratic fits, with a ``multiplier``, by the criterion of that residual)."""
+    residual (the quadratic fits, with a ``multiplier``, by the criterion of that residual).
+    ``net``: columns taken forward before the backward elimination where the beam misses;
+    ``cubes``: P's library with cubed monomials (``p_library``)."""
     n, d = X.shape
-    EP, FP = p_library(X, functions, wide=wide)
+    EP, FP = p_library(X, functions, wide=wide, cubes=cubes)
     if extra is not None and len(extra):
         have = {tuple(e) for e, f in zip(EP.tolist(), FP) if f is None}
         new = [e for e in np.asarray(extra, dtype=int).tolist() if tuple(e) not in have]
@@ -313,7 +335,7 @@ def rational_fits(X: np.ndarray, t: np.ndarray, weights: np.ndarray | None = Non
         widen = WIDER if q is None else 1  # P alone is one selection: it can afford a wider one
         states = forward_select(G, b, candidates, forced, STEPS, BEAM * widen, FIRST if q is None else None)
         if min((rss for rss, _ in states), default=math.inf) > LIKELY_EXACT:  # the beam missed: a wider net
-            states += _forward_backward(G, b, candidates, forced, WIDE * widen)
+            states += _forward_backward(G, b, candidates, forced, net * widen)
         if q is None and min((rss for rss, _ in states), default=math.inf) > LIKELY_EXACT:
             # nor that: every polynomial term at once, then backward (a polynomial of four
             # correlated terms, (E^2 - M^2)^2 + M^2 Gamma^2, that no forward path assembles)
@@ -387,6 +409,19 @@ def _wide_fits(X: np.ndarray, t: np.ndarray, weights: np.ndarray | None, deadlin
         return []
     trig = tuple(f for f in functions if f in ("sin", "cos"))  # (the first pass had the logs and exps)
     return [f for f in rational_fits(X, t, weights, deadline, with_q=False, functions=trig, wide=True) if f.rss <= EXACT]
+
+
+def _wider_net(X: np.ndarray, t: np.ndarray, weights: np.ndarray | None, deadline: float | None,
+               functions: tuple[str, ...], with_q: bool) -> list[Fit]:
+    """The exact fits of t = P / (1 + Q) with ``WIDEST`` columns forward before the backward
+    elimination and P's monomials with a power +-3 in three or four inputs (d^3 alpha / r^2), none
+    for a target without Q (P alone had a net WIDER times as wide). Only here, where every target
+    missed: in every pass the cubes made the start's libraries of three and four inputs 30-45%
+    larger, and a law found by the grown monomials (bonus test_17) 12 -> 46 s."""
+    if not with_q or (deadline is not None and time.perf_counter() > deadline):
+        return []
+    return [f for f in rational_fits(X, t, weights, deadline, functions=functions, net=WIDEST, cubes=True)
+            if f.rss <= EXACT]
 
 
 def grown_fits(X: np.ndarray, t: np.ndarray, fits: list[Fit], weights: np.ndarray | None = None,
@@ -639,6 +674,43 @@ def separated_monomial(X: np.ndarray, y: np.ndarray) -> tuple[tuple[int, ...], n
     return tuple(0 if p is None else int(round(p)) for p in powers), np.flatnonzero(~taken)
 
 
+PERIODIC = {"cos": np.cos, "sin": np.sin}  # single-input factors periodic_factors looks for
+
+
+def periodic_factors(X: np.ndarray, y: np.ndarray, inputs: np.ndarray,
+                     functions: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
+    """(input, "cos" or "sin") for each of ``inputs`` whose cosine or sine is a factor of y that
+    does not interact with the rest, by ``_separable_power`` with log|f(x_i)| in x_i's column.
+
+    Ef cos(theta) (-r + d^3 (alpha - 1) / (r^2 (alpha + 2))) is cos(theta) times a rational law
+    of the rest, whose terms times cos(theta) (monomials of four inputs) are beyond P's library
+    of periodic terms. As for monomials, a quick fit of log|y| over all inputs' logs screens the
+    candidates (the factor's power within ``NEAR_INTEGER`` of 1: 0.99 there, the other inputs'
+    sines and cosines -0.5..0.3) before the robust test, ~0.1-0.5 s each, and y over the factor
+    must not depend on x_i otherwise (``_free_of``). Empty where y or an input is 0 (no logs)."""
+    names = [f for f in PERIODIC if f in functions]
+    if not names or not len(inputs) or not (np.all(np.isfinite(y)) and np.all(y != 0) and np.all(X != 0)):
+        return ()
+    logs, t = np.log(np.abs(X)), np.log(np.abs(y))
+    out: list[tuple[int, str]] = []
+    for i in map(int, inputs):
+        for name in names:
+            with np.errstate(all="ignore"):
+                column = np.log(np.abs(PERIODIC[name](X[:, i])))
+            if not np.all(np.isfinite(column)):
+                continue
+            L = logs.copy()
+            L[:, i] = column
+            rough = np.linalg.lstsq(np.column_stack([np.ones(len(X)), L]), t, rcond=None)[0][1 + i]
+            if abs(rough - 1) >= NEAR_INTEGER:
+                continue
+            power = _separable_power(L, t, i)
+            if power is not None and round(power) == 1 and _free_of(L, t - column, i, X[:, i]):
+                out.append((i, name))
+                break
+    return tuple(out)
+
+
 def _separable_power(logs: np.ndarray, t: np.ndarray, i: int) -> float | None:
     """x_i's power p in t = log|y| = p log|x_i| + g(rest), or None where x_i is not such a factor.
 
@@ -652,15 +724,10 @@ def _separable_power(logs: np.ndarray, t: np.ndarray, i: int) -> float | None:
     must not shrink the residuals' spread below ``SEPARATE`` of the plain fit's (Feynman, bonus
     and textbook tables: factors 0.6-1.4, mostly > 0.88; inputs inside sums 0.01-0.64 but for two
     of test_17's, 0.83 and 0.88)."""
-    n, d = logs.shape
+    n = len(t)
     sizes = np.exp(logs)
-    others = [logs[:, j] for j in range(d) if j != i] + [sizes[:, j] for j in range(d) if j != i]
-    columns = [logs[:, i], np.ones(n), *others]
-    for degree in (2, 3):
-        more = [np.prod(c, axis=0) for c in itertools.combinations_with_replacement(others, degree)]
-        if n < 4 * (len(columns) + len(more)):  # too few rows for this degree
-            break
-        columns += more
+    others = _others(logs, i)
+    columns = [logs[:, i], *_nuisance(others, n, 1)]
     power, spread = _robust_fit(np.column_stack(columns), t)
     if not abs(power - round(power)) < SEPARABLE or round(power) == 0:
         return None
@@ -669,6 +736,35 @@ def _separable_power(logs: np.ndarray, t: np.ndarray, i: int) -> float | None:
         return power
     _, joint = _robust_fit(np.column_stack(columns + crossed), t)
     return power if joint >= SEPARATE * spread else None
+
+
+def _others(logs: np.ndarray, i: int) -> list[np.ndarray]:
+    """The logs and sizes of the inputs but x_i."""
+    keep = [j for j in range(logs.shape[1]) if j != i]
+    return [logs[:, j] for j in keep] + [np.exp(logs[:, j]) for j in keep]
+
+
+def _nuisance(others: list[np.ndarray], n: int, beside: int) -> list[np.ndarray]:
+    """An intercept, ``others`` and their products of degree 2 and 3, as far as the n rows allow
+    with ``beside`` more columns (four rows per column): a smooth g(rest) in log|y|."""
+    columns = [np.ones(n), *others]
+    for degree in (2, 3):
+        more = [np.prod(c, axis=0) for c in itertools.combinations_with_replacement(others, degree)]
+        if n < 4 * (beside + len(columns) + len(more)):  # too few rows for this degree
+            break
+        columns += more
+    return columns
+
+
+def _free_of(logs: np.ndarray, t: np.ndarray, i: int, x: np.ndarray) -> bool:
+    """Whether t, a smooth function of the inputs but x_i, stays one beside x, x^2 and x^3 (their
+    terms shrink its robust spread by less than ``SEPARATE``): cos(theta) (r + theta) passes the
+    factor test of cos(theta) (``_separable_power``), whose terms are log|cos theta| and |cos
+    theta|, and fails this one."""
+    columns = _nuisance(_others(logs, i), len(t), 3)
+    _, spread = _robust_fit(np.column_stack(columns), t)
+    _, joint = _robust_fit(np.column_stack(columns + [x, x * x, x**3]), t)
+    return joint >= SEPARATE * spread
 
 
 def _robust_fit(A: np.ndarray, t: np.ndarray) -> tuple[float, float]:
@@ -756,10 +852,17 @@ def _planted(fits: list[Fit], outer: str, split: Split | None, ctx: SearchContex
         is without ``split``)."""
         if node is None or split is None:
             return node
-        monomial = monomial_node(split.powers, ctx, compact=compact)
-        if monomial is not None and split.root:
-            monomial = None if o.operator("sqrt") is None else Node.unary(o.operator("sqrt"), monomial)
-        return None if monomial is None else Node.binary(o.operator("*"), monomial, node)
+        factors = []
+        if any(split.powers):
+            monomial = monomial_node(split.powers, ctx, compact=compact)
+            if monomial is not None and split.root:
+                monomial = None if o.operator("sqrt") is None else Node.unary(o.operator("sqrt"), monomial)
+            factors.append(monomial)
+        factors += [None if o.operator(name) is None else Node.unary(o.operator(name), Node.var(i))
+                    for i, name in split.periodic]
+        if any(f is None for f in factors) or o.operator("*") is None:
+            return None
+        return Node.chain(o.operator("*"), [*factors, node])
 
     for fit in fits:
         planted = len(seeds)
@@ -807,7 +910,17 @@ def fit_node(fit: Fit, ctx: SearchContext, factored: bool = False) -> Node | Non
     if not q_terms or top is None:
         return top
     divide = o.operator("/")
-    bottom = assemble(q_terms, _integers(np.array(fit.q_coefs)), 1.0, o)
+    # 1 + Q over the size most of Q's coefficients share (the outer coefficient takes it): those
+    # become +-1 and drop out, and 1 / size is one constant where the size was one and a product
+    # (3 - n alpha for 1 - n alpha / 3; Ef cos(theta) (-r + d^3 (alpha - 1) / (r^2 (alpha + 2))) fits
+    # maxsize as cos(theta) Ef P / (alpha + 2) and not as cos(theta) Ef P / (1 + 0.5 alpha))
+    size = _shared_size(fit.q_coefs)
+    q_coefs, one = _integers(np.array(fit.q_coefs) / size), float(_integers(np.array([1.0 / size]))[0])
+    minus = o.operator("-")
+    if minus is not None and np.all(q_coefs < 0):  # 3 - y rather than (-1) y + 3
+        bottom = Node.binary(minus, Node.const(one), assemble(q_terms, -q_coefs, 0.0, o))
+    else:
+        bottom = assemble(q_terms, q_coefs, one, o)
     return None if divide is None else Node.binary(divide, top, bottom)
 
 
@@ -951,9 +1064,10 @@ def rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str
     is no P / (1 + Q), but its reciprocal is a polynomial (one quick selection each, ~0.1-0.5 s).
     With sqrt, y / x^M squared is a direct target too. Where every target misses, the direct ones
     are fitted again as P alone, nearest first, with the wide library (``_wide_fits``) and with
-    grown monomials (``grown_fits``), within another ``rational_start`` share of the time left;
-    an exact law over maxsize as a sum is planted with its terms' shared monomials written once.
-    Empty when the start does not apply."""
+    grown monomials (``grown_fits``), within another ``rational_start`` share of the time left,
+    and where those miss too, with Q and a wider net (``_wider_net``) in a third share; an exact
+    law over maxsize as a sum is planted with its terms' shared monomials written once. Empty
+    when the start does not apply."""
     o, data = ctx.options, ctx.data
     if o.objective != "regression" or o.rational_start <= 0 or data.y is None or not 0 < data.d <= MAX_INPUTS:
         return []
@@ -964,10 +1078,16 @@ def rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str
     # (name, target, how it is planted (_outer), the monomial factor taken out and the inputs
     # left, whether Q is fitted): the direct targets first, the reciprocals only while nothing is exact
     bases: list[tuple[str, np.ndarray, Split | None]] = [("y", y, None)]
-    found = separated_monomial(data.X, y)
-    separated = None if found is None else Split(*found)
+    functions = tuple(f for f in ("log", "sin", "cos", "exp") if o.operator(f) is not None)
+    # sines and cosines first: their zeros put outliers into log|y| that can hide a monomial factor
+    periodic = periodic_factors(data.X, y, np.arange(data.d), functions)
+    found = separated_monomial(data.X, y / Split((0,) * data.d, np.arange(data.d), periodic=periodic).values(data.X))
+    powers, rest = found if found is not None else ((0,) * data.d, np.arange(data.d))
+    rest = np.array([i for i in rest if i not in {j for j, _ in periodic}], dtype=int)
+    separated = Split(powers, rest, periodic=periodic) if (found is not None or periodic) and len(rest) else None
     if separated is not None:
-        bases.append(("y over its monomial factor", y / monomials(data.X, np.array([separated.powers]))[:, 0], separated))
+        factor = "factor" if periodic else "monomial factor"
+        bases.append((f"y over its {factor}", y / separated.values(data.X), separated))
     targets: list[tuple[str, np.ndarray, str, Split | None, bool]] = [("y", y, "", None, True)]
     if o.operator("sqrt") is not None and one_signed:
         targets.append(("y^2", y * y, "sqrt", None, True))
@@ -992,7 +1112,6 @@ def rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str
             if o.operator("sqrt") is not None:
                 targets.append((f"1 / ({name})^2", 1.0 / (base * base), "inverse sqrt", split, False))
     ends = None if deadline is None else time.perf_counter() + o.rational_start * (deadline - time.perf_counter())
-    functions = tuple(f for f in ("log", "sin", "cos", "exp") if o.operator(f) is not None)
     out, exact, missed = [], False, []
     for i, (name, t, outer, split, with_q) in enumerate(targets):
         if i >= direct and exact:
@@ -1018,7 +1137,8 @@ def rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str
             missed.append((fits[0].rss / POWER[outer] ** 2, i, fits))
         out.append((name, seeds))
     stop = None if deadline is None else time.perf_counter() + o.rational_start * (deadline - time.perf_counter())
-    for _, i, fits in sorted(missed, key=lambda m: m[0]) if not exact else ():
+    nearest = sorted(missed, key=lambda m: m[0]) if not exact else []
+    for _, i, fits in nearest:
         # every target missed: the direct ones, nearest first, as P alone with the wide library's
         # functions (sin^2 beta (omega_0 / omega)^2 in a sum) and with monomials beyond the library
         # (the nearest is not always the law's: y / (m omega^2) is nearer than y for p^2 / (2 m) + ...)
@@ -1031,6 +1151,17 @@ def rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str
                 out.append((f"{name}, {how}", seeds))
             if exact:
                 break
+        if exact:
+            break
+    # and where those missed too, a wider net for each with Q, nearest first, in a share of its own
+    # (before the grown monomials of the law's target, it cost bonus test_17 its law: 12 s -> missed)
+    stop = None if deadline is None else time.perf_counter() + o.rational_start * (deadline - time.perf_counter())
+    for _, i, _ in nearest if not exact else ():
+        name, t, outer, split, with_q = targets[i]
+        X = data.X if split is None else data.X[:, split.rest]
+        seeds, exact = _planted(_wider_net(X, t, data.weights, stop, functions, with_q), outer, split, ctx)
+        if seeds:
+            out.append((f"{name}, a wider net", seeds))
         if exact:
             break
     return out
