@@ -725,13 +725,13 @@ def _separable_power(logs: np.ndarray, t: np.ndarray, i: int) -> float | None:
     and textbook tables: factors 0.6-1.4, mostly > 0.88; inputs inside sums 0.01-0.64 but for two
     of test_17's, 0.83 and 0.88)."""
     n = len(t)
-    sizes = np.exp(logs)
+    size = np.exp(logs[:, i])
     others = _others(logs, i)
     columns = [logs[:, i], *_nuisance(others, n, 1)]
     power, spread = _robust_fit(np.column_stack(columns), t)
     if not abs(power - round(power)) < SEPARABLE or round(power) == 0:
         return None
-    crossed = [f * g for f in (logs[:, i], sizes[:, i], sizes[:, i] ** 2) for g in (np.ones(n), *others)]
+    crossed = [f * g for f in (logs[:, i], size, size**2) for g in (np.ones(n), *others)]
     if n < 4 * (len(columns) + len(crossed)):
         return power
     _, joint = _robust_fit(np.column_stack(columns + crossed), t)
@@ -1083,7 +1083,8 @@ def rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str
     periodic = periodic_factors(data.X, y, np.arange(data.d), functions)
     found = separated_monomial(data.X, y / Split((0,) * data.d, np.arange(data.d), periodic=periodic).values(data.X))
     powers, rest = found if found is not None else ((0,) * data.d, np.arange(data.d))
-    rest = np.array([i for i in rest if i not in {j for j, _ in periodic}], dtype=int)
+    taken = {j for j, _ in periodic}
+    rest = np.array([i for i in rest if i not in taken], dtype=int)
     separated = Split(powers, rest, periodic=periodic) if (found is not None or periodic) and len(rest) else None
     if separated is not None:
         factor = "factor" if periodic else "monomial factor"
