@@ -21,12 +21,14 @@ from latentlaw.symbolic.checkpoint import read_front, write_front
 from latentlaw.symbolic.concepts import concepts_text, split_text
 from latentlaw.symbolic.context import SearchContext
 from latentlaw.symbolic.dataset import Dataset, variable_probabilities
+from latentlaw.symbolic.expression import Node
 from latentlaw.symbolic.group_start import group_seeds
 from latentlaw.symbolic.hall_of_fame import Entry, HallOfFame
 from latentlaw.symbolic.log_start import outer_seeds
 from latentlaw.symbolic.member import PopMember, new_member
 from latentlaw.symbolic.migration import migrate
 from latentlaw.symbolic.mutate import valid_terms
+from latentlaw.symbolic.nice_constants import SNAP_TOLERANCE, pi_multiple
 from latentlaw.symbolic.objectives import EXACT, OBJECTIVES
 from latentlaw.symbolic.operators import ALGEBRAIC
 from latentlaw.symbolic.options import Options
@@ -36,7 +38,7 @@ from latentlaw.symbolic.population import Population
 from latentlaw.symbolic.progress import Progress
 from latentlaw.symbolic.product_start import product_seeds, value_seeds
 from latentlaw.symbolic.quadratic_start import quadratic_seeds
-from latentlaw.symbolic.rational_gradient_start import gradient_rational_seeds
+from latentlaw.symbolic.rational_gradient_start import gradient_rational_seeds, node_misalignment
 from latentlaw.symbolic.rational_start import rational_seeds
 from latentlaw.symbolic.selection import floor_and_levels, select
 from latentlaw.symbolic.single_iteration import run_iteration
@@ -46,6 +48,8 @@ AUTO_BATCH = 512  # batch_size=None: rows per batch when there are more than twi
 # Iterations still run once early_stop_loss is reached: a first exact hit can be a long
 # spelling (cos(1e-6 x) for x^2); a little more evolution finds the short one.
 EARLY_STOP_GRACE = 2
+FLOAT_EXACT = 1e-20  # ``node_misalignment`` of a law to float64 precision: the law ~1e-30, its constants
+# 2e-9 off 6e-21, 5e-8 off 6e-20; the RLC stand-in 520780 sqrt(cos(0.00277 / (omega C))) 8e-19
 
 
 @dataclass
@@ -172,11 +176,14 @@ def equation_search(data: Dataset, options: Options, *, random_state: int | None
                 iteration += 1
                 if options.early_stop_loss is not None and hof.best_loss() <= options.early_stop_loss:
                     grace = EARLY_STOP_GRACE if grace is None else grace - 1
-                    if grace <= 0 and rational_due is not None and hof.best_loss() > EXACT:
+                    if grace <= 0 and rational_due is not None and (hof.best_loss() > EXACT
+                                                                    or not _exact_gradients(hof, ctx)):
                         # before stopping on what may be a close approximation (1e-11 stand-ins for
-                        # log(gamma - 1) pass 1e-10 but not EXACT; exact laws reach 1e-16): the
-                        # rational start, with its Qs (a 2e-11 stand-in stopped the RLC root, a
-                        # root of a quadratic with q = R C, before its pass with P alone could find it)
+                        # log(gamma - 1) pass 1e-10 but not EXACT; exact laws reach 1e-16; below EXACT,
+                        # 520780 sqrt(cos(0.00277 / (omega C))) stood in for RLC's 1 / (omega C)^2 at a
+                        # misalignment of 1e-18): the rational start, with its Qs (a 2e-11 stand-in stopped
+                        # the RLC root, a root of a quadratic with q = R C, before its pass with P alone
+                        # could find it)
                         rational_due = None
                         plant_starts(gradient_rational_seeds(ctx, deadline), "rational fits of")
                     if grace <= 0:
@@ -251,6 +258,22 @@ def _plant(members: list[PopMember], populations: list[Population], hof: HallOfF
             pop.members[i if first else n - 1 - i] = member.with_birth(ctx.next_birth())
     for member in members:
         hof.consider(member, ctx)
+
+
+def _exact_gradients(hof: HallOfFame, ctx: SearchContext) -> bool:
+    """Whether the simplest law the objective calls exact has the targets' gradients to float64
+    precision (its 2 - 2 |mean cos| cannot tell below ~1e-16), as found or with its constants
+    rounded: evolution fits them to ~1e-9 (Saha's -0.666666670568 / z0, 3e-19 off; as 2/3, 1e-31)."""
+    best = next((e for e in hof.front() if e.loss <= EXACT), None)
+    if best is None or not isinstance(best.variant.expression, Node):
+        return True
+    found = best.variant.expression
+    rounded = found.copy()
+    for node in rounded.constants():
+        form = pi_multiple(node.value, SNAP_TOLERANCE)
+        node.value = form.value if form is not None else float(f"{node.value:.6g}")
+    with np.errstate(all="ignore"):
+        return any(node_misalignment(tree, ctx.data) <= FLOAT_EXACT for tree in (found, rounded))
 
 
 def _rational_due(options: Options, deadline: float | None) -> Callable[[int], bool] | None:

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from latentlaw.symbolic.context import SearchContext
+from latentlaw.symbolic.evaluate_derivative import evaluate_with_gradient
 from latentlaw.symbolic.expression import Node
 from latentlaw.symbolic.member import PopMember
 from latentlaw.symbolic.mutate import seed_member
@@ -616,6 +617,21 @@ def misalignment(grad_f: np.ndarray, G: np.ndarray) -> float:
     norms = np.sum(grad_f**2, axis=1) * np.sum(G**2, axis=1)
     cos2 = np.where(norms > 0, dot / np.where(norms > 0, norms, 1.0), 0.0)
     return float(np.mean(1.0 - cos2))
+
+
+def node_misalignment(node: Node, data) -> float:
+    """Mean sin^2 between an expression's gradients and the data's targets (1 where either vanishes),
+    from the gradients' parts off the targets. ``misalignment``'s 1 - cos^2 (like the objective's
+    2 - 2 |mean cos|) cancels to +-1e-16 near 1, where a stand-in 1e-18 off the law and the law
+    (~1e-30) look alike; the fits' EXACT was set on that scale, so they keep it."""
+    _, grad = evaluate_with_gradient(node, data.columns)
+    H, G = np.zeros((data.n, data.d)), data.gradients
+    for k, column in grad.items():
+        H[:, k] = column
+    g2, h2 = np.sum(G * G, axis=1), np.sum(H * H, axis=1)
+    ok = (g2 > 0) & (h2 > 0) & np.isfinite(h2)
+    off = H - (np.sum(H * G, axis=1) / np.where(ok, g2, 1.0))[:, None] * G
+    return float(np.mean(np.where(ok, np.sum(off * off, axis=1) / np.where(ok, h2, 1.0), 1.0)))
 
 
 def _whole(fit: Fit, ctx: SearchContext):
