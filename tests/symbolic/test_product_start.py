@@ -566,6 +566,33 @@ def test_regression_takes_a_cosine_of_a_phase(capsys):
     assert sympy.simplify(search.sympy() - sympy.sympify("A*exp(-gamma*t)*cos(omega*t + phi)", locals=symbols)) == 0
 
 
+@pytest.mark.parametrize("e,sign,function", [(-1, 1, "cos"), (-1, -1, "sin"), (3, -1, "cos"), (3, 1, "sin")])
+def test_a_function_of_a_phase_has_the_gradient_of_its_values(e, sign, function):
+    """OfPhase.log_gradient against central differences (rows where |F| > 0.2, so log|F| is smooth
+    at the step; tolerances as for OfDifference)."""
+    X = np.random.default_rng(19).uniform(1.0, 3.0, (200, 5))
+    t = OfPhase(0, 1, 2, e, sign, function)
+    X = X[np.abs(t.values(X)) > 0.2]
+    np.testing.assert_allclose(t.log_gradient(X), _central_log_gradient(t, X), rtol=1e-6, atol=1e-6)
+
+
+def test_the_gradients_take_a_cosine_of_a_phase():
+    """The damped oscillation by gradients: log|f| = log A - gamma t + log|cos(omega t + phi)|, a
+    sum of three columns once the phase is one (the textbook bench's miss without it)."""
+    rng = np.random.default_rng(14)
+    X = np.column_stack([rng.uniform(1.0, 3.0, 400), rng.uniform(0.1, 1.0, 400), rng.uniform(0.0, 5.0, 400),
+                         rng.uniform(1.0, 3.0, 400), rng.uniform(0.0, 1.0, 400)])
+    A, gamma, t, omega, phi = X.T
+    c, s = np.cos(omega * t + phi), np.sin(omega * t + phi)
+    grad_log = np.column_stack([1 / A, -t, -gamma - omega * s / c, -t * s / c, -s / c])
+    fit = product_fits(X, _unit(grad_log * (A * np.exp(-gamma * t) * c)[:, None]), ("cos", "exp"))[0]
+    assert fit.rss < EXACT and abs(fit.powers[0]) == 1 and sum(map(abs, fit.powers)) == 1
+    (phase,) = fit.sums
+    assert (phase.a, phase.b, phase.c, phase.e, phase.sign, phase.function) == (2, 3, 4, -1, 1, "cos")
+    assert phase.power == fit.powers[0]  # A cos(...) or its reciprocal, as a whole
+    assert len(fit.exps) == 1 and fit.exps[0].argument == ("product", 1, 2)
+
+
 def test_regression_takes_a_travelling_wave():
     """I0 cos(k x - omega t)^2: the cosine of a difference of two products, squared."""
     rng = np.random.default_rng(15)

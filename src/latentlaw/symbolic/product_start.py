@@ -3,7 +3,8 @@
 f = prod_i x_i^p_i * prod_k F_k(s_k a_k)^c_k * prod_l S_l^h_l * exp(sum_j e_j b_j), with F sin or cos
 of an input, a ratio or the product of two (s from the scales of ``factor_library``), S a sum
 (``Sum``: x_i^k +- x_j^k, 1 +- x_j^k, x_i +- x_j cos(x_a); ``Cosines``: x_i^2 + x_j^2 +- 2 x_i x_j
-cos(x_a); ``Projected``: x_i cos(x_a) +- x_j cos(x_b), sines too) and b_j such arguments
+cos(x_a); ``Projected``: x_i cos(x_a) +- x_j cos(x_b), sines too; ``OfPhase``: sin or cos of a phase,
+x_a x_b +- x_c or +- x_c x_e, A exp(-gamma t) cos(omega t + phi)) and b_j such arguments
 themselves, has log|f| = sum_i p_i log|x_i| + sum_k c_k log|F_k| + sum_l h_l log|S_l| +
 sum_j e_j b_j: a sparse sum, so its gradient (parallel to f's) is a sparse
 null vector of these columns' gradients projected off g, as in P alone of
@@ -35,9 +36,7 @@ the powers are the law's own (integers, or halves of a root) and more columns jo
 of a monomial m (Planck's and Fermi's factors, tanh), m being any monomial of up to five inputs
 as regression knows no groups; sin and cos of a monomial of three inputs or of a difference
 times an input (a detuning over time); exps of a difference times or over an input beyond five
-inputs (``decay_columns``, with fewer in ``log_columns``); sin and cos of a phase, a product plus or
-minus an input or another product (``phase_columns``: A exp(-gamma t) cos(omega t + phi),
-cos(k x - omega t)); squared distances of two points in two or three
+inputs (``decay_columns``, with fewer in ``log_columns``); squared distances of two points in two or three
 dimensions, every pairing of the inputs being a column (6,699 columns with five inputs: the
 selection reads its Gram matrix a row at a time, ``GramRows``). Where y has no exact product, a function
 of y may (``INSIDES``: y^2 - 1 under a root, sin y of an arcsin, ...), planted inside its outer.
@@ -413,8 +412,7 @@ class OfMonomial:
 @dataclass(frozen=True)
 class OfPhase:
     """F(x_a x_b + sign x_c x_e)^power (x_c alone where e is -1), F sin or cos: a travelling wave
-    cos(k x - omega t), an oscillation with a phase sin(omega t + phi); regression's
-    (``phase_columns``)."""
+    cos(k x - omega t), an oscillation with a phase sin(omega t + phi) (``phase_columns``)."""
 
     a: int
     b: int
@@ -424,10 +422,30 @@ class OfPhase:
     function: str
     power: int = 1
 
+    def argument_values(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """u = x_a x_b + sign x_c x_e and its gradient (n, d)."""
+        grad = np.zeros(X.shape)
+        grad[:, self.a] += X[:, self.b]
+        grad[:, self.b] += X[:, self.a]
+        if self.e < 0:
+            grad[:, self.c] += self.sign
+            second = X[:, self.c]
+        else:
+            grad[:, self.c] += self.sign * X[:, self.e]
+            grad[:, self.e] += self.sign * X[:, self.c]
+            second = X[:, self.c] * X[:, self.e]
+        return X[:, self.a] * X[:, self.b] + self.sign * second, grad
+
     def values(self, X: np.ndarray) -> np.ndarray:
         with np.errstate(all="ignore"):  # without the power, as Sum's
-            second = X[:, self.c] if self.e < 0 else X[:, self.c] * X[:, self.e]
-            return getattr(np, self.function)(X[:, self.a] * X[:, self.b] + self.sign * second)
+            return getattr(np, self.function)(self.argument_values(X)[0])
+
+    def log_gradient(self, X: np.ndarray) -> np.ndarray:
+        """(n, d) gradient of log|F(u)|: F'(u) / F(u) grad u."""
+        u, grad = self.argument_values(X)
+        with np.errstate(all="ignore"):
+            slope = np.cos(u) / np.sin(u) if self.function == "sin" else -np.tan(u)
+            return slope[:, None] * grad
 
     def node(self, ctx: SearchContext) -> Node | None:
         """F(x_a x_b +- x_c x_e) as a tree (power 1); None where an operator is missing."""
@@ -536,7 +554,7 @@ def product_fits(X: np.ndarray, G: np.ndarray, functions: tuple[str, ...], rows:
     n, d = X.shape
     at = np.linspace(0, n - 1, min(n, rows)).astype(int)
     Xs, Gs = X[at], G[at]
-    columns = log_columns(d, functions) + group_columns(d, functions)
+    columns = log_columns(d, functions) + group_columns(d, functions) + phase_columns(d, functions)
     grads = _gradients(Xs, columns)
     rest = np.array([k for k, (kind, _) in enumerate(columns) if kind != "sum"])
     size = np.sqrt(np.einsum("rld,rld->r", grads[:, rest], grads[:, rest]))  # the sums' poles scale no row
@@ -759,9 +777,10 @@ def detuning_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str, obje
 
 
 def phase_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str, object]]:
-    """Regression's sin and cos of a product of two inputs plus or minus a third input or the
-    product of two others (``OfPhase``), up to ``DETUNING_INPUTS`` inputs (420 columns with six).
-    One sign per pair of parts: the other order changes F's sign at most, not log|F|."""
+    """sin and cos of a product of two inputs plus or minus a third input or the product of two
+    others (``OfPhase``), up to ``DETUNING_INPUTS`` inputs (180 columns with five, 420 with six), in
+    both objectives (by gradients: A exp(-gamma t) cos(omega t + phi)). One sign per pair of
+    parts: the other order changes F's sign at most, not log|F|."""
     if d > DETUNING_INPUTS:
         return []
     pairs = list(itertools.combinations(range(d), 2))
