@@ -764,3 +764,32 @@ def test_a_law_with_a_constant_fitted_to_1e_9_counts_as_exact_once_rounded():
     (entry,) = hof.front()
     assert node_misalignment(entry.variant.expression, data) > FLOAT_EXACT
     assert _exact_gradients(hof, ctx)
+
+
+def _logistic_groups(n: int = 300, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """The logistic law K / (1 + (K/N0 - 1) e^(-u)) in its groups (K, N0, u = r t), through its
+    reciprocal 1/K + e^(-u)/N0 - e^(-u)/K (same gradient directions up to sign), gradients by hand."""
+    rng = np.random.default_rng(seed)
+    K, N0, u = rng.uniform(5.0, 10.0, n), rng.uniform(1.0, 4.0, n), rng.uniform(0.0, 10.0, n)
+    e = np.exp(-u)
+    G = np.column_stack([(e - 1) / K**2, -e / N0**2, e / K - e / N0])
+    return np.column_stack([K, N0, u]), G / np.linalg.norm(G, axis=1, keepdims=True)
+
+
+def test_p_alone_takes_monomials_beside_one_function_times_monomials():
+    """Three terms, two of them times e^(-u), whose pairs are all poor: the anchored selection over
+    the whole factor library gave its anchors to near-duplicate columns and missed the law;
+    the columns of one function at a time, all at once, hold it as their null vector (after
+    every Q: without them, P alone and the Qs have nothing exact)."""
+    from latentlaw.symbolic.rational_gradient_start import EXACT as GRADIENT_EXACT, gradient_fits
+
+    Z, G = _logistic_groups()
+    assert gradient_fits(Z, G, with_q=False, functions=("sin", "cos", "exp"))[0].rss > 1e-3
+    fit = gradient_fits(Z, G, functions=("sin", "cos", "exp"))[0]
+    assert fit.rss <= GRADIENT_EXACT
+    terms = sorted((p, f is not None) for p, f in zip(fit.p, fit.p_factors))
+    assert terms == [((-1, 0, 0), False), ((-1, 0, 0), True), ((0, -1, 0), True)]
+    assert {(f.function, f.argument, f.scale) for f in fit.p_factors if f is not None} == {("exp", ("var", 2, -1), -1.0)}
+    a = dict(zip(((p, f is not None) for p, f in zip(fit.p, fit.p_factors)), fit.p_coefs))
+    assert a[((-1, 0, 0), True)] == pytest.approx(-a[((-1, 0, 0), False)], rel=1e-9)  # 1/K - e^(-u)/K
+    assert a[((0, -1, 0), True)] == pytest.approx(a[((-1, 0, 0), False)], rel=1e-9)  # + e^(-u)/N0

@@ -17,8 +17,9 @@ over maxsize, its root is planted: ``_root``). Deterministic; it shares
 first exact fit; only for one law (n_concepts = 1), no tangent projector, 2..12 inputs (with two,
 Q comes from a pencil instead: ``_plane_fits``). With up to three inputs P's terms also carry sin,
 cos or exp of an input, a ratio or a product (``factor_library``), and with two Q may be such a
-function (``q_factor_library``); products of them are ``product_start``'s. Work on one dataset is
-kept across calls (``_Progress``).
+function (``q_factor_library``); after every Q, P alone is also fitted from one function's terms
+at a time, all at once (``_function_fits``). Products of them are ``product_start``'s. Work on one
+dataset is kept across calls (``_Progress``).
 """
 
 from __future__ import annotations
@@ -77,8 +78,9 @@ def gradient_fits(X: np.ndarray, G: np.ndarray, deadline: float | None = None, w
     (f = P alone without ``with_q``: one Gram matrix, a fraction of a second). With up to
     FACTOR_INPUTS inputs, P alone also takes monomials times sin, cos or exp (among
     ``functions``) of an input, a ratio or a product of two, at FACTOR_SCALES (``factor_library``);
-    with two, Q is also one such function (``q_factor_library``). Work done on the same data
-    is kept (``_Progress``): a call goes on with the Qs where the last one stopped."""
+    with two, Q is also one such function (``q_factor_library``), and after every Q, P alone is
+    fitted from the columns of one function at a time (``_function_fits``). Work done on the same
+    data is kept (``_Progress``): a call goes on with the Qs where the last one stopped."""
     n, d = X.shape
     rows = np.linspace(0, n - 1, min(n, START_ROWS)).astype(int)
     Xs, Gs = X[rows], G[rows]
@@ -101,11 +103,14 @@ def gradient_fits(X: np.ndarray, G: np.ndarray, deadline: float | None = None, w
         zero = np.zeros(d, dtype=int)
         EB = EP[:Q_FACTOR_P]
         qs = [*((k, None) for k in range(len(EQ))), *((-1, f) for f in q_factor_library(d, functions))]
+        qs += [(-1, None)] if functions else []  # last, P alone of one function at a time (seconds)
         while progress.next_q < len(qs) and not any(rss <= EXACT for rss, _ in progress.with_q):
             if deadline is not None and time.perf_counter() > deadline:
                 break
             q, q_factor = qs[progress.next_q]
-            if q_factor is not None:  # q a function alone; P's terms monomials and monomials times it
+            if q < 0 and q_factor is None:
+                progress.with_q += _function_fits(X, G, Xs, Gs, functions)
+            elif q_factor is not None:  # q a function alone; P's terms monomials and monomials times it
                 progress.with_q += _plane_fits(Xs, Gs, X, G, np.vstack([EB, EB]), zero,
                                                [None] * len(EB) + [q_factor] * len(EB), q_factor)
             elif d == 2:  # the span of g and grad q is the whole plane: the pencil instead
@@ -178,9 +183,7 @@ def _alone_fits(Xs: np.ndarray, Gs: np.ndarray, EP: np.ndarray, functions: tuple
 def _dense_fits(X: np.ndarray, G: np.ndarray, Xs: np.ndarray, Gs: np.ndarray) -> list[tuple[float, Fit]]:
     """(rss, fit) of f = x_i^s P for a polynomial P of the other inputs (every monomial of no
     negative power up to ``DENSE_DEGREE``; s = -1, 1, or no x_i and P of all inputs), from all
-    of P's terms at once: where the projected Gram matrix of those columns has a null vector,
-    its largest entry is the anchor of a backward elimination of the others
-    (``rational_start.backward_select``). The anchored forward selections miss four correlated terms:
+    of P's terms at once (``_null_fits``). The anchored forward selections miss four correlated terms:
     Breit-Wigner's k / ((E^2 - M^2)^2 + M^2 Gamma^2), by gradients the law (E^2 - M^2)^2 / k + ...
     up to the reciprocal, is exact here in 0.1 s (regression's reciprocal targets have the same
     step, ``rational_start.DENSE_DEGREE``)."""
@@ -195,23 +198,65 @@ def _dense_fits(X: np.ndarray, G: np.ndarray, Xs: np.ndarray, Gs: np.ndarray) ->
             i, s = prefactor
             E = np.array([e for e in every if e[i] == 0] + [tuple(0 for _ in range(d))], dtype=int)
             E[:, i] = s
-        flat = project(_gradients(Xs, E), [Gs]).transpose(0, 2, 1).reshape(-1, len(E))
-        norms = np.linalg.norm(flat, axis=0)
-        if not np.all(np.isfinite(norms)) or np.any(norms <= 0):
-            continue
-        H = (flat / norms).T @ (flat / norms)
-        values, vectors = np.linalg.eigh(H)
-        if values[0] > CANDIDATE:
-            continue  # no polynomial of these columns is a law
-        anchor = int(np.argmax(np.abs(vectors[:, 0])))
-        others = [k for k in range(len(E)) if k != anchor]
-        for rss, support in backward_select(H, H[:, anchor], others, ()):
-            fit = None if rss > CANDIDATE else _complete(X, G, E, tuple(sorted((anchor, *support))), None)
-            if fit is not None:
-                found.append((fit.rss, fit))
+        found += _null_fits(X, G, Xs, Gs, E, whole=True)
         if any(rss <= EXACT for rss, _ in found):
             break
     return found
+
+
+def _null_fits(X: np.ndarray, G: np.ndarray, Xs: np.ndarray, Gs: np.ndarray, E: np.ndarray,
+               factors: list[Factor | None] | None = None, whole: bool = False) -> list[tuple[float, Fit]]:
+    """(rss, fit) of P alone from all of E's terms (times ``factors``) at once: where the projected
+    Gram matrix of their unit columns has a null vector, its largest entry anchors a backward
+    elimination of the others (``rational_start.backward_select``), and each near-null state on
+    the way is completed. Columns with no part off g are left out (``whole``: none may be)."""
+    grads = _gradients(Xs, E) if factors is None else term_gradients(Xs, E, factors)
+    flat = project(grads, [Gs]).transpose(0, 2, 1).reshape(-1, len(E))
+    norms = np.linalg.norm(flat, axis=0)
+    usable = np.flatnonzero(np.isfinite(norms) & (norms > 0))
+    if len(usable) < (len(E) if whole else 2):
+        return []
+    unit = flat[:, usable] / norms[usable]
+    H = unit.T @ unit
+    values, vectors = np.linalg.eigh(H)
+    if values[0] > CANDIDATE:
+        return []  # no sum of these columns is a law
+    anchor = int(np.argmax(np.abs(vectors[:, 0])))
+    others = [k for k in range(len(usable)) if k != anchor]
+    found = []
+    for rss, support in backward_select(H, H[:, anchor], others, ()):
+        fit = None if rss > CANDIDATE else _complete(X, G, E, tuple(sorted(usable[[anchor, *support]])), None, factors)
+        if fit is not None:
+            found.append((fit.rss, fit))
+    return found
+
+
+def _function_fits(X: np.ndarray, G: np.ndarray, Xs: np.ndarray, Gs: np.ndarray,
+                   functions: tuple[str, ...]) -> list[tuple[float, Fit]]:
+    """[(rss, fit)] of the first exact f = P alone whose terms are monomials m and F m for one
+    function F of the factor library (every m with powers -1, 0, 1: 26 and 27 columns with three
+    inputs), from all of them at once (``_null_fits``); F by F, simplest first (near-null
+    supports that complete to no law are not kept: they would be planted).
+    The anchored selection over the whole library misses laws of three such terms whose pairs
+    are all poor: its anchors go to near-duplicates (z^-2 and z^-2 cos(z / (2 pi)), correlated
+    to 1 - 1e-13 before projection). The logistic law in its groups, 1/K + (1/N0 - 1/K) e^(-rt),
+    is exact here (its columns ranked 613th and beyond by their best pairs). ~8 ms per function,
+    1.2 s for the 144 functions of three inputs where none is exact, so ``gradient_fits`` tries
+    it last, after every Q (tried first, it cost the roots' quadratic root its Q at 38 s of 60)."""
+    d = X.shape[1]
+    powers = list(itertools.product((-1, 0, 1), repeat=d))
+    E = np.array([e for e in powers if any(e)] + powers, dtype=int)
+    for F in _factors(d, functions):
+        exact = [(rss, fit) for rss, fit in _null_fits(X, G, Xs, Gs, E, [None] * (len(powers) - 1) + [F] * len(powers))
+                 if rss <= EXACT]
+        if exact:
+            return exact[:1]
+    return []
+
+
+def _factors(d: int, functions: tuple[str, ...]) -> list[Factor]:
+    """The factor library's functions, each once, in its order (simplest first)."""
+    return list(dict.fromkeys(factor_library(d, functions)[1]))
 
 
 def _span_fits(Xs: np.ndarray, Gs: np.ndarray, EP: np.ndarray, H: np.ndarray, whole: np.ndarray,
