@@ -34,6 +34,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from latentlaw.symbolic.context import SearchContext
+from latentlaw.symbolic.dataset import Dataset
 from latentlaw.symbolic.evaluate_derivative import evaluate_with_gradient
 from latentlaw.symbolic.expression import Node
 from latentlaw.symbolic.member import PopMember
@@ -664,7 +665,7 @@ def misalignment(grad_f: np.ndarray, G: np.ndarray) -> float:
     return float(np.mean(1.0 - cos2))
 
 
-def node_misalignment(node: Node, data) -> float:
+def node_misalignment(node: Node, data: Dataset) -> float:
     """Mean sin^2 between an expression's gradients and the data's targets (1 where either vanishes),
     from the gradients' parts off the targets. ``misalignment``'s 1 - cos^2 (like the objective's
     2 - 2 |mean cos|) cancels to +-1e-16 near 1, where a stand-in 1e-18 off the law and the law
