@@ -19,7 +19,6 @@ gradient start's span (rational_gradient_start.py), planted here (``fitted_root`
 from __future__ import annotations
 
 import itertools
-import time
 from collections import defaultdict
 
 import numpy as np
@@ -29,7 +28,7 @@ from latentlaw.symbolic.expression import Node
 from latentlaw.symbolic.member import PopMember
 from latentlaw.symbolic.mutate import seed_member
 from latentlaw.symbolic.rational_start import (EXACT, MAX_INPUTS, MAX_SEEDS, Factor, Fit, fit_node,
-                                               monomials, numerator, p_values, rational_fits)
+                                               monomials, numerator, p_values, rational_fits, share_of)
 
 EXTRA_VARIABLES, EXTRA_DEGREE, EXTRA_LIMIT = 4, 5, 1000  # P's products beside its library (see above)
 CANCELLED = 1e-9  # a term of Q^2 / 4 + P smaller than this share of the sum's RMS has cancelled
@@ -156,7 +155,7 @@ def quadratic_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[st
     y = data.y
     if not np.all(np.isfinite(y)) or np.ptp(y) <= 0:
         return []
-    stop = None if deadline is None else time.perf_counter() + o.rational_start * (deadline - time.perf_counter())
+    stop = share_of(deadline, o.rational_start)
     seeds: list[PopMember] = []
     for fit in quadratic_fits(data.X, y, data.weights, stop):
         if fit.rss > EXACT:

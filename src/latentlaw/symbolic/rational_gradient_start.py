@@ -44,7 +44,7 @@ from latentlaw.symbolic import quadratic_start
 from latentlaw.symbolic.rational_start import (DENSE_DEGREE, MAX_INPUTS, MAX_SEEDS, P_DEGREE, P_HIGH, P_VARIABLES,
                                                Q_DEGREE, Q_HIGH, Q_VARIABLES, START_ROWS, Factor, Fit, backward_select,
                                                exponents, forward_select, fit_node, monomial_node, monomials, p_values,
-                                               root_node, root_of_numerator)
+                                               root_node, root_of_numerator, share_of)
 
 P_LIMIT, Q_LIMIT = 800, 200  # smaller than regression's: the Gram matrix is updated for every Q
 GENERATED = 5000  # monomials generated (fewest inputs first) before the simplest P_LIMIT are kept
@@ -730,7 +730,7 @@ def gradient_rational_seeds(ctx: SearchContext, deadline: float | None) -> list[
     if not applies(ctx):
         return []
     o, data = ctx.options, ctx.data
-    stop = None if deadline is None else time.perf_counter() + o.rational_start * (deadline - time.perf_counter())
+    stop = share_of(deadline, o.rational_start)
     functions = start_functions(o)
     seeds: list[PopMember] = []
     fits = gradient_fits(data.X, data.gradients, stop, functions=functions)

@@ -199,6 +199,11 @@ def exponents(d: int, variables: int, degree: int, limit: int, high: int = 2, cu
     return np.array(out, dtype=int).reshape(-1, d)
 
 
+def share_of(deadline: float | None, share: float) -> float | None:
+    """The time by which ``share`` of what is left before ``deadline`` is spent (None: no deadline)."""
+    return None if deadline is None else time.perf_counter() + share * (deadline - time.perf_counter())
+
+
 def monomials(X: np.ndarray, E: np.ndarray) -> np.ndarray:
     """(n, len(E)) values of the monomials; columns with a zero, inf or nan are zeroed out."""
     with np.errstate(all="ignore"):
@@ -1112,7 +1117,7 @@ def rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str
             targets.append((f"1 / ({name})", 1.0 / base, "inverse", split, False))
             if o.operator("sqrt") is not None:
                 targets.append((f"1 / ({name})^2", 1.0 / (base * base), "inverse sqrt", split, False))
-    ends = None if deadline is None else time.perf_counter() + o.rational_start * (deadline - time.perf_counter())
+    ends = share_of(deadline, o.rational_start)
     out, exact, missed = [], False, []
     for i, (name, t, outer, split, with_q) in enumerate(targets):
         if i >= direct and exact:
@@ -1137,7 +1142,7 @@ def rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str
             # (rss relative to t |y / (k t)| = y / k: k^2 times y's relative residual)
             missed.append((fits[0].rss / POWER[outer] ** 2, i, fits))
         out.append((name, seeds))
-    stop = None if deadline is None else time.perf_counter() + o.rational_start * (deadline - time.perf_counter())
+    stop = share_of(deadline, o.rational_start)
     nearest = sorted(missed, key=lambda m: m[0]) if not exact else []
     for _, i, fits in nearest:
         # every target missed: the direct ones, nearest first, as P alone with the wide library's
@@ -1156,7 +1161,7 @@ def rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str
             break
     # and where those missed too, a wider net for each with Q, nearest first, in a share of its own
     # (before the grown monomials of the law's target, it cost bonus test_17 its law: 12 s -> missed)
-    stop = None if deadline is None else time.perf_counter() + o.rational_start * (deadline - time.perf_counter())
+    stop = share_of(deadline, o.rational_start)
     for _, i, _ in nearest if not exact else ():
         name, t, outer, split, with_q = targets[i]
         X = data.X if split is None else data.X[:, split.rest]
