@@ -19,11 +19,15 @@ Q comes from a pencil instead: ``_plane_fits``). With up to three inputs P's ter
 cos or exp of an input, a ratio or a product (``factor_library``), and with two Q may be such a
 function (``q_factor_library``); after every Q, P alone is also fitted from one function's terms
 at a time, all at once (``_function_fits``). Products of them are ``product_start``'s. Work on one
-dataset is kept across calls (``_Progress``).
+dataset is kept across calls (``_Progress``). P alone's selection is judged by the pencil of the
+Gram matrices after and before the projection (``null_supports``' ``before``): its near-duplicate
+functions then rank last. Where nothing is exact, laws with one input set apart follow
+(``separable_start``).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import math
@@ -51,6 +55,10 @@ GENERATED = 5000  # monomials generated (fewest inputs first) before the simples
 EXACT = 1e-20  # misalignment of an exact law (float64 gradients reach ~1e-28)
 CANDIDATE = 1e-8  # projected residual (Gram space: squared conditioning) of a support worth completing
 ANCHORS = 12  # anchors with the best pairs go on to a forward selection of more terms
+PEAKED = 0.5  # share of a column's norm^2 on one row above which it is no anchor (``null_supports``)
+PENCIL_ANCHORS = 48  # P alone's, judged by the pencil (once per dataset; a law's terms can rank 17th)
+PENCIL_COMPLETED = 120  # of its states, the best completed (as many as 12 anchors give): shares run
+# lower than projected residuals, and 480 states of the quadratic root's three inputs passed CANDIDATE
 STEPS, BEAM = 3, 3
 FACTOR_INPUTS = 3  # P alone also takes terms with sin, cos, exp for laws of up to 3 inputs (the group
 # start's reduced problems, where z1 sin(z0 / 2)^2 / z0^2 or (exp(z0 / (2 pi z1)) - 1) / z0 is the law)
@@ -64,7 +72,8 @@ Q_FACTOR_P = 24  # with a function in Q (after the monomial Qs), P's monomials a
 Q_RANGE = 1e6  # an exp in Q is fitted on the rows where it is within this factor of its least value
 DENSE_INPUTS = 5  # P alone from every polynomial term at once (``_dense_fits``) up to this many inputs
 # (126 columns with five; with seven, 210 columns and their backward elimination took seconds)
-PROGRESS_KEPT = 8  # datasets whose fits so far are kept (``_Progress``)
+PROGRESS_KEPT = 32  # datasets whose fits so far are kept (``_Progress``; the separable start's
+# slices add two per input)
 ROUNDED = 1e-6  # columns the Q update leaves less than this share of (norm^2) are recomputed
 ALONG_Q = 1e-20  # ... and left out below this share where grad q alone explains them (PARALLEL): a function of q alone
 PARALLEL = 1e-8  # a column's gradients with at most this share (norm) across grad q are along it
@@ -173,12 +182,17 @@ def _alone_fits(Xs: np.ndarray, Gs: np.ndarray, EP: np.ndarray, functions: tuple
     E, factors = np.vstack([EP, EF]), [None] * L + FF
     grads = term_gradients(Xs, E, factors)  # (rows, terms, d)
     whole = np.sqrt(np.einsum("rld,rld->l", grads, grads))
+    norms = np.linalg.norm(Gs, axis=1, keepdims=True)
+    g_unit = np.where(norms > 1e-12, Gs / np.where(norms > 1e-12, norms, 1.0), 0.0)  # as ``project``'s
     if d == 2:  # what is left of a gradient without its part along g is its part along g's normal
-        g_unit = Gs / np.maximum(np.linalg.norm(Gs, axis=1, keepdims=True), 1e-300)
         flat = np.einsum("rld,rd->rl", grads, np.column_stack([-g_unit[:, 1], g_unit[:, 0]]))
     else:
         flat = project(grads, [Gs]).transpose(0, 2, 1).reshape(-1, len(E))
-    return _span_fits(Xs, Gs, E, flat.T @ flat, whole, None, factors)
+    H = flat.T @ flat
+    along = np.einsum("rld,rd->rl", grads, g_unit)  # the part the projection removed: H + along^T along
+    # is the Gram matrix before it (a sum of two positive parts: nothing cancels), a third of its cost
+    peaked = np.max(np.sum(grads**2, axis=2), axis=0) > PEAKED * np.maximum(whole**2, 1e-300)
+    return _span_fits(Xs, Gs, E, H, whole, None, factors, (H + along.T @ along, peaked))
 
 
 def _dense_fits(X: np.ndarray, G: np.ndarray, Xs: np.ndarray, Gs: np.ndarray) -> list[tuple[float, Fit]]:
@@ -261,15 +275,20 @@ def _factors(d: int, functions: tuple[str, ...]) -> list[Factor]:
 
 
 def _span_fits(Xs: np.ndarray, Gs: np.ndarray, EP: np.ndarray, H: np.ndarray, whole: np.ndarray,
-               q: np.ndarray | None, factors: list[Factor | None] | None = None) -> list[tuple[float, Fit]]:
-    """The near-null supports of the projected Gram matrix H, completed into fits.
+               q: np.ndarray | None, factors: list[Factor | None] | None = None,
+               before: tuple[np.ndarray, np.ndarray] | None = None) -> list[tuple[float, Fit]]:
+    """The near-null supports of the projected Gram matrix H, completed into fits (``before``:
+    ``null_supports``').
 
     With Q = q, a law's P times any power of q is a null vector too (grad(q^k P) stays in the span
     of g and grad q), and such copies fill the selection's beams; a support that completes to no
     law is tried divided and multiplied by q (``SHIFTS``) where those monomials are in P's library."""
     found, seen = [], set()
     index = {tuple(e): k for k, e in enumerate(EP.tolist())} if q is not None and factors is None else {}
-    for rss, support in null_supports(H, whole):
+    supports = null_supports(H, whole, before=before)
+    if before is not None:  # judged by the pencil, most states pass CANDIDATE: the best ones only
+        supports = sorted(supports, key=lambda rs: rs[0])[:PENCIL_COMPLETED]
+    for rss, support in supports:
         if rss > CANDIDATE or support in seen:
             continue  # only near-null supports are completed (and planted)
         seen.add(support)
@@ -475,7 +494,15 @@ def factor_library(d: int, functions: tuple[str, ...]) -> tuple[np.ndarray, list
     """P's terms with a function: monomials (up to two inputs, FACTOR_DEGREE) times sin, cos (each
     also squared where a monomial multiplies it) or exp (of +-) an input, a ratio or a product of
     two, scaled by FACTOR_SCALES; simplest first (functions of an input or at scale 1, smaller
-    monomials, scale 1, inputs before ratios), at most FACTOR_LIMIT."""
+    monomials, scale 1, inputs before ratios), at most FACTOR_LIMIT. Built once per (d, functions):
+    the sort of ~20,000 terms took 0.2 s of each dataset's P alone."""
+    E, factors = _factor_library(d, functions)
+    return E.copy(), list(factors)
+
+
+@functools.lru_cache(maxsize=16)
+def _factor_library(d: int, functions: tuple[str, ...]) -> tuple[np.ndarray, tuple[Factor, ...]]:
+    """``factor_library``'s terms (kept: callers get copies)."""
     scales = [np.zeros(d, dtype=int), *exponents(d, 2, FACTOR_DEGREE, 10**6, FACTOR_DEGREE)]
     terms = [(e, Factor(f, a, k, sign * s)) for s in FACTOR_SCALES
              for a in arguments(d) for e in scales for f, k, sign in _shapes(functions)
@@ -485,8 +512,26 @@ def factor_library(d: int, functions: tuple[str, ...]) -> tuple[np.ndarray, list
     kinds = {"var": 0, "ratio": 1, "product": 2}
     terms.sort(key=lambda t: (t[1].argument[0] != "var" and abs(t[1].scale) != 1.0, int(np.abs(t[0]).sum()) > 2,
                               rank[abs(t[1].scale)], kinds[t[1].argument[0]]))
-    terms = terms[:FACTOR_LIMIT]
-    return np.array([e for e, _ in terms], dtype=int).reshape(-1, d), [f for _, f in terms]
+    terms = _without_identities(terms)[:FACTOR_LIMIT]
+    return np.array([e for e, _ in terms], dtype=int).reshape(-1, d), tuple(f for _, f in terms)
+
+
+def _without_identities(terms: list[tuple[np.ndarray, Factor]]) -> list[tuple[np.ndarray, Factor]]:
+    """The terms without those equal to an earlier one up to the monomial alone: with m in P's
+    library, m cos^2 a = m - m sin^2 a and m cos 2a = m - 2 m sin^2 a, so the three are one column
+    and each pair with m an exact null vector of no law (the beams of Klein-Nishina's reduced law
+    filled with them). Of each class (a monomial, an argument, the angle whose sin^2 it is) the
+    first is kept: cos a before sin^2(a / 2), sin^2 a before cos 2a and cos^2 a."""
+    seen, out = set(), []
+    for e, f in terms:
+        if f.function != "exp" and (f.power == 2 or f.function == "cos"):
+            powers = tuple(e.tolist())
+            key = (powers, f.argument, round(abs(f.scale) / (1 if f.power == 2 else 2), 12))
+            if any(powers) and key in seen:
+                continue
+            seen.add(key)
+        out.append((e, f))
+    return out
 
 
 def turning_law(z: np.ndarray, signs: np.ndarray, functions: tuple[str, ...]) -> tuple[tuple[int], Factor] | None:
@@ -553,11 +598,18 @@ def alone_columns(H: np.ndarray, whole: np.ndarray) -> np.ndarray:
     return (whole > 0) & (np.sqrt(np.maximum(np.diag(H), 0.0)) <= 1e-9 * whole)
 
 
-def null_supports(H: np.ndarray, whole: np.ndarray, steps: int = STEPS) -> list[tuple[float, tuple[int, ...]]]:
+def null_supports(H: np.ndarray, whole: np.ndarray, steps: int = STEPS,
+                  before: tuple[np.ndarray, np.ndarray] | None = None) -> list[tuple[float, tuple[int, ...]]]:
     """Supports S with sum over S of a_k projected_k ~ 0, from the Gram matrix H of the projected
     gradient columns (relative residuals, anchor included); ``whole``: each column's norm before
     projection (a monomial whose gradient vanishes is no law). The forward selections start from
-    the ``ANCHORS`` columns with the best pairs."""
+    the ``ANCHORS`` columns with the best pairs. With ``before`` (the columns' Gram matrix before
+    the projection, and which columns are peaked), pairs and states are judged by the share of
+    their combination the projection leaves (``forward_select``'s ``raw``), from PENCIL_ANCHORS:
+    near-duplicate functions of the factor library (z^-3 and z^-3 exp(z / 2)), nearly null after
+    the projection because their difference nearly vanishes before it, rank last. Columns peaked
+    on one row (more than PEAKED of their norm^2 there: beta^-3 where beta comes near 0) correlate
+    with each other to rounding, and are not anchors."""
     norms = np.sqrt(np.maximum(np.diag(H), 0.0))
     single = alone_columns(H, whole)
     out = [(0.0, (int(k),)) for k in np.flatnonzero(single)]  # a monomial alone
@@ -567,21 +619,49 @@ def null_supports(H: np.ndarray, whole: np.ndarray, steps: int = STEPS) -> list[
     H = H[np.ix_(usable, usable)]
     H /= norms[usable][:, None]  # in place: with factor terms H has ~10^7 entries
     H /= norms[usable][None, :]
-    # pairs: each anchor against its best partner, all at once
-    # (the largest |correlation| from the largest and the smallest entry: squaring all of H costs
-    # more than the search's Gram matrix, its tiny entries being subnormal)
-    np.fill_diagonal(H, 0.0)
-    high, low = H.argmax(axis=1), H.argmin(axis=1)
-    at = np.arange(len(usable))
-    partner = np.where(H[at, high] >= -H[at, low], high, low)
-    pair_rss = 1.0 - H[at, partner] ** 2
-    np.fill_diagonal(H, 1.0)
-    for a in np.argsort(pair_rss)[:ANCHORS]:
+    M = None
+    if before is None:
+        # pairs: each anchor against its best partner, all at once
+        # (the largest |correlation| from the largest and the smallest entry: squaring all of H costs
+        # more than the search's Gram matrix, its tiny entries being subnormal)
+        np.fill_diagonal(H, 0.0)
+        high, low = H.argmax(axis=1), H.argmin(axis=1)
+        at = np.arange(len(usable))
+        partner = np.where(H[at, high] >= -H[at, low], high, low)
+        pair_rss = 1.0 - H[at, partner] ** 2
+        np.fill_diagonal(H, 1.0)
+    else:
+        M = before[0][np.ix_(usable, usable)]
+        M /= norms[usable][:, None]
+        M /= norms[usable][None, :]
+        partner, pair_rss = _pencil_pairs(H, M)
+        pair_rss[before[1][usable]] = np.inf
+    for a in np.argsort(pair_rss)[:ANCHORS if before is None else PENCIL_ANCHORS]:
         out.append((float(pair_rss[a]), tuple(sorted((int(usable[a]), int(usable[partner[a]]))))))
         others = np.delete(np.arange(len(usable)), a)
-        for rss, support in forward_select(H, H[:, a], others, (), steps, BEAM):
+        for rss, support in forward_select(H, H[:, a], others, (), steps, BEAM,
+                                           raw=None if M is None else (M, M[:, a], float(M[a, a]))):
             out.append((float(rss), tuple(sorted((int(usable[a]), *(int(usable[j]) for j in support))))))
     return out
+
+
+def _pencil_pairs(H: np.ndarray, M: np.ndarray, block: int = 512) -> tuple[np.ndarray, np.ndarray]:
+    """Each column's best partner and that pair's share left by the projection: (1 - rho^2) over
+    the norm^2 before it of u_a - rho u_b (H: unit projected Gram matrix, M: the same columns'
+    Gram matrix before the projection, same scaling). In blocks of rows: with factor terms H has
+    ~10^7 entries."""
+    L = len(H)
+    diagonal = M.diagonal().copy()
+    partner, share = np.zeros(L, dtype=int), np.ones(L)
+    for start in range(0, L, block):
+        rows = np.arange(start, min(L, start + block))
+        rho = H[rows]
+        before = diagonal[rows, None] - 2 * rho * M[rows] + rho**2 * diagonal[None, :]
+        ratio = np.where(before > 1e-12 * diagonal[rows, None], (1.0 - rho**2) / np.maximum(before, 1e-300), 1.0)
+        ratio[np.arange(len(rows)), rows] = 1.0
+        partner[rows] = ratio.argmin(axis=1)
+        share[rows] = ratio[np.arange(len(rows)), partner[rows]]
+    return partner, share
 
 
 def _complete(X: np.ndarray, G: np.ndarray, EP: np.ndarray, support: tuple[int, ...],
@@ -730,10 +810,23 @@ def gradient_rational_seeds(ctx: SearchContext, deadline: float | None) -> list[
     if not applies(ctx):
         return []
     o, data = ctx.options, ctx.data
+    from latentlaw.symbolic.separable_start import separable_laws  # it fits with this module's start
+
     stop = share_of(deadline, o.rational_start)
     functions = start_functions(o)
     seeds: list[PopMember] = []
-    fits = gradient_fits(data.X, data.gradients, stop, functions=functions)
+    started = time.perf_counter()
+    fits = gradient_fits(data.X, data.gradients, stop, with_q=False, functions=functions)
+    if stop is not None and deadline is not None:  # P alone (once per dataset: kept) does not count
+        # against the Qs' share: its pencil made it 0.5 s longer, and a quadratic root's Q (the 16th of
+        # three inputs, 0.7 s in) had less than 1 s to spare in it
+        stop = min(deadline, stop + time.perf_counter() - started)
+    if not any(fit.rss <= EXACT for fit in fits):
+        fits = gradient_fits(data.X, data.gradients, stop, functions=functions)
+    if not any(fit.rss <= EXACT for fit in fits):  # then one input set apart (its likeliest whatever the time)
+        for law in separable_laws(ctx, stop):
+            member = seed_member([law], ctx)
+            seeds += [] if member is None else [member]
     for fit in fits:
         if fit.root_sign:  # a root of a quadratic, written as one
             found = quadratic_start.root(fit, data.X, quadratic_start.fitted_root(fit, data.X))

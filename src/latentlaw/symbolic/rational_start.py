@@ -508,11 +508,15 @@ class GramRows:
 
 
 def forward_select(G: np.ndarray, b: np.ndarray, candidates: np.ndarray, forced: tuple[int, ...],
-            steps: int, beam: int, first: int | None = None) -> list[tuple[float, tuple[int, ...]]]:
+                   steps: int, beam: int, first: int | None = None,
+                   raw: tuple[np.ndarray, np.ndarray, float] | None = None) -> list[tuple[float, tuple[int, ...]]]:
     """Forward selection with a beam (``first`` states after the first step, then ``beam``), in
     Gram space (unit columns, unit target): each state's residual after adding column c is
     rss - (b_c - G_cS G_SS^-1 b_S)^2 / (G_cc - G_cS G_SS^-1 G_Sc). ``G`` is read through its
-    rows ``G[S]`` and its diagonal only: an array or a ``GramRows``."""
+    rows ``G[S]`` and its diagonal only: an array or a ``GramRows``. With ``raw`` (M, m_b, m_bb:
+    the Gram matrix of the same columns before a projection, the target's column and entry in
+    it), states are ranked and scored by their residual's share of the same combination before
+    the projection (``_share_left``)."""
     states, seen, out = [tuple(forced)], set(), []
     diagonal = G.diagonal()[candidates]
     for step in range(steps):
@@ -520,6 +524,7 @@ def forward_select(G: np.ndarray, b: np.ndarray, candidates: np.ndarray, forced:
         grown = []
         for S in states:
             S = list(S)
+            W, wb = np.zeros((0, len(candidates))), np.zeros(0)
             if S:
                 R = G[S]
                 try:
@@ -534,17 +539,38 @@ def forward_select(G: np.ndarray, b: np.ndarray, candidates: np.ndarray, forced:
                 num, den, rss = b[candidates], diagonal, 1.0
             gain = np.where(den > 1e-9, num**2 / np.maximum(den, 1e-300), 0.0)
             gain[np.isin(candidates, S)] = 0.0
-            for i in np.argsort(-gain)[:beam_now]:
+            score = rss - gain if raw is None else _share_left(rss - gain, raw, S, candidates, num, den, wb, W)
+            for i in (np.argsort(-gain) if raw is None else np.argsort(score))[:beam_now]:
                 grown_support = tuple(sorted((*S, int(candidates[i]))))
                 if gain[i] > 0 and grown_support not in seen:
                     seen.add(grown_support)
-                    grown.append((rss - float(gain[i]), grown_support))
+                    grown.append((float(score[i]), grown_support))
         grown.sort()
         states = [s for _, s in grown[:beam_now]]
         out += grown[:beam_now]
         if not states:
             break
     return out
+
+
+def _share_left(left: np.ndarray, raw: tuple[np.ndarray, np.ndarray, float], S: list[int], candidates: np.ndarray,
+                num: np.ndarray, den: np.ndarray, wb: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """Each candidate state's projected residual ``left`` over the norm^2 of its combination
+    v = u_b - sum w_k u_k before the projection (from the raw Gram matrix M; 1 where that
+    vanishes): the pencil's Rayleigh quotient at the least-squares weights. Where two columns
+    are nearly the same function (z^-3 and z^-3 cos(z / (2 pi)): 1 - 1e-6 correlated), their
+    difference is small before the projection too, so its share stays large; an identity
+    (m sin^2 a + m cos^2 a - m) is no function at all. A law's combination keeps its whole
+    gradient before the projection."""
+    M, m_b, m_bb = raw
+    w_c = np.where(den > 1e-9, num / np.maximum(den, 1e-300), 0.0)
+    whole = m_bb - 2 * w_c * m_b[candidates] + w_c**2 * M.diagonal()[candidates]
+    if S:
+        w_S = wb[:, None] - W * w_c[None, :]  # the weights of S once c is in
+        MS = M[S]
+        whole += (-2 * (m_b[S] @ w_S) + np.einsum("kc,kl,lc->c", w_S, MS[:, S], w_S)
+                  + 2 * w_c * np.einsum("kc,kc->c", w_S, MS[:, candidates]))
+    return np.where(whole > 1e-12 * m_bb, left / np.maximum(whole, 1e-300), 1.0)
 
 
 def _forward_backward(G: np.ndarray, b: np.ndarray, candidates: np.ndarray,
