@@ -114,6 +114,35 @@ def test_the_gradient_search_plants_a_root_of_a_quadratic(capsys):
     assert search.pareto_front_["loss"].min() < 1e-12  # exact up to rounding: the law's level sets
 
 
+def _weak_acid(n: int = 300, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A weak acid's [H+], (-K + sqrt(K^2 + 4 K c0)) / 2, on (K, c0): two inputs, unit gradients
+    by hand."""
+    X = np.random.default_rng(seed).uniform(0.1, 2.0, (n, 2))
+    K, c0 = X.T
+    root = np.sqrt(K**2 + 4 * K * c0)
+    G = np.column_stack([-1 + (K + 2 * c0) / root, 2 * K / root])
+    return X, (root - K) / 2, G / np.linalg.norm(G, axis=1, keepdims=True)
+
+
+def test_two_inputs_give_a_root_of_a_quadratic():
+    """With two inputs the span of g and grad q is the plane and says nothing; there the root of
+    t^2 + B q t = C + B m has t = h.grad m / h.grad q (h the normal of g), and the quadratic is
+    linear in (C, B): t^2 + K t = K c0. Before, the weak acid was a stand-in by gradients
+    (misaligned 5e-11 at best) and no fit of P / (1 + Q) over the pencil was exact."""
+    from latentlaw.symbolic.rational_gradient_start import EXACT as GRADIENT_EXACT, gradient_fits
+    from latentlaw.symbolic.quadratic_start import fitted_root
+
+    X, H, G = _weak_acid()
+    fit = gradient_fits(X, G, functions=("sin", "cos", "exp"))[0]
+    assert fit.rss <= GRADIENT_EXACT and fit.root_sign != 0
+    assert len(fit.p) == 1 and len(fit.q) == 1
+    t = fitted_root(fit, X)
+    # the same law up to an invertible function: here a constant factor, from a least squares on
+    # exact gradients (round-off far below 1e-8)
+    ratio = t / H
+    assert np.ptp(ratio) <= 1e-8 * np.abs(ratio).mean()
+
+
 def test_a_radicand_term_rounded_to_zero_is_left_out_of_the_grouped_tree():
     """Coefficients within 1e-8 of an integer are written as it (rational_start._integers), so a
     refitted term can round to 0; grouped by shared monomials (fit_node's ``factored``), a group

@@ -124,7 +124,7 @@ def gradient_fits(X: np.ndarray, G: np.ndarray, deadline: float | None = None, w
                 progress.with_q += _plane_fits(Xs, Gs, X, G, np.vstack([EB, EB]), zero,
                                                [None] * len(EB) + [q_factor] * len(EB), q_factor)
             elif d == 2:  # the span of g and grad q is the whole plane: the pencil instead
-                progress.with_q += _plane_fits(Xs, Gs, X, G, EP, EQ[q])
+                progress.with_q += _plane_fits(Xs, Gs, X, G, EP, EQ[q]) + _plane_roots(Xs, Gs, X, G, EP, EQ[q])
             else:  # also without the components along grad q's part orthogonal to g: a rank-one update per row
                 progress.with_q += _span_fits(Xs, Gs, EP, *_without_q(grad_p, along_g, flat, H0, whole, grad_q[:, q, :], g_unit),
                                               EQ[q])
@@ -401,6 +401,63 @@ def _plane_fits(Xs: np.ndarray, Gs: np.ndarray, X: np.ndarray, G: np.ndarray, EP
             seen.add((fit.p, fit.p_factors))
             out.append((fit.rss, fit))
     return out
+
+
+def _plane_roots(Xs: np.ndarray, Gs: np.ndarray, X: np.ndarray, G: np.ndarray, EP: np.ndarray,
+                 q: np.ndarray) -> list[tuple[float, Fit]]:
+    """Roots t of t^2 + B q t = C + B m for one monomial m, with two inputs (where ``_quadratic``'s
+    span is the plane): from the quadratic, grad t is parallel to grad m - t grad q, so with h the
+    unit normal of g, t = h.grad m / h.grad q at each row, and (h.grad m)^2 = C (h.grad q)^2 +
+    B (m (h.grad q)^2 - q h.grad m h.grad q) is linear in (C, B): every m at once for this q (a
+    2 x 2 solve each), m a function of q left out (t = 2q solves (t - 2q)^2 = 0 for m = q^2).
+    Those within CANDIDATE are solved again on all rows and kept where the root's gradient
+    matches (``_root_fit``). Weak acid, (-K + sqrt(K^2 + 4 K c0)) / 2, is t^2 + K t = K c0."""
+    h = np.column_stack([-Gs[:, 1], Gs[:, 0]])
+    hm = np.einsum("rld,rd->rl", _gradients(Xs, EP), h)
+    hq = np.sum(_gradients(Xs, q[None, :])[:, 0, :] * h, axis=1)[:, None]
+    m, qv = monomials(Xs, EP), monomials(Xs, q[None, :])
+    with np.errstate(all="ignore"):
+        w = 1.0 / (hm**2 + hq**2 * (1.0 + m**2 + qv**2))  # each row's equation is homogeneous: any weight
+        A1, A2, Y = hq**2 * w, (m * hq**2 - qv * hm * hq) * w, hm**2 * w
+        s11, s12, s22 = np.sum(A1 * A1, axis=0), np.sum(A1 * A2, axis=0), np.sum(A2 * A2, axis=0)
+        b1, b2 = np.sum(A1 * Y, axis=0), np.sum(A2 * Y, axis=0)
+        det = s11 * s22 - s12**2
+        C, B = (s22 * b1 - s12 * b2) / det, (s11 * b2 - s12 * b1) / det
+        left = np.sum((Y - C * A1 - B * A2) ** 2, axis=0) / np.sum(Y**2, axis=0)
+    of_q = EP[:, 0] * q[1] - EP[:, 1] * q[0] == 0
+    left = np.where(np.isfinite(left) & ~of_q & (np.abs(B) > 1e-9), left, np.inf)
+    out = []
+    for k in np.argsort(left)[:ANCHORS]:
+        if left[k] > CANDIDATE:
+            break
+        fit = _root_fit(X, G, EP[k], q)
+        if fit is not None:
+            out.append((fit.rss, fit))
+    return out
+
+
+def _root_fit(X: np.ndarray, G: np.ndarray, e: np.ndarray, q: np.ndarray) -> Fit | None:
+    """``_plane_roots``' C and B for the monomial x^e on all rows (least squares), then the root of
+    the side whose gradient is nearer G (None where the discriminant is not positive everywhere)."""
+    h = np.column_stack([-G[:, 1], G[:, 0]])
+    E = np.array([e, q])
+    grads = _gradients(X, E)
+    hm, hq = np.sum(grads[:, 0, :] * h, axis=1), np.sum(grads[:, 1, :] * h, axis=1)
+    m, qv = monomials(X, E).T
+    with np.errstate(all="ignore"):
+        w = 1.0 / (hm**2 + hq**2 * (1.0 + m**2 + qv**2))
+        A = np.column_stack([hq**2, m * hq**2 - qv * hm * hq]) * w[:, None]
+        (C, B), *_ = np.linalg.lstsq(A, hm**2 * w, rcond=None)
+        discriminant = 0.25 * B * B * qv * qv + C + B * m
+    if not (np.isfinite(B) and np.isfinite(C)) or abs(B) < 1e-12 or not np.all(discriminant > 0):
+        return None
+    fits = []
+    for sign in (1.0, -1.0):
+        t = -0.5 * B * qv + sign * np.sqrt(discriminant)
+        fits.append(Fit(p=(tuple(int(x) for x in e),), p_coefs=(float(B),), p_factors=(None,), intercept=float(C),
+                        q=(tuple(int(x) for x in q),), q_coefs=(float(B),),
+                        rss=misalignment(grads[:, 0, :] - t[:, None] * grads[:, 1, :], G), root_sign=sign))
+    return min(fits, key=lambda fit: fit.rss)
 
 
 def _plane_columns(X: np.ndarray, G: np.ndarray, E: np.ndarray, q: np.ndarray,
