@@ -817,7 +817,7 @@ def node_misalignment(node: Node, data: Dataset) -> float:
     return float(np.mean(np.where(ok, np.sum(off * off, axis=1) / np.where(ok, h2, 1.0), 1.0)))
 
 
-def _whole(fit: Fit, ctx: SearchContext):
+def whole_node(fit: Fit, ctx: SearchContext) -> Node | None:
     """The fit as one term: a sum P alone is written as its common monomial factor times the rest
     (1/(epsilon Ef) * (1/(n alpha) - 1/3)), since a sum would be split into terms whose
     coefficients the objective solves again, and that solve can miss the exact combination (it
@@ -889,7 +889,7 @@ def gradient_rational_seeds(ctx: SearchContext, deadline: float | None) -> list[
             found = quadratic_start.root(fit, data.X, quadratic_start.fitted_root(fit, data.X))
             member = None if found is None else quadratic_start.root_member(found, ctx)
         else:
-            node = _whole(fit, ctx)
+            node = whole_node(fit, ctx)
             member = None if node is None else seed_member([node], ctx)
             if member is None and fit.rss <= EXACT:  # an exact law over maxsize: its root, if shorter
                 node = _root(fit, ctx)

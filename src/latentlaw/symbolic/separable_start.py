@@ -21,8 +21,8 @@ import numpy as np
 from latentlaw.symbolic.context import SearchContext
 from latentlaw.symbolic.expression import Node
 from latentlaw.symbolic.group_start import substitute
-from latentlaw.symbolic.rational_gradient_start import (EXACT, _whole, gradient_fits, start_functions,
-                                                        term_gradients)
+from latentlaw.symbolic.rational_gradient_start import (EXACT, gradient_fits, start_functions, term_gradients,
+                                                        whole_node)
 from latentlaw.symbolic.rational_start import START_ROWS, Fit, p_values, share_of
 
 MAX_INPUTS = 4  # d inputs cost d fits of h over d - 1 (~1 s each with three and the factor library)
@@ -113,7 +113,7 @@ def _outer_data(h: Fit, X: np.ndarray, G: np.ndarray, i: int, rest: list[int]) -
 
 def _written(F: Fit, h: Fit, i: int, rest: list[int], ctx: SearchContext) -> Node | None:
     """F(x_i, h) as a tree of the inputs."""
-    outer, inner = _whole(F, ctx), _whole(h, ctx)
+    outer, inner = whole_node(F, ctx), whole_node(h, ctx)
     if outer is None or inner is None:
         return None
     return substitute(outer, [Node.var(i), substitute(inner, [Node.var(k) for k in rest])])
