@@ -31,7 +31,8 @@ OUTER_SHARE = 0.5  # of the time left, F's fit (with its Qs) may take per h
 
 
 def separable_laws(ctx: SearchContext, deadline: float | None) -> list[Node]:
-    """Exact laws F(x_i, h(rest)) for each input i in turn (none where none is exact)."""
+    """The first exact law F(x_i, h(rest)), the inputs i in ``likely_apart``'s order (a list: empty
+    where none is exact, or no input looks set apart)."""
     X, G = ctx.data.X, ctx.data.gradients
     n, d = X.shape
     if not 3 <= d <= MAX_INPUTS:
