@@ -415,10 +415,8 @@ def _plane_roots(Xs: np.ndarray, Gs: np.ndarray, X: np.ndarray, G: np.ndarray, E
     h = np.column_stack([-Gs[:, 1], Gs[:, 0]])
     hm = np.einsum("rld,rd->rl", _gradients(Xs, EP), h)
     hq = np.sum(_gradients(Xs, q[None, :])[:, 0, :] * h, axis=1)[:, None]
-    m, qv = monomials(Xs, EP), monomials(Xs, q[None, :])
+    A1, A2, Y = _root_rows(hm, hq, monomials(Xs, EP), monomials(Xs, q[None, :]))
     with np.errstate(all="ignore"):
-        w = 1.0 / (hm**2 + hq**2 * (1.0 + m**2 + qv**2))  # each row's equation is homogeneous: any weight
-        A1, A2, Y = hq**2 * w, (m * hq**2 - qv * hm * hq) * w, hm**2 * w
         s11, s12, s22 = np.sum(A1 * A1, axis=0), np.sum(A1 * A2, axis=0), np.sum(A2 * A2, axis=0)
         b1, b2 = np.sum(A1 * Y, axis=0), np.sum(A2 * Y, axis=0)
         det = s11 * s22 - s12**2
@@ -436,6 +434,15 @@ def _plane_roots(Xs: np.ndarray, Gs: np.ndarray, X: np.ndarray, G: np.ndarray, E
     return out
 
 
+def _root_rows(hm: np.ndarray, hq: np.ndarray, m: np.ndarray, qv: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The columns of C and B and the target of (h.grad m)^2 = C (h.grad q)^2 + B (m (h.grad q)^2 -
+    q h.grad m h.grad q), each row weighted (its equation is homogeneous: any weight keeps a law
+    exact) so that no row's scale dominates; arrays broadcast (one m or many)."""
+    with np.errstate(all="ignore"):
+        w = 1.0 / (hm**2 + hq**2 * (1.0 + m**2 + qv**2))
+        return hq**2 * w, (m * hq**2 - qv * hm * hq) * w, hm**2 * w
+
+
 def _root_fit(X: np.ndarray, G: np.ndarray, e: np.ndarray, q: np.ndarray) -> Fit | None:
     """``_plane_roots``' C and B for the monomial x^e on all rows (least squares), then the root of
     the side whose gradient is nearer G (None where the discriminant is not positive everywhere)."""
@@ -444,10 +451,9 @@ def _root_fit(X: np.ndarray, G: np.ndarray, e: np.ndarray, q: np.ndarray) -> Fit
     grads = _gradients(X, E)
     hm, hq = np.sum(grads[:, 0, :] * h, axis=1), np.sum(grads[:, 1, :] * h, axis=1)
     m, qv = monomials(X, E).T
+    A1, A2, Y = _root_rows(hm, hq, m, qv)
     with np.errstate(all="ignore"):
-        w = 1.0 / (hm**2 + hq**2 * (1.0 + m**2 + qv**2))
-        A = np.column_stack([hq**2, m * hq**2 - qv * hm * hq]) * w[:, None]
-        (C, B), *_ = np.linalg.lstsq(A, hm**2 * w, rcond=None)
+        (C, B), *_ = np.linalg.lstsq(np.column_stack([A1, A2]), Y, rcond=None)
         discriminant = 0.25 * B * B * qv * qv + C + B * m
     if not (np.isfinite(B) and np.isfinite(C)) or abs(B) < 1e-12 or not np.all(discriminant > 0):
         return None

@@ -524,7 +524,6 @@ def forward_select(G: np.ndarray, b: np.ndarray, candidates: np.ndarray, forced:
         grown = []
         for S in states:
             S = list(S)
-            W, wb = np.zeros((0, len(candidates))), np.zeros(0)
             if S:
                 R = G[S]
                 try:
@@ -537,6 +536,7 @@ def forward_select(G: np.ndarray, b: np.ndarray, candidates: np.ndarray, forced:
                 rss = 1.0 - float(b[S] @ wb)
             else:
                 num, den, rss = b[candidates], diagonal, 1.0
+                W, wb = np.zeros((0, len(candidates))), np.zeros(0)
             gain = np.where(den > 1e-9, num**2 / np.maximum(den, 1e-300), 0.0)
             gain[np.isin(candidates, S)] = 0.0
             score = rss - gain if raw is None else _share_left(rss - gain, raw, S, candidates, num, den, wb, W)
