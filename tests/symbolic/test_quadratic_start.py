@@ -165,3 +165,48 @@ def test_a_radicand_term_rounded_to_zero_is_left_out_of_the_grouped_tree():
     node = fit_node(fit, ctx, factored=True)
     assert node is not None
     assert np.allclose(evaluate(node, columns_of(X)), X[:, 0], rtol=1e-12, atol=0)
+
+
+def _principal_stress(n: int = 300, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The largest principal stress (sx + sy) / 2 + sqrt(((sx - sy) / 2)^2 + tau^2) (Mohr's circle)
+    on (sx, sy, tau), unit gradients by hand."""
+    X = np.random.default_rng(seed).uniform(1.0, 5.0, (n, 3))
+    sx, sy, tau = X.T
+    radius = np.sqrt(((sx - sy) / 2) ** 2 + tau**2)
+    G = np.column_stack([0.5 + (sx - sy) / (4 * radius), 0.5 - (sx - sy) / (4 * radius), tau / radius])
+    return X, (sx + sy) / 2 + radius, G / np.linalg.norm(G, axis=1, keepdims=True)
+
+
+def _eigenvalue(n: int = 300, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The larger eigenvalue of [[a, b], [c, d]], (a + d) / 2 + sqrt(((a - d) / 2)^2 + b c), on
+    (a, b, c, d), unit gradients by hand."""
+    X = np.random.default_rng(seed).uniform(1.0, 3.0, (n, 4))
+    a, b, c, d = X.T
+    radius = np.sqrt(((a - d) / 2) ** 2 + b * c)
+    G = np.column_stack([0.5 + (a - d) / (4 * radius), c / (2 * radius), b / (2 * radius), 0.5 - (a - d) / (4 * radius)])
+    return X, (a + d) / 2 + radius, G / np.linalg.norm(G, axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("law", [_principal_stress, _eigenvalue])
+def test_a_linear_coefficient_that_is_a_sum_gives_a_root_of_a_quadratic(law):
+    """t^2 - (sx + sy) t = tau^2 - sx sy: the linear coefficient is a sum, so no monomial Q spans
+    the law's gradients with g. The parts of grad P and grad (x^a + rho x^b) across g are parallel,
+    a pencil in rho over P's terms; before, the best fit by gradients was misaligned (no exact law)."""
+    from latentlaw.symbolic.rational_gradient_start import EXACT as GRADIENT_EXACT, gradient_fits
+    from latentlaw.symbolic.quadratic_start import fitted_root
+
+    X, H, G = law()
+    fit = gradient_fits(X, G)[0]
+    assert fit.rss <= GRADIENT_EXACT and fit.root_sign != 0
+    assert len(fit.q) == 2 and len(fit.p) == 2
+    ratio = fitted_root(fit, X) / H
+    # the same law up to a constant factor, from null vectors and a least squares on exact
+    # gradients (round-off far below 1e-8)
+    assert np.ptp(ratio) <= 1e-8 * np.abs(ratio).mean()
+
+
+def test_the_gradient_search_plants_the_largest_principal_stress():
+    X, _, G = _principal_stress()
+    search = SymbolicSearch(objective="gradient", group_start=0, **BUDGET)
+    search.fit(X, gradients=G, variable_names=["sx", "sy", "tau"])
+    assert search.pareto_front_["loss"].min() < 1e-12  # exact up to rounding: the law's level sets

@@ -18,8 +18,10 @@ first exact fit; only for one law (n_concepts = 1), no tangent projector, 2..12 
 Q comes from a pencil instead: ``_plane_fits``). With up to three inputs P's terms also carry sin,
 cos or exp of an input, a ratio or a product (``factor_library``), and with two Q may be such a
 function (``q_factor_library``); after every Q, P alone is also fitted from one function's terms
-at a time, all at once (``_function_fits``). Products of them are ``product_start``'s. Work on one
-dataset is kept across calls (``_Progress``). P alone's selection is judged by the pencil of the
+at a time, all at once (``_function_fits``). Products of them are ``product_start``'s. After the
+monomial Qs, with 3-6 inputs, Q (or a quadratic's linear coefficient) may be a sum of two
+monomials of degree one (``_sum_fits``: a pencil in their ratio). Work on one dataset is kept
+across calls (``_Progress``). P alone's selection is judged by the pencil of the
 Gram matrices after and before the projection (``null_supports``' ``before``): its near-duplicate
 functions then rank last. Where nothing is exact, laws with one input set apart follow
 (``separable_start``).
@@ -67,6 +69,8 @@ FACTOR_SCALES = (1.0, 2.0, 0.5, 1 / (2 * math.pi), 2 * math.pi)  # inside the fu
 FACTOR_DEGREE = 3  # the monomials multiplying a function: two inputs, sum of |powers| up to this
 FACTOR_LIMIT = 3700  # factor terms kept, simplest first: all of them for two inputs; for three, functions
 # of an input at every scale, of ratios and products at scale 1
+SUM_P = 120  # ``_sum_fits``: P's simplest monomials (7,000 pairs of them per pair of L's terms, ~10 ms)
+SUM_INPUTS = 6  # ... with up to this many inputs (L's pairs: 66 with six, ~1 s; the wedges grow as d^2)
 Q_FACTOR_P = 24  # with a function in Q (after the monomial Qs), P's monomials are the simplest this many
 # (and each times the function): ~10 ms per function, 100 of them
 Q_RANGE = 1e6  # an exp in Q is fitted on the rows where it is within this factor of its least value
@@ -112,14 +116,18 @@ def gradient_fits(X: np.ndarray, G: np.ndarray, deadline: float | None = None, w
         g_unit = Gs / np.maximum(np.linalg.norm(Gs, axis=1, keepdims=True), 1e-300)
         zero = np.zeros(d, dtype=int)
         EB = EP[:Q_FACTOR_P]
-        qs = [*((k, None) for k in range(len(EQ))), *((-1, f) for f in q_factor_library(d, functions))]
-        qs += [(-1, None)] if functions else []  # last, P alone of one function at a time (seconds)
+        qs: list[tuple[str, int, Factor | None]] = [("monomial", k, None) for k in range(len(EQ))]
+        qs += [("sum", k, None) for k in range(len(_sum_pairs(d)))]  # then Q a sum of two (~10 ms each)
+        qs += [("function", -1, f) for f in q_factor_library(d, functions)]
+        qs += [("functions", -1, None)] if functions else []  # last, P alone of one function at a time (seconds)
         while progress.next_q < len(qs) and not any(rss <= EXACT for rss, _ in progress.with_q):
             if deadline is not None and time.perf_counter() > deadline:
                 break
-            q, q_factor = qs[progress.next_q]
-            if q < 0 and q_factor is None:
+            kind, q, q_factor = qs[progress.next_q]
+            if kind == "functions":
                 progress.with_q += _function_fits(X, G, Xs, Gs, functions)
+            elif kind == "sum":
+                progress.with_q += _sum_fits(Xs, Gs, EP, *_sum_pairs(d)[q])
             elif q_factor is not None:  # q a function alone; P's terms monomials and monomials times it
                 progress.with_q += _plane_fits(Xs, Gs, X, G, np.vstack([EB, EB]), zero,
                                                [None] * len(EB) + [q_factor] * len(EB), q_factor)
@@ -401,6 +409,90 @@ def _plane_fits(Xs: np.ndarray, Gs: np.ndarray, X: np.ndarray, G: np.ndarray, EP
             seen.add((fit.p, fit.p_factors))
             out.append((fit.rss, fit))
     return out
+
+
+def _sum_pairs(d: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``_sum_fits``' two terms of L: monomials of degree one, x_i and 1 / x_i, both of the same
+    sign first (sx + sy, 1 / m1 + 1 / m2); none with fewer than three inputs or more than SUM_INPUTS."""
+    if not 3 <= d <= SUM_INPUTS:
+        return []
+    units = [*np.eye(d, dtype=int), *(-np.eye(d, dtype=int))]
+    pairs = list(itertools.combinations(units, 2))
+    return sorted(pairs, key=lambda ab: int(ab[0].sum() != ab[1].sum()))
+
+
+def _sum_fits(Xs: np.ndarray, Gs: np.ndarray, EP: np.ndarray, first: np.ndarray, second: np.ndarray) -> list[tuple[float, Fit]]:
+    """Laws whose L (Q, or a quadratic's linear coefficient) is a sum of two monomials, L = x^first
+    + rho x^second, with three or more inputs: grad P lies in the span of g and grad L, i.e. the
+    parts of grad P and grad L across g are parallel, their wedge vanishes. That is linear in P's
+    coefficients r for each term: (A + rho B) r = 0, a pencil as in ``_plane_fits``: a support of
+    P is a law where [A_S | B_S] has a null vector whose halves are proportional (the ratio is
+    rho). P's supports are the singles and pairs of its SUM_P simplest monomials, all of them
+    (the smallest eigenvalue of each normalised block), completed by ``_with_q``. The largest
+    principal stress is the root of t^2 - (sx + sy) t = tau^2 - sx sy."""
+    ER = EP[:SUM_P]
+    L = len(ER)
+    g_r, g_l = project(_gradients(Xs, ER), [Gs]), project(_gradients(Xs, np.array([first, second])), [Gs])
+    C = np.hstack([_wedge(g_r, g_l[:, 0]), _wedge(g_r, g_l[:, 1])])
+    norms = np.linalg.norm(C, axis=0)
+    size_r, size_l = np.linalg.norm(g_r, axis=2), np.linalg.norm(g_l, axis=2)  # |u ^ v| <= |u| |v| per row
+    bound = np.concatenate([np.linalg.norm(size_r * size_l[:, [0]], axis=0), np.linalg.norm(size_r * size_l[:, [1]], axis=0)])
+    # a monomial of one term alone has a vanishing wedge with it: no law with a ratio
+    usable = np.flatnonzero((norms[:L] > 1e-6 * bound[:L]) & (norms[L:] > 1e-6 * bound[L:]))
+    if not np.all(np.isfinite(C)) or len(usable) < 1:
+        return []
+    Cn = C / np.where(norms > 0, norms, 1.0)
+    M = Cn.T @ Cn
+    found, seen = [], set()
+    for k in (1, 2):
+        supports = np.array(list(itertools.combinations(usable.tolist(), k))).reshape(-1, k)
+        idx = np.hstack([supports, supports + L])
+        blocks = M[idx[:, :, None], idx[:, None, :]]
+        values = np.linalg.eigvalsh(blocks)[:, 0] if len(idx) else np.zeros(0)
+        near = np.flatnonzero(values <= CANDIDATE)
+        near = near[np.argsort(values[near])][:4 * ANCHORS]  # most are nulls of no law (halves not proportional)
+        if not len(near):
+            continue
+        v = np.linalg.eigh(blocks[near])[1][:, :, 0] / norms[idx[near]]
+        r, t = v[:, :k], v[:, k:]
+        rho = np.sum(r * t, axis=1) / np.maximum(np.sum(r * r, axis=1), 1e-300)
+        off = np.linalg.norm(t - rho[:, None] * r, axis=1) / np.maximum(np.linalg.norm(t, axis=1), 1e-300)
+        for j in np.flatnonzero((off < 1e-3) & (np.abs(rho) > 1e-9) & (np.abs(rho) < 1e9)):
+            support = tuple(supports[near[j]].tolist())
+            if support not in seen:
+                seen.add(support)
+                fit = _sum_complete(Xs, Gs, ER[list(support)], np.array([first, second]))
+                found += [] if fit is None else [(fit.rss, fit)]
+    return found
+
+
+def _wedge(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """The wedge products u_k ^ v at each row, components u_i v_j - u_j v_i (i < j), as columns
+    (rows times components, k): zero exactly where u_k is parallel to v (u: (rows, k, d), v: (rows, d))."""
+    i, j = np.triu_indices(u.shape[2], 1)
+    w = u[:, :, i] * v[:, None, j] - u[:, :, j] * v[:, None, i]
+    return w.transpose(0, 2, 1).reshape(-1, u.shape[1])
+
+
+def _sum_complete(X: np.ndarray, G: np.ndarray, E: np.ndarray, Q: np.ndarray) -> Fit | None:
+    """``_sum_fits``' null vector on all rows given, read as P's coefficients r and rho, completed
+    by ``_with_q`` with L = x^Q_0 + rho x^Q_1; None where its halves are not proportional or P does
+    not use a term (that smaller support is tried on its own)."""
+    g_p, g_l = project(_gradients(X, E), [G]), project(_gradients(X, Q), [G])
+    C = np.hstack([_wedge(g_p, g_l[:, 0]), _wedge(g_p, g_l[:, 1])])
+    scale = np.linalg.norm(C, axis=0)
+    if not np.all(np.isfinite(C)) or np.any(scale <= 0):
+        return None
+    v = np.linalg.svd(C / scale, full_matrices=False)[2][-1] / scale
+    k = len(E)
+    r, s = v[:k], v[k:]
+    rho = float(r @ s / (r @ r))
+    if not np.isfinite(rho) or abs(rho) < 1e-9 or np.linalg.norm(s - rho * r) > 1e-6 * np.linalg.norm(s):
+        return None
+    r = r / r[np.argmax(np.abs(r))]
+    if np.any(np.abs(r) < 1e-9):
+        return None
+    return _with_q(X, G, E, r, _gradients(X, E), Q, np.array([1.0, rho]))
 
 
 def _plane_roots(Xs: np.ndarray, Gs: np.ndarray, X: np.ndarray, G: np.ndarray, EP: np.ndarray,
@@ -752,39 +844,47 @@ def _complete(X: np.ndarray, G: np.ndarray, EP: np.ndarray, support: tuple[int, 
         return Fit(p=tuple(tuple(int(x) for x in e) for e in E), p_coefs=tuple(float(c) for c in a),
                    p_factors=tuple(F), intercept=0.0, q=(), q_coefs=(),
                    rss=misalignment(np.einsum("rkd,k->rd", grads, a), G))
+    return _with_q(X, G, E, a, grads, q[None, :], np.ones(1))
+
+
+def _with_q(X: np.ndarray, G: np.ndarray, E: np.ndarray, a: np.ndarray, grads: np.ndarray,
+            Q: np.ndarray, w: np.ndarray) -> Fit | None:
+    """P = sum a_k x^E_k (``grads`` its terms' gradients) whose gradient lies in the span of g and
+    grad L, L = sum w_j x^Q_j (one monomial, or ``_sum_fits``' two): P's constant and b of
+    (c + P) / (1 + b L) from the per-row coefficient of grad L, else the root of a quadratic."""
     grad_P = np.einsum("rkd,k->rd", grads, a)
     P = monomials(X, E) @ a
-    qv = monomials(X, q[None, :])[:, 0]
-    gq = _gradients(X, q[None, :])[:, 0, :]
-    # grad P = mu g + nu grad q at each row: the 2 x 2 normal equations, solved for nu
+    qv = monomials(X, Q) @ w
+    gq = np.einsum("rkd,k->rd", _gradients(X, Q), w)
+    # grad P = mu g + nu grad L at each row: the 2 x 2 normal equations, solved for nu
     gg, gk, kk = np.sum(G * G, axis=1), np.sum(G * gq, axis=1), np.sum(gq * gq, axis=1)
     gp, kp = np.sum(G * grad_P, axis=1), np.sum(gq * grad_P, axis=1)
     det = gg * kk - gk**2
     nu = np.where(np.abs(det) > 1e-300, (gg * kp - gk * gp) / np.where(np.abs(det) > 1e-300, det, 1.0), 0.0)
-    # nu = f b with f = (c + P) / (1 + b q): nu = b c + b (P - nu q), linear in (b c, b)
+    # nu = f b with f = (c + P) / (1 + b L): nu = b c + b (P - nu L), linear in (b c, b)
     A = np.column_stack([np.ones(len(X)), P - nu * qv])
     (bc, b), *_ = np.linalg.lstsq(A, nu, rcond=None)
     if not np.isfinite(b) or abs(b) < 1e-12:
-        return _quadratic(A, nu, P, qv, grad_P, gq, G, E, a, q)
-    if np.min(np.abs(b * qv)) > 1e8:  # 1 + b q is b q to rounding: the law is P / q, without Q
-        return _complete(X, G, E - q[None, :], tuple(range(len(E))), None)
+        return _quadratic(A, nu, P, qv, grad_P, gq, G, E, a, Q, w)
+    if len(Q) == 1 and np.min(np.abs(b * qv)) > 1e8:  # 1 + b q is b q to rounding: the law is P / q, without Q
+        return _complete(X, G, E - Q, tuple(range(len(E))), None)
     c = bc / b
-    grad_f = (1 + b * qv)[:, None] * grad_P - (b * (c + P))[:, None] * gq  # times (1 + b q)^2
+    grad_f = (1 + b * qv)[:, None] * grad_P - (b * (c + P))[:, None] * gq  # times (1 + b L)^2
     fit = Fit(p=tuple(tuple(int(x) for x in e) for e in E), p_coefs=tuple(float(c) for c in a),
-              p_factors=(None,) * len(a), intercept=float(c), q=(tuple(int(x) for x in q),),
-              q_coefs=(float(b),), rss=misalignment(grad_f, G))
+              p_factors=(None,) * len(a), intercept=float(c), q=tuple(tuple(int(x) for x in e) for e in Q),
+              q_coefs=tuple(float(b * x) for x in w), rss=misalignment(grad_f, G))
     if fit.rss <= EXACT:
         return fit
-    quadratic = _quadratic(A, nu, P, qv, grad_P, gq, G, E, a, q)  # only where the rational law misses
+    quadratic = _quadratic(A, nu, P, qv, grad_P, gq, G, E, a, Q, w)  # only where the rational law misses
     return quadratic if quadratic is not None and quadratic.rss < fit.rss else fit
 
 
 def _quadratic(A: np.ndarray, nu: np.ndarray, P: np.ndarray, qv: np.ndarray, grad_P: np.ndarray, gq: np.ndarray,
-               G: np.ndarray, E: np.ndarray, a: np.ndarray, q: np.ndarray) -> Fit | None:
-    """The law as a root of a quadratic, t^2 + B q t = C + B P (quadratic_start.py), from the same
-    span: there grad P's coefficient of grad q is t itself up to a constant factor, and
-    nu^2 = C + B (P - nu q) is linear in (C, B) as the rational law's nu is in (b c, b). Its
-    misalignment is that of grad P - t grad q, t the fitted root on the side nu keeps (None where
+               G: np.ndarray, E: np.ndarray, a: np.ndarray, Q: np.ndarray, w: np.ndarray) -> Fit | None:
+    """The law as a root of a quadratic, t^2 + B L t = C + B P (quadratic_start.py), from the same
+    span: there grad P's coefficient of grad L is t itself up to a constant factor, and
+    nu^2 = C + B (P - nu L) is linear in (C, B) as the rational law's nu is in (b c, b). Its
+    misalignment is that of grad P - t grad L, t the fitted root on the side nu keeps (None where
     the discriminant or that side is not kept on every row)."""
     (C, B), *_ = np.linalg.lstsq(A, nu * nu, rcond=None)
     if not (np.isfinite(B) and np.isfinite(C)) or abs(B) < 1e-12:
@@ -796,8 +896,8 @@ def _quadratic(A: np.ndarray, nu: np.ndarray, P: np.ndarray, qv: np.ndarray, gra
     sign = float(np.sign(side[0]))
     t = -0.5 * B * qv + sign * np.sqrt(discriminant)
     return Fit(p=tuple(tuple(int(x) for x in e) for e in E), p_coefs=tuple(float(B * c) for c in a),
-               p_factors=(None,) * len(E), intercept=float(C), q=(tuple(int(x) for x in q),), q_coefs=(float(B),),
-               rss=misalignment(grad_P - t[:, None] * gq, G), root_sign=sign)
+               p_factors=(None,) * len(E), intercept=float(C), q=tuple(tuple(int(x) for x in e) for e in Q),
+               q_coefs=tuple(float(B * x) for x in w), rss=misalignment(grad_P - t[:, None] * gq, G), root_sign=sign)
 
 
 def misalignment(grad_f: np.ndarray, G: np.ndarray) -> float:
