@@ -19,7 +19,10 @@ A sin(omega t + phi), a damped travelling wave), written on 2026-12-06 to probe 
 columns (not held out); and ``roots`` (bench/tables/roots.csv), 8 laws that are a root of a
 quadratic (sqrt(p^2 c^2 + m^2 c^4) - m c^2, (v + sqrt(v^2 + 2 g h)) / g, Mohr's principal
 stress...), written on 2026-12-06 to probe regression's quadratic start (not held out), ranges
-keeping each discriminant positive. Formulas are parsed only with
+keeping each discriminant positive; and ``kinematics`` (bench/tables/kinematics.csv), 8 laws of
+relativistic kinematics (a two-body decay's momentum and energy, a threshold energy, rapidity, an
+invariant mass with an opening angle, velocity addition at an angle...), written on 2026-12-07
+before any run as a held-out probe, ranges keeping each root real (v < c, M > m1 + m2). Formulas are parsed only with
 latentlaw's whitelisting ``parse_sympy`` (never ``sympify``): the table is text from outside.
 
 Errata. The table's "# variables" column is wrong for I.18.12, I.18.14, I.38.12, III.10.19 and
@@ -48,7 +51,7 @@ PACKAGE = "physo"
 TABLES = {"feynman": "physo/benchmark/FeynmanDataset/FeynmanEquations.csv",  # the 100 (AI Feynman, SRBench)
           "bonus": "physo/benchmark/FeynmanDataset/BonusEquations.csv",  # AI Feynman's 20 harder ones
           "class": "physo/benchmark/ClassDataset/ClassEquations.csv"}  # PhySO's 8 class-SR laws
-SHIPPED = {name: Path(__file__).parent / "tables" / f"{name}.csv" for name in ("textbook", "waves", "roots")}  # latentlaw's own
+SHIPPED = {name: Path(__file__).parent / "tables" / f"{name}.csv" for name in ("textbook", "waves", "roots", "kinematics")}  # latentlaw's own
 ERRATA = ("I.18.12", "I.18.14", "I.38.12", "II.37.1", "III.10.19", "III.19.51")
 FILL_RANGE = (1.0, 5.0)  # the table's most common range, for a formula symbol it leaves without one
 MAX_VARIABLES = 10  # v1..v10 columns

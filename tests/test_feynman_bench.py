@@ -93,7 +93,9 @@ def test_class_and_textbook_tables_load_with_finite_samples():
     assert len(roots) == 8
     for e in roots:  # each a square root plus or minus a term
         assert any(a.is_Pow and a.exp == sympy.Rational(1, 2) for a in sympy.preorder_traversal(e.truth)), e.name
-    for e in classes + textbook + waves + roots:
+    kinematics = table.load_table(table.table_path("kinematics"))
+    assert len(kinematics) == 8 and "decay_momentum" in {e.name for e in kinematics}
+    for e in classes + textbook + waves + roots + kinematics:
         assert {str(s) for s in e.truth.free_symbols} == set(e.variables), e.name
         data = feynman.make_data(e, 0, 200)
         assert np.isfinite(data["y"]).all() and np.isfinite(data["G"]).all(), e.name

@@ -48,3 +48,20 @@ def test_a_sum_of_ratios_is_brought_to_one_denominator():
     assert to_string(smaller, names).count("/") == 1
     assert np.allclose(evaluate(smaller, columns_of(ROWS)), evaluate(tree, columns_of(ROWS)), rtol=1e-10, atol=0)
     assert compact(parse_expression("x0 + x1", names), OPTIONS) is None  # nothing smaller to write
+
+
+def test_a_polynomial_of_simple_fractions_is_written_factored():
+    """A two-body decay's squared momentum as a fit writes it, six terms over M^2 with a
+    coefficient rounded off -1/2: over maxsize (37 nodes) and not shorter over one denominator;
+    its constants are simple fractions to rounding, and factored it is four differences (28)."""
+    names = ["x0", "x1", "x2", "x3"]
+    text = ("-0.499999999999997*square(x0) + square(x1) + square(x2) - 0.5*square(square(x1))/square(x0)"
+            " + square(x1)*square(x2)/square(x0) - 0.499999999999987*square(square(x2))/square(x0)")
+    tree = parse_expression(text, names)
+    smaller = compact(tree, OPTIONS)
+    assert smaller is not None and complexity(smaller, OPTIONS.weights) <= OPTIONS.maxsize < complexity(tree, OPTIONS.weights)
+    # the rounded coefficients made exact: the same values to well within 1e-10 relative
+    assert np.allclose(evaluate(smaller, columns_of(ROWS)), evaluate(tree, columns_of(ROWS)), rtol=1e-10, atol=0)
+    # a perfect square factors; 1e-7 off one, its constant is no simple fraction and is not made one
+    assert to_string(compact(parse_expression("square(x0) - 2*x0*x1 + square(x1)", names), OPTIONS), names) == "square(x0 - x1)"
+    assert compact(parse_expression("square(x0) - 2.0000001*x0*x1 + square(x1)", names), OPTIONS) is None

@@ -508,6 +508,30 @@ def test_a_resonance_by_gradients_is_fitted_from_every_polynomial_term_at_once(m
     assert fit.rss <= GRADIENT_EXACT and set(fit.p) == set(terms)
 
 
+def test_a_decay_momentum_by_gradients_is_a_polynomial_over_a_squared_input():
+    """A two-body decay's momentum sqrt((M^2 - (m1 + m2)^2) (M^2 - (m1 - m2)^2)) / (2 M): squared,
+    M^2 - 2 m1^2 - 2 m2^2 + (m1^2 - m2^2)^2 / M^2, six terms whose polynomial has M in it too, so
+    neither x_i^-1 times a polynomial of the other inputs nor the anchored selections hold it; M^-2
+    times every monomial up to degree 4 does (before, the best fit was misaligned 6e-4)."""
+    from latentlaw.symbolic.rational_gradient_start import EXACT as GRADIENT_EXACT, gradient_fits
+
+    X = np.random.default_rng(0).uniform([3.0, 0.3, 0.3], [5.0, 1.0, 1.0], (300, 3))
+    M, m1, m2 = X.T
+    square = M**2 - 2 * m1**2 - 2 * m2**2 + (m1**2 - m2**2) ** 2 / M**2  # (2 p)^2
+    G = np.column_stack([2 * M - 2 * (m1**2 - m2**2) ** 2 / M**3, -4 * m1 + 4 * m1 * (m1**2 - m2**2) / M**2,
+                         -4 * m2 - 4 * m2 * (m1**2 - m2**2) / M**2])  # grad of the square, parallel to grad p
+    G = G / np.linalg.norm(G, axis=1, keepdims=True)
+    fit = gradient_fits(X, G, with_q=False)[0]
+    assert fit.rss <= GRADIENT_EXACT and fit.q == ()
+    terms = dict(zip(fit.p, fit.p_coefs))
+    assert set(terms) == {(2, 0, 0), (0, 2, 0), (0, 0, 2), (-2, 4, 0), (-2, 2, 2), (-2, 0, 4)}
+    # a null vector of exact gradients on 300 rows: round-off far below 1e-6
+    scale = terms[(2, 0, 0)]
+    assert terms[(0, 2, 0)] / scale == pytest.approx(-2.0, rel=1e-6)
+    assert terms[(-2, 2, 2)] / scale == pytest.approx(-2.0, rel=1e-6)
+    assert terms[(-2, 0, 4)] / scale == pytest.approx(1.0, rel=1e-6)
+
+
 @pytest.mark.slow  # ~11 s: the direct targets' fits over five inputs, with no deadline
 def test_the_square_of_y_over_its_monomial_factor_is_a_target(capsys):
     """Gravitational time dilation t0 sqrt(1 - 2 G M / (c^2 r)): y over its factor t0, squared, is
@@ -851,3 +875,15 @@ def test_the_factor_library_holds_one_column_of_each_identity():
     assert ((1, 0), sin2) in kept and ((1, 0), Factor("cos", ("var", 1, -1), 2, 1.0)) not in kept
     assert ((1, 0), Factor("cos", ("var", 1, -1), 1, 2.0)) not in kept
     assert np.allclose(Factor("cos", ("var", 1, -1), 1, 2.0).values(x), 1 - 2 * sin2.values(x), atol=1e-14)
+
+
+def test_the_gradient_search_plants_a_decay_momentum_written_factored():
+    """The decay momentum's exact fit is six terms, 37 nodes as written (over maxsize 30) and no
+    square; factored by sympy it is 28 nodes and planted (before, nothing exact was planted)."""
+    X = np.random.default_rng(0).uniform([3.0, 0.3, 0.3], [5.0, 1.0, 1.0], (300, 3))
+    M, m1, m2 = X.T
+    G = np.column_stack([2 * M - 2 * (m1**2 - m2**2) ** 2 / M**3, -4 * m1 + 4 * m1 * (m1**2 - m2**2) / M**2,
+                         -4 * m2 - 4 * m2 * (m1**2 - m2**2) / M**2])
+    search = SymbolicSearch(objective="gradient", group_start=0, **BUDGET)
+    search.fit(X, gradients=G / np.linalg.norm(G, axis=1, keepdims=True), variable_names=["M", "m1", "m2"])
+    assert search.pareto_front_["loss"].min() < 1e-12  # exact up to rounding: the law's level sets

@@ -2,12 +2,15 @@
 
 A law written from outside evolution can exceed ``maxsize`` in a form sympy writes small: the group
 start writes G m1 m2/dx^2 / (1 + (dy/dx)^2 + (dz/dx)^2) back in the inputs with 31 nodes, where
-``together`` gives G m1 m2 / (dx^2 + dy^2 + dz^2) with 15. The search's own simplifier works on
+``together`` gives G m1 m2 / (dx^2 + dy^2 + dz^2) with 15; a polynomial with integer coefficients
+may be shorter factored. The search's own simplifier works on
 local patterns and never brings a sum to a common denominator, so this is sympy's job. Only our own
 trees pass through here (never text: see ``parse_sympy`` for that).
 """
 
 from __future__ import annotations
+
+from fractions import Fraction
 
 import sympy
 
@@ -15,6 +18,9 @@ from latentlaw.symbolic.complexity import complexity
 from latentlaw.symbolic.export_sympy import to_sympy
 from latentlaw.symbolic.expression import Node
 from latentlaw.symbolic.options import Options
+
+SIMPLE_DENOMINATOR = 12  # ``compact`` factors only where every constant is such a fraction (to ROUNDING)
+ROUNDING = 1e-9
 
 _FUNCTIONS = {sympy.sin: "sin", sympy.cos: "cos", sympy.exp: "exp", sympy.log: "log", sympy.Abs: "abs",
               sympy.asin: "asin", sympy.acos: "acos", sympy.atan: "atan", sympy.tanh: "tanh"}
@@ -36,13 +42,33 @@ def from_sympy(expr: sympy.Expr, o: Options) -> Node | None:
 
 
 def compact(node: Node, o: Options) -> Node | None:
-    """``node`` in sympy's rational normal form (``together``), when that is a tree of ``o``'s
-    operators of lower complexity; else None."""
+    """``node`` in sympy's rational normal form (``together``), or, where every constant is a
+    simple fraction to rounding, that form factored (a two-body decay's squared momentum, six
+    terms over M^2 and 37 nodes, is -(M - m1 - m2)(M - m1 + m2)(M + m1 - m2)(M + m1 + m2) / (2 M^2),
+    28), whichever is a tree of ``o``'s operators of least complexity below the node's; else None."""
     expr = sympy.together(to_sympy(node))
-    tree = from_sympy(expr, o)
-    if tree is None or complexity(tree, o.weights) >= complexity(node, o.weights):
-        return None
-    return tree
+    forms = [expr]
+    fractions = _simple_fractions(expr)
+    if fractions is not None:  # factored over the rationals (of floats, sympy factors nothing)
+        forms.append(sympy.factor(expr.xreplace(fractions)))
+    best, size = None, complexity(node, o.weights)
+    for form in forms:
+        tree = from_sympy(form, o)
+        if tree is not None and complexity(tree, o.weights) < size:
+            best, size = tree, complexity(tree, o.weights)
+    return best
+
+
+def _simple_fractions(expr: sympy.Expr) -> dict[sympy.Float, sympy.Rational] | None:
+    """Each float of ``expr`` as the fraction of denominator at most SIMPLE_DENOMINATOR it is to
+    rounding (a fit's -0.499999999999997 is -1/2); None where one is no such fraction."""
+    out = {}
+    for f in expr.atoms(sympy.Float):
+        r = Fraction(float(f)).limit_denominator(SIMPLE_DENOMINATOR)
+        if abs(float(r) - float(f)) > ROUNDING * max(1.0, abs(float(f))):
+            return None
+        out[f] = sympy.Rational(r.numerator, r.denominator)
+    return out
 
 
 class _Writer:

@@ -43,6 +43,7 @@ from latentlaw.symbolic.context import SearchContext
 from latentlaw.symbolic.dataset import Dataset
 from latentlaw.symbolic.evaluate_derivative import evaluate_with_gradient
 from latentlaw.symbolic.expression import Node
+from latentlaw.symbolic.from_sympy import compact
 from latentlaw.symbolic.member import PopMember
 from latentlaw.symbolic.mutate import seed_member
 from latentlaw.symbolic.options import Options
@@ -204,23 +205,31 @@ def _alone_fits(Xs: np.ndarray, Gs: np.ndarray, EP: np.ndarray, functions: tuple
 
 
 def _dense_fits(X: np.ndarray, G: np.ndarray, Xs: np.ndarray, Gs: np.ndarray) -> list[tuple[float, Fit]]:
-    """(rss, fit) of f = x_i^s P for a polynomial P of the other inputs (every monomial of no
-    negative power up to ``DENSE_DEGREE``; s = -1, 1, or no x_i and P of all inputs), from all
-    of P's terms at once (``_null_fits``). The anchored forward selections miss four correlated terms:
-    Breit-Wigner's k / ((E^2 - M^2)^2 + M^2 Gamma^2), by gradients the law (E^2 - M^2)^2 / k + ...
-    up to the reciprocal, is exact here in 0.1 s (regression's reciprocal targets have the same
-    step, ``rational_start.DENSE_DEGREE``)."""
+    """(rss, fit) of f = x_i^s P for a polynomial P (every monomial of no negative power up to
+    ``DENSE_DEGREE``; s = -1, 1 and P of the other inputs, or no x_i and P of all inputs; then
+    s = -2 and P of all inputs, 5-90 ms more with 3-5 inputs), from all of P's terms at once (``_null_fits``). The anchored
+    forward selections miss four correlated terms: Breit-Wigner's k / ((E^2 - M^2)^2 + M^2 Gamma^2),
+    by gradients the law (E^2 - M^2)^2 / k + ... up to the reciprocal, is exact here in 0.1 s
+    (regression's reciprocal targets have the same step, ``rational_start.DENSE_DEGREE``), and
+    six: a two-body decay's momentum sqrt((M^2 - (m1 + m2)^2) (M^2 - (m1 - m2)^2)) / (2 M),
+    squared M^2 - 2 m1^2 - 2 m2^2 + (m1^2 - m2^2)^2 / M^2, is x_i^-2 P with P of all inputs."""
     d = X.shape[1]
     every = [e for e in itertools.product(range(DENSE_DEGREE + 1), repeat=d) if 0 < sum(e) <= DENSE_DEGREE]
     prefactors: list[tuple[int, int] | None] = [None, *((i, s) for i in range(d) for s in (-1, 1))]
+    prefactors += [(i, -2) for i in range(d)]  # (x_i^2 P, s = +2, would double the cost; no law here needs it)
     found = []
     for prefactor in prefactors:
         if prefactor is None:
             E = np.array(every, dtype=int)
-        else:
+        elif abs(prefactor[1]) == 1:
             i, s = prefactor
             E = np.array([e for e in every if e[i] == 0] + [tuple(0 for _ in range(d))], dtype=int)
             E[:, i] = s
+        else:  # x_i^s times every monomial, x_i's own powers among them (x_i^s x_i^-s, a constant, left out)
+            i, s = prefactor
+            E = np.array([*every, tuple(0 for _ in range(d))], dtype=int)
+            E[:, i] += s
+            E = E[np.any(E != 0, axis=1)]
         found += _null_fits(X, G, Xs, Gs, E, whole=True)
         if any(rss <= EXACT for rss, _ in found):
             break
@@ -998,8 +1007,11 @@ def gradient_rational_seeds(ctx: SearchContext, deadline: float | None) -> list[
             node = whole_node(fit, ctx)
             member = None if node is None else seed_member([node], ctx)
             if member is None and fit.rss <= EXACT:  # an exact law over maxsize: its root, if shorter
-                node = _root(fit, ctx)
-                member = None if node is None else seed_member([node], ctx)
+                root = _root(fit, ctx)
+                member = None if root is None else seed_member([root], ctx)
+            if member is None and fit.rss <= EXACT and node is not None:  # else sympy's shorter form
+                shorter = compact(node, o)
+                member = None if shorter is None else seed_member([shorter], ctx)
         if member is not None:
             seeds.append(member)
         if len(seeds) >= MAX_SEEDS:
