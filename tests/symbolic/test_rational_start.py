@@ -887,3 +887,24 @@ def test_the_gradient_search_plants_a_decay_momentum_written_factored():
     search = SymbolicSearch(objective="gradient", group_start=0, **BUDGET)
     search.fit(X, gradients=G / np.linalg.norm(G, axis=1, keepdims=True), variable_names=["M", "m1", "m2"])
     assert search.pareto_front_["loss"].min() < 1e-12  # exact up to rounding: the law's level sets
+
+
+def test_a_decay_momentum_squared_is_fitted_over_a_squared_input_and_planted_factored(capsys):
+    """Regression of the decay momentum: y^2 = M^2 / 4 - (m1^2 + m2^2) / 2 + (m1^2 - m2^2)^2 / (4 M^2),
+    six correlated terms; the Gram matrix's backward elimination over the polynomial terms stopped
+    at 8e-8 stand-ins. M^-2 times every monomial up to degree 4 at once fits y^2 exactly, and
+    pruned by real refits that support is the law; its sqrt, 38 nodes as six terms, is planted as
+    sympy factors it (before, no fit of y^2 was exact and the search ended on stand-ins)."""
+    X = np.random.default_rng(0).uniform([3.0, 0.3, 0.3], [5.0, 1.0, 1.0], (400, 3))
+    M, m1, m2 = X.T
+    y = np.sqrt((M**2 - (m1 + m2) ** 2) * (M**2 - (m1 - m2) ** 2)) / (2 * M)
+    fit = rational_fits(X, y * y, with_q=False)[0]
+    assert fit.rss <= EXACT
+    terms = {tuple(int(k) for k in p): c for p, c in zip(fit.p, fit.p_coefs)}
+    assert set(terms) == {(2, 0, 0), (0, 2, 0), (0, 0, 2), (-2, 4, 0), (-2, 2, 2), (-2, 0, 4)}
+    # a least squares on exact values: round-off far below 1e-8
+    assert terms[(2, 0, 0)] == pytest.approx(0.25, rel=1e-8) and terms[(-2, 2, 2)] == pytest.approx(-0.5, rel=1e-8)
+    search = SymbolicSearch(objective="regression", verbosity=1, **{**BUDGET, "unary_operators": ["square", "sqrt"]})
+    search.fit(X, y, variable_names=["M", "m1", "m2"])
+    assert "starting members from rational fits of y^2" in capsys.readouterr().out
+    assert search.pareto_front_["loss"].min() < 1e-20  # exact to rounding (stand-ins stopped at 1e-6)

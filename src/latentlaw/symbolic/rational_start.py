@@ -40,6 +40,7 @@ import numpy as np
 
 from latentlaw.symbolic.context import SearchContext
 from latentlaw.symbolic.expression import Node
+from latentlaw.symbolic.from_sympy import compact
 from latentlaw.symbolic.member import PopMember, assemble
 from latentlaw.symbolic.mutate import seed_member
 
@@ -294,6 +295,8 @@ def rational_fits(X: np.ndarray, t: np.ndarray, weights: np.ndarray | None = Non
     plain = np.array([f is None for f in FP])
     # P's polynomial terms: plain monomials with no negative power, of degree up to DENSE_DEGREE
     polynomial = plain & np.all(EP >= 0, axis=1) & (EP.sum(axis=1) <= DENSE_DEGREE)
+    over_square = [plain & np.all(E >= 0, axis=1) & (E.sum(axis=1) <= DENSE_DEGREE)  # x_i^-2 times those
+                   for E in (EP + 2 * np.eye(d, dtype=int)[i] for i in range(d))]
     EQ = exponents(d, Q_VARIABLES, Q_DEGREE, Q_LIMIT if with_q else 0, Q_HIGH)
     if multiplier is not None and with_q:
         EQ = np.vstack([np.zeros((1, d), dtype=int), EQ])
@@ -347,6 +350,15 @@ def rational_fits(X: np.ndarray, t: np.ndarray, weights: np.ndarray | None = Non
             dense = [0, *(k + 1 for k in np.flatnonzero(polynomial) if usable[k + 1])]
             if len(dense) <= len(rows) // 2:
                 states += backward_select(G, b, dense, forced)
+            for over in over_square if min((rss for rss, _ in states), default=math.inf) > LIKELY_EXACT else ():
+                # then x_i^-2 times every such monomial of all inputs (a decay's squared momentum
+                # over M^2, six terms): where all of them at once fit t exactly on every row, that
+                # support is refitted and pruned to the law (``_prune``; the Gram matrix's backward
+                # elimination, at squared conditioning, stopped at 8e-8 stand-ins there)
+                dense = [0, *(k + 1 for k in np.flatnonzero(over) if usable[k + 1])]
+                if len(dense) <= len(rows) // 2 and refit(dense)[1] <= EXACT:
+                    states.append((0.0, tuple(dense)))
+                    break
         for rss, support in states:
             found[support] = min(rss, found.get(support, math.inf))
         if any(rss <= LIKELY_EXACT and refit(list(support))[1] <= EXACT for rss, support in states):
@@ -915,6 +927,13 @@ def _planted(fits: list[Fit], outer: str, split: Split | None, ctx: SearchContex
             grouped = fit_node(fit, ctx, factored=True)
             grouped = times_split(None if grouped is None else _outer(outer, grouped, ctx), compact=True)
             member = None if grouped is None else seed_member([grouped], ctx)
+            if member is not None:
+                seeds.append(member)
+        if fit.rss <= EXACT and len(seeds) == planted and node is not None:
+            # nor that: as sympy writes it shorter (over one denominator, or factored)
+            shorter = compact(node, o)
+            shorter = times_split(None if shorter is None else _outer(outer, shorter, ctx), compact=True)
+            member = None if shorter is None else seed_member([shorter], ctx)
             if member is not None:
                 seeds.append(member)
         exact = exact or (fit.rss <= EXACT and len(seeds) > planted)
