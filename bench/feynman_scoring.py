@@ -37,8 +37,14 @@ NUMERIC_GRADIENT = FORM_TOLERANCE  # 1e-8: 1 - |mean cos| of the gradient fields
 GOOD_FIT = 0.999  # R^2 (regression) or |mean cos| (gradient): a close fit, exact or not
 
 
-class CheckTimeout(Exception):
-    """A sympy decision ran past its time limit."""
+RETRY = 0.05  # seconds between expiries after the first, until the limited block has ended
+
+
+class CheckTimeout(BaseException):
+    """A sympy decision ran past its time limit. A BaseException, as KeyboardInterrupt is, and
+    raised again every RETRY s: sympy catches Exception in places, where an expiry raised as one
+    is swallowed (the likely cause of a CI run whose 0.2 s check of a bloated expression ran on
+    for minutes)."""
 
 
 @contextmanager
@@ -54,11 +60,16 @@ def time_limit(seconds: float | None) -> Iterator[None]:
         raise CheckTimeout(f"sympy check took longer than {seconds} s")
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, RETRY)  # and again every RETRY s until the block ends
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        while True:  # an expiry may land here too: disarm until one call has run through
+            try:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                break
+            except CheckTimeout:
+                continue
         signal.signal(signal.SIGALRM, previous)
 
 

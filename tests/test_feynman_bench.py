@@ -179,6 +179,21 @@ def test_symbolic_check_gives_up_after_its_time_limit():
     assert time.perf_counter() - started < 10  # generous: the alarm fires at 0.2 s, cleanup on a loaded CPU
 
 
+
+def test_an_expiry_is_not_swallowed_by_code_that_catches_exception():
+    """Code that catches Exception (sympy does, in places) must not swallow the time limit."""
+    started = time.perf_counter()
+    with pytest.raises(scoring.CheckTimeout):
+        with scoring.time_limit(0.05):
+            while time.perf_counter() - started < 3:
+                try:
+                    sum(range(1000))
+                except Exception:
+                    pass
+    assert time.perf_counter() - started < 2  # the first expiry at 0.05 s; generous for a loaded CPU
+    time.sleep(0.2)  # disarmed: no expiry after the block
+
+
 def test_numeric_rules():
     rng = np.random.default_rng(0)
     X = rng.uniform(1, 5, (300, 2))
