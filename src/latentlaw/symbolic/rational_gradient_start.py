@@ -117,8 +117,9 @@ def gradient_fits(X: np.ndarray, G: np.ndarray, deadline: float | None = None, w
         g_unit = Gs / np.maximum(np.linalg.norm(Gs, axis=1, keepdims=True), 1e-300)
         zero = np.zeros(d, dtype=int)
         EB = EP[:Q_FACTOR_P]
+        sums = _sum_pairs(d)
         qs: list[tuple[str, int, Factor | None]] = [("monomial", k, None) for k in range(len(EQ))]
-        qs += [("sum", k, None) for k in range(len(_sum_pairs(d)))]  # then Q a sum of two (~10 ms each)
+        qs += [("sum", k, None) for k in range(len(sums))]  # then Q a sum of two (~10 ms each)
         qs += [("function", -1, f) for f in q_factor_library(d, functions)]
         qs += [("functions", -1, None)] if functions else []  # last, P alone of one function at a time (seconds)
         while progress.next_q < len(qs) and not any(rss <= EXACT for rss, _ in progress.with_q):
@@ -128,7 +129,7 @@ def gradient_fits(X: np.ndarray, G: np.ndarray, deadline: float | None = None, w
             if kind == "functions":
                 progress.with_q += _function_fits(X, G, Xs, Gs, functions)
             elif kind == "sum":
-                progress.with_q += _sum_fits(Xs, Gs, EP, *_sum_pairs(d)[q])
+                progress.with_q += _sum_fits(Xs, Gs, EP, *sums[q])
             elif q_factor is not None:  # q a function alone; P's terms monomials and monomials times it
                 progress.with_q += _plane_fits(Xs, Gs, X, G, np.vstack([EB, EB]), zero,
                                                [None] * len(EB) + [q_factor] * len(EB), q_factor)
@@ -441,8 +442,7 @@ def _sum_fits(Xs: np.ndarray, Gs: np.ndarray, EP: np.ndarray, first: np.ndarray,
     principal stress is the root of t^2 - (sx + sy) t = tau^2 - sx sy."""
     ER = EP[:SUM_P]
     L = len(ER)
-    g_r, g_l = project(_gradients(Xs, ER), [Gs]), project(_gradients(Xs, np.array([first, second])), [Gs])
-    C = np.hstack([_wedge(g_r, g_l[:, 0]), _wedge(g_r, g_l[:, 1])])
+    C, g_r, g_l = _sum_columns(Xs, Gs, ER, np.array([first, second]))
     norms = np.linalg.norm(C, axis=0)
     size_r, size_l = np.linalg.norm(g_r, axis=2), np.linalg.norm(g_l, axis=2)  # |u ^ v| <= |u| |v| per row
     bound = np.concatenate([np.linalg.norm(size_r * size_l[:, [0]], axis=0), np.linalg.norm(size_r * size_l[:, [1]], axis=0)])
@@ -475,6 +475,13 @@ def _sum_fits(Xs: np.ndarray, Gs: np.ndarray, EP: np.ndarray, first: np.ndarray,
     return found
 
 
+def _sum_columns(X: np.ndarray, G: np.ndarray, E: np.ndarray, Q: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The pencil's columns [A | B]: the wedges of the terms x^E's gradients with each of L's two
+    terms x^Q_0, x^Q_1, all without their parts along g; then those projected gradients."""
+    g_p, g_l = project(_gradients(X, E), [G]), project(_gradients(X, Q), [G])
+    return np.hstack([_wedge(g_p, g_l[:, 0]), _wedge(g_p, g_l[:, 1])]), g_p, g_l
+
+
 def _wedge(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """The wedge products u_k ^ v at each row, components u_i v_j - u_j v_i (i < j), as columns
     (rows times components, k): zero exactly where u_k is parallel to v (u: (rows, k, d), v: (rows, d))."""
@@ -487,8 +494,7 @@ def _sum_complete(X: np.ndarray, G: np.ndarray, E: np.ndarray, Q: np.ndarray) ->
     """``_sum_fits``' null vector on all rows given, read as P's coefficients r and rho, completed
     by ``_with_q`` with L = x^Q_0 + rho x^Q_1; None where its halves are not proportional or P does
     not use a term (that smaller support is tried on its own)."""
-    g_p, g_l = project(_gradients(X, E), [G]), project(_gradients(X, Q), [G])
-    C = np.hstack([_wedge(g_p, g_l[:, 0]), _wedge(g_p, g_l[:, 1])])
+    C = _sum_columns(X, G, E, Q)[0]
     scale = np.linalg.norm(C, axis=0)
     if not np.all(np.isfinite(C)) or np.any(scale <= 0):
         return None

@@ -295,8 +295,6 @@ def rational_fits(X: np.ndarray, t: np.ndarray, weights: np.ndarray | None = Non
     plain = np.array([f is None for f in FP])
     # P's polynomial terms: plain monomials with no negative power, of degree up to DENSE_DEGREE
     polynomial = plain & np.all(EP >= 0, axis=1) & (EP.sum(axis=1) <= DENSE_DEGREE)
-    over_square = [plain & np.all(E >= 0, axis=1) & (E.sum(axis=1) <= DENSE_DEGREE)  # x_i^-2 times those
-                   for E in (EP + 2 * np.eye(d, dtype=int)[i] for i in range(d))]
     EQ = exponents(d, Q_VARIABLES, Q_DEGREE, Q_LIMIT if with_q else 0, Q_HIGH)
     if multiplier is not None and with_q:
         EQ = np.vstack([np.zeros((1, d), dtype=int), EQ])
@@ -350,11 +348,13 @@ def rational_fits(X: np.ndarray, t: np.ndarray, weights: np.ndarray | None = Non
             dense = [0, *(k + 1 for k in np.flatnonzero(polynomial) if usable[k + 1])]
             if len(dense) <= len(rows) // 2:
                 states += backward_select(G, b, dense, forced)
-            for over in over_square if min((rss for rss, _ in states), default=math.inf) > LIKELY_EXACT else ():
+            for i in range(d) if min((rss for rss, _ in states), default=math.inf) > LIKELY_EXACT else ():
                 # then x_i^-2 times every such monomial of all inputs (a decay's squared momentum
                 # over M^2, six terms): where all of them at once fit t exactly on every row, that
                 # support is refitted and pruned to the law (``_prune``; the Gram matrix's backward
                 # elimination, at squared conditioning, stopped at 8e-8 stand-ins there)
+                lifted = EP + 2 * np.eye(d, dtype=int)[i]
+                over = plain & np.all(lifted >= 0, axis=1) & (lifted.sum(axis=1) <= DENSE_DEGREE)
                 dense = [0, *(k + 1 for k in np.flatnonzero(over) if usable[k + 1])]
                 if len(dense) <= len(rows) // 2 and refit(dense)[1] <= EXACT:
                     states.append((0.0, tuple(dense)))
@@ -907,6 +907,13 @@ def _planted(fits: list[Fit], outer: str, split: Split | None, ctx: SearchContex
             return None
         return Node.chain(o.operator("*"), [*factors, node])
 
+    def plant_shorter(inner: Node | None) -> None:
+        """A shorter form of an exact fit, under the outer function and times the split's factor."""
+        tree = times_split(None if inner is None else _outer(outer, inner, ctx), compact=True)
+        member = None if tree is None else seed_member([tree], ctx)
+        if member is not None:
+            seeds.append(member)
+
     for fit in fits:
         planted = len(seeds)
         root = None if "sqrt" not in outer or fit.rss > EXACT else root_of_numerator(fit, X, ctx.data.weights)
@@ -924,18 +931,9 @@ def _planted(fits: list[Fit], outer: str, split: Split | None, ctx: SearchContex
                 seeds.append(member)
         if fit.rss <= EXACT and len(seeds) == planted and len(fit.p) > 1:
             # an exact law over maxsize as written: its terms' shared factors written once
-            grouped = fit_node(fit, ctx, factored=True)
-            grouped = times_split(None if grouped is None else _outer(outer, grouped, ctx), compact=True)
-            member = None if grouped is None else seed_member([grouped], ctx)
-            if member is not None:
-                seeds.append(member)
+            plant_shorter(fit_node(fit, ctx, factored=True))
         if fit.rss <= EXACT and len(seeds) == planted and node is not None:
-            # nor that: as sympy writes it shorter (over one denominator, or factored)
-            shorter = compact(node, o)
-            shorter = times_split(None if shorter is None else _outer(outer, shorter, ctx), compact=True)
-            member = None if shorter is None else seed_member([shorter], ctx)
-            if member is not None:
-                seeds.append(member)
+            plant_shorter(compact(node, o))  # nor that: as sympy writes it (one denominator, or factored)
         exact = exact or (fit.rss <= EXACT and len(seeds) > planted)
         if len(seeds) >= MAX_SEEDS:
             break
