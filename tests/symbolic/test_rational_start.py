@@ -121,6 +121,38 @@ def test_a_log_of_a_ratio_times_a_product_is_one_term():
     assert rational_fits(X, c * u * np.log(v / u))[0].rss > EXACT  # without logs: no exact fit
 
 
+@pytest.mark.parametrize("kind, law", [
+    ("one plus ratio", lambda b, s, n: b * np.log(1 + s / n) / np.log(2)),  # Shannon's capacity, in bits
+    ("odds", lambda b, s, n: 0.5 * np.log((s + n) / (s - n))),  # rapidity, atanh(n / s)
+])
+def test_a_log_of_a_sum_over_an_input_or_of_odds_is_one_term(kind, law):
+    """log(1 + S / N) and log((E + p) / (E - p)) are each one column of P's library; as logs of a
+    sum and of the rest, neither half alone is near the law and no selection paired them."""
+    X = np.random.default_rng(0).uniform([1.0, 3.0, 0.1], [2.0, 5.0, 2.0], (300, 3))
+    fit = rational_fits(X, law(*X.T), functions=("log",))[0]
+    assert fit.rss <= EXACT and len(fit.p) == 1
+    assert fit.p_factors[0] == Factor("log", (kind, 1, 2))
+
+
+def test_the_search_plants_a_rapidity():
+    """y = log((E + p) / (E - p)) / 2: before, 60-s Feynman-bench searches ended on exp and asin
+    stand-ins (1e-6) and the rational fits on Pade-like stand-ins over 1 + Q."""
+    X = np.random.default_rng(1).uniform([3.0, 0.1], [5.0, 2.0], (300, 2))
+    search = SymbolicSearch(objective="regression", **{**BUDGET, "unary_operators": ["log", "exp", "sqrt"]})
+    search.fit(X, np.arctanh(X[:, 1] / X[:, 0]), variable_names=["E", "p"])
+    assert search.pareto_front_["loss"].min() < 1e-20  # exact to rounding
+
+
+@pytest.mark.parametrize("factor", [Factor("log", ("one plus ratio", 0, 1)), Factor("log", ("odds", 0, 1))])
+def test_a_quotient_factor_gradient_is_its_finite_difference(factor):
+    """As below, on inputs where x_0 - x_1 stays clear of 0 (the odds' pole)."""
+    X = np.random.default_rng(0).uniform([3.0, 0.1], [5.0, 2.0], (50, 2))
+    step = 1e-6
+    numeric = np.column_stack([(factor.values(X + step * e) - factor.values(X - step * e)) / (2 * step)
+                               for e in np.eye(2)])
+    assert np.allclose(factor.gradient(X), numeric, rtol=1e-6, atol=1e-8)
+
+
 def test_a_cosine_of_a_difference_times_a_product_is_one_term():
     """The law of cosines in y^2: x1^2 + x2^2 - 2 x1 x2 cos(theta1 - theta2)."""
     rng = np.random.default_rng(0)

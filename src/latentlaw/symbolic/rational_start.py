@@ -50,6 +50,7 @@ P_VARIABLES, P_DEGREE, P_HIGH, P_LIMIT = 4, 6, 4, 2000  # P's monomials: variabl
 Q_VARIABLES, Q_DEGREE, Q_HIGH, Q_LIMIT = 3, 4, 2, 300
 FACTOR_VARIABLES, FACTOR_LIMIT = 3, 600  # log and trigonometric terms of P (p_library): monomials of
 # up to three inputs (powers -1, 1) scale them; at most this many of each kind
+SUM_LOG_LIMIT = 200  # logs of 1 + x_i / x_j and (x_i + x_j) / (x_i - x_j) in P's library (_sum_logs)
 TRIG_VARIABLES, TRIG_DEGREE, TRIG_LIMIT = 2, 4, 1500  # sin, cos, cos^2 of one input also times monomials
 # of up to two inputs with powers -2..2 and sum of |powers| up to four (cos theta / (m c^2)); at most this many
 POWERS = (-2, -1, 1, 2)  # of monomials of three or more variables
@@ -85,7 +86,8 @@ FACTOR_TERMS = 10  # P's terms grouped by shared monomials (_factored) up to thi
 class Factor:
     """function(scale * argument)^power multiplying a monomial of P: log x_i, log(x_i / x_j),
     cos(x_i - x_j), sin(x_i x_j), cos(x_i)^2, exp(-x_i / (2 pi)). ``argument``: (kind, i, j) with
-    kind var (x_i), ratio, difference or product (of x_i and x_j)."""
+    kind var (x_i), ratio, difference or product (of x_i and x_j), or, for logs, one plus ratio
+    ((x_i + x_j) / x_j) or odds ((x_i + x_j) / (x_i - x_j)): ``_sum_logs``."""
 
     function: str  # log, sin, cos or exp
     argument: tuple[str, int, int]
@@ -106,6 +108,13 @@ class Factor:
             elif kind == "difference":
                 a = X[:, i] - X[:, j]
                 grad[:, i], grad[:, j] = 1.0, -1.0
+            elif kind == "one plus ratio":  # (x_i + x_j) / x_j
+                a = 1.0 + X[:, i] / X[:, j]
+                grad[:, i], grad[:, j] = 1.0 / X[:, j], -X[:, i] / X[:, j] ** 2
+            elif kind == "odds":  # (x_i + x_j) / (x_i - x_j)
+                a = (X[:, i] + X[:, j]) / (X[:, i] - X[:, j])
+                scale = 2.0 / (X[:, i] - X[:, j]) ** 2
+                grad[:, i], grad[:, j] = -X[:, j] * scale, X[:, i] * scale
             else:
                 a = X[:, i] * X[:, j]
                 grad[:, i], grad[:, j] = X[:, j], X[:, i]
@@ -128,9 +137,18 @@ class Factor:
         o = ctx.options
         kind, i, j = self.argument
         op = {"ratio": "/", "difference": "-", "product": "*"}.get(kind)
-        if o.operator(self.function) is None or (op is not None and o.operator(op) is None):
+        quotient = kind in ("one plus ratio", "odds")
+        if o.operator(self.function) is None or any(o.operator(x) is None for x in ([op] if op else []) + (["+", "/"] if quotient else [])):
             return None
-        inside = Node.var(i) if op is None else Node.binary(o.operator(op), Node.var(i), Node.var(j))
+        if kind == "one plus ratio":
+            inside = Node.binary(o.operator("/"), Node.binary(o.operator("+"), Node.var(i), Node.var(j)), Node.var(j))
+        elif kind == "odds":
+            if o.operator("-") is None:
+                return None
+            inside = Node.binary(o.operator("/"), Node.binary(o.operator("+"), Node.var(i), Node.var(j)),
+                                 Node.binary(o.operator("-"), Node.var(i), Node.var(j)))
+        else:
+            inside = Node.var(i) if op is None else Node.binary(o.operator(op), Node.var(i), Node.var(j))
         if self.scale != 1.0:
             inside = Node.binary(o.operator("*"), Node.const(self.scale), inside)
         out = Node.unary(o.operator(self.function), inside)
@@ -238,6 +256,7 @@ def p_library(X: np.ndarray, functions: tuple[str, ...] = (), wide: bool = False
         scales = sorted(exponents(d, FACTOR_VARIABLES, FACTOR_VARIABLES, FACTOR_LIMIT, 1),
                         key=lambda e: (int(np.sum(e < 0)), int(np.abs(e).sum())))
         terms += [(e, f) for e in [np.zeros(d, dtype=int), *scales] for f in logs][:FACTOR_LIMIT if logs else 0]
+        terms += _sum_logs(X)
     if "sin" in functions or "cos" in functions:
         arguments = [("var", i, -1) for i in range(d)]
         arguments += [(kind, i, j) for kind in ("difference", "product") for i, j in itertools.combinations(range(d), 2)]
@@ -255,6 +274,21 @@ def p_library(X: np.ndarray, functions: tuple[str, ...] = (), wide: bool = False
         scales = list(exponents(d, 2, 2, FACTOR_LIMIT, 1))
         terms += [(e, f) for e in [np.zeros(d, dtype=int), *scales] for f in exps][:FACTOR_LIMIT]
     return np.array([e for e, _ in terms], dtype=int).reshape(-1, d), [f for _, f in terms]
+
+
+def _sum_logs(X: np.ndarray) -> list[tuple[np.ndarray, Factor]]:
+    """Logs of 1 + x_i / x_j and of (x_i + x_j) / (x_i - x_j) where they are finite and positive,
+    alone and times one input (+-1), after the rest of P's library, at most SUM_LOG_LIMIT: Shannon's
+    B log(1 + S / N) is one such term, rapidity's log((E + p) / (E - p)) / 2 another. Split into
+    logs of the sum and of the rest, neither half alone is near the law, so no forward selection
+    would pair them (as with log ratios above)."""
+    d = X.shape[1]
+    factors = [Factor("log", (kind, i, j)) for i, j in itertools.permutations(range(d), 2)
+               for kind in ("one plus ratio", "odds")]
+    with np.errstate(all="ignore"):
+        factors = [f for f in factors if np.all(np.isfinite(a := f.argument_values(X)[0])) and np.all(a > 0)]
+    scales = [np.zeros(d, dtype=int), *np.eye(d, dtype=int), *(-np.eye(d, dtype=int))]
+    return [(e, f) for e in scales for f in factors][:SUM_LOG_LIMIT]
 
 
 def p_values(X: np.ndarray, E: np.ndarray, factors: list[Factor | None]) -> np.ndarray:
