@@ -940,3 +940,62 @@ def test_a_decay_momentum_squared_is_fitted_over_a_squared_input_and_planted_fac
     search.fit(X, y, variable_names=["M", "m1", "m2"])
     assert "starting members from rational fits of y^2" in capsys.readouterr().out
     assert search.pareto_front_["loss"].min() < 1e-20  # exact to rounding (stand-ins stopped at 1e-6)
+
+
+def _thick_lens(n: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Inputs (n, R1, R2, d) and f = 1 / ((n - 1) (1 / R1 - 1 / R2 + (n - 1) d / (n R1 R2)))."""
+    X = np.random.default_rng(seed).uniform([1.3, 1.0, 4.0, 0.1], [1.8, 3.0, 6.0, 0.5], (n, 4))
+    m, r1, r2, d = X.T
+    return X, 1 / ((m - 1) * (1 / r1 - 1 / r2 + (m - 1) * d / (m * r1 * r2)))
+
+
+def test_a_reciprocal_that_is_a_polynomial_over_a_product_of_inputs_is_fitted_at_once():
+    """A thick lens's 1 / f is a polynomial over n R1 R2, seven terms (none but d's over n alone):
+    beyond the forward paths and the dense steps over no or a squared input, which stopped at
+    2e-5. x^-M times every polynomial term, M a product of distinct inputs, fits it at once."""
+    X, f = _thick_lens()
+    fit = rational_fits(X, 1 / f, with_q=False)[0]
+    assert fit.rss <= EXACT and len(fit.p) == 7
+    terms = {tuple(int(k) for k in p): c for p, c in zip(fit.p, fit.p_coefs)}
+    assert terms[(-1, -1, -1, 1)] == pytest.approx(1.0, rel=1e-8)  # d / (n R1 R2); exact values: round-off only
+    assert terms[(0, -1, -1, 1)] == pytest.approx(-2.0, rel=1e-8)
+
+
+def test_the_search_plants_a_thick_lens():
+    """The reciprocal's seven terms are 40 nodes as a sum; written factored (``compact``) the law
+    is planted, and regression stops exact (before, it ended on stand-ins at 8e-5 in 60 s)."""
+    X, f = _thick_lens()
+    search = SymbolicSearch(objective="regression", **{**BUDGET, "maxsize": 30})
+    search.fit(X, f, variable_names=["n", "R1", "R2", "d"])
+    assert search.pareto_front_["loss"].min() < 1e-20  # exact to rounding
+
+
+def test_a_thick_lens_by_gradients_is_a_polynomial_over_a_product_of_inputs():
+    """By gradients the same seven terms are the null vector of ~70 columns at once; its near-nulls
+    at 1e-8 misled the backward elimination, so the null vector's own support is completed first."""
+    X, f = _thick_lens(300)
+    m, r1, r2, d = X.T
+    # grad of 1 / f (the same level sets), by hand
+    G = np.column_stack([1 / r1 - 1 / r2 + (1 - 1 / m**2) * d / (r1 * r2),
+                         -(m - 1) / r1**2 - (m - 1) ** 2 * d / (m * r1**2 * r2),
+                         (m - 1) / r2**2 - (m - 1) ** 2 * d / (m * r1 * r2**2),
+                         (m - 1) ** 2 / (m * r1 * r2)])
+    G = G / np.linalg.norm(G, axis=1, keepdims=True)
+    from latentlaw.symbolic.rational_gradient_start import gradient_fits
+    fits = gradient_fits(X, G, with_q=False)
+    assert fits and fits[0].rss <= 1e-20 and len(fits[0].p) == 7
+
+
+def test_the_shortest_exact_law_ranks_first_where_the_null_space_holds_several():
+    """A decay's energy (M^2 + m1^2 - m2^2) / (2 M): among M^-2 times every monomial both f and f^2
+    are laws, so the null vector's own support is their mix (nine terms); the backward elimination's
+    three terms must still come first (the version that returned the support at once planted nine)."""
+    X = np.random.default_rng(0).uniform([3.0, 0.3, 0.3], [5.0, 1.0, 1.0], (300, 3))
+    M, m1, m2 = X.T
+    G = np.column_stack([0.5 - (m1**2 - m2**2) / (2 * M**2), m1 / M, -m2 / M])
+    from latentlaw.symbolic.rational_gradient_start import EXACT as GRADIENT_EXACT, _dense_fits
+    G = G / np.linalg.norm(G, axis=1, keepdims=True)
+    fits = sorted(_dense_fits(X, G, X, G), key=lambda rf: (rf[0] > GRADIENT_EXACT, len(rf[1].p)))
+    assert fits[0][0] <= GRADIENT_EXACT and len(fits[0][1].p) == 3
+    search = SymbolicSearch(objective="gradient", **BUDGET).fit(X, gradients=G, variable_names=["M", "m1", "m2"])
+    assert search.pareto_front_["loss"].min() < 1e-12

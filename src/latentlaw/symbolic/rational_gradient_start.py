@@ -50,7 +50,7 @@ from latentlaw.symbolic.options import Options
 from latentlaw.symbolic import quadratic_start
 from latentlaw.symbolic.rational_start import (DENSE_DEGREE, MAX_INPUTS, MAX_SEEDS, P_DEGREE, P_HIGH, P_VARIABLES,
                                                Q_DEGREE, Q_HIGH, Q_VARIABLES, START_ROWS, Factor, Fit, backward_select,
-                                               exponents, forward_select, fit_node, monomial_node, monomials, p_values,
+                                               denominators, exponents, forward_select, fit_node, monomial_node, monomials, p_values,
                                                root_node, root_of_numerator, share_of)
 
 P_LIMIT, Q_LIMIT = 800, 200  # smaller than regression's: the Gram matrix is updated for every Q
@@ -63,6 +63,7 @@ PENCIL_ANCHORS = 48  # P alone's, judged by the pencil (once per dataset; a law'
 PENCIL_COMPLETED = 120  # of its states, the best completed (as many as 12 anchors give): shares run
 # lower than projected residuals, and 480 states of the quadratic root's three inputs passed CANDIDATE
 STEPS, BEAM = 3, 3
+NULL_SHARE = 1e-4  # ``_null_fits``: entries of the null vector above this share of its largest are its support
 FACTOR_INPUTS = 3  # P alone also takes terms with sin, cos, exp for laws of up to 3 inputs (the group
 # start's reduced problems, where z1 sin(z0 / 2)^2 / z0^2 or (exp(z0 / (2 pi z1)) - 1) / z0 is the law)
 FACTOR_SCALES = (1.0, 2.0, 0.5, 1 / (2 * math.pi), 2 * math.pi)  # inside the functions: half and double
@@ -208,28 +209,30 @@ def _alone_fits(Xs: np.ndarray, Gs: np.ndarray, EP: np.ndarray, functions: tuple
 def _dense_fits(X: np.ndarray, G: np.ndarray, Xs: np.ndarray, Gs: np.ndarray) -> list[tuple[float, Fit]]:
     """(rss, fit) of f = x_i^s P for a polynomial P (every monomial of no negative power up to
     ``DENSE_DEGREE``; s = -1, 1 and P of the other inputs, or no x_i and P of all inputs; then
-    s = -2 and P of all inputs, 5-90 ms more with 3-5 inputs), from all of P's terms at once (``_null_fits``). The anchored
+    s = -2 and P of all inputs, 5-90 ms more with 3-5 inputs; then x^-M P with M a product of two or
+    three distinct inputs, ``rational_start.denominators``), from all of P's terms at once (``_null_fits``). The anchored
     forward selections miss four correlated terms: Breit-Wigner's k / ((E^2 - M^2)^2 + M^2 Gamma^2),
     by gradients the law (E^2 - M^2)^2 / k + ... up to the reciprocal, is exact here in 0.1 s
     (regression's reciprocal targets have the same step, ``rational_start.DENSE_DEGREE``), and
     six: a two-body decay's momentum sqrt((M^2 - (m1 + m2)^2) (M^2 - (m1 - m2)^2)) / (2 M),
-    squared M^2 - 2 m1^2 - 2 m2^2 + (m1^2 - m2^2)^2 / M^2, is x_i^-2 P with P of all inputs."""
+    squared M^2 - 2 m1^2 - 2 m2^2 + (m1^2 - m2^2)^2 / M^2, is x_i^-2 P with P of all inputs, and
+    seven: a thick lens's 1 / f = (n - 1) (1 / R1 - 1 / R2 + (n - 1) d / (n R1 R2)) is P / (n R1 R2)."""
     d = X.shape[1]
     every = [e for e in itertools.product(range(DENSE_DEGREE + 1), repeat=d) if 0 < sum(e) <= DENSE_DEGREE]
-    prefactors: list[tuple[int, int] | None] = [None, *((i, s) for i in range(d) for s in (-1, 1))]
-    prefactors += [(i, -2) for i in range(d)]  # (x_i^2 P, s = +2, would double the cost; no law here needs it)
+    prefactors: list[tuple[int, int] | np.ndarray | None] = [None, *((i, s) for i in range(d) for s in (-1, 1))]
+    # then x^-M P for P of all inputs, M = 2 e_i (x_i^2 P, s = +2, would double the cost; no law here
+    # needs it) and products of two or three distinct inputs (a thick lens: n R1 R2 / f is a polynomial)
+    prefactors += [M for M in denominators(d) if M.sum() >= 2]
     found = []
     for prefactor in prefactors:
         if prefactor is None:
             E = np.array(every, dtype=int)
-        elif abs(prefactor[1]) == 1:
+        elif isinstance(prefactor, tuple):
             i, s = prefactor
             E = np.array([e for e in every if e[i] == 0] + [tuple(0 for _ in range(d))], dtype=int)
             E[:, i] = s
-        else:  # x_i^s times every monomial, x_i's own powers among them (x_i^s x_i^-s, a constant, left out)
-            i, s = prefactor
-            E = np.array([*every, tuple(0 for _ in range(d))], dtype=int)
-            E[:, i] += s
+        else:  # x^-M times every monomial, M's own among them (x^M x^-M, a constant, left out)
+            E = np.array([*every, tuple(0 for _ in range(d))], dtype=int) - prefactor
             E = E[np.any(E != 0, axis=1)]
         found += _null_fits(X, G, Xs, Gs, E, whole=True)
         if any(rss <= EXACT for rss, _ in found):
@@ -254,9 +257,17 @@ def _null_fits(X: np.ndarray, G: np.ndarray, Xs: np.ndarray, Gs: np.ndarray, E: 
     values, vectors = np.linalg.eigh(H)
     if values[0] > CANDIDATE:
         return []  # no sum of these columns is a law
-    anchor = int(np.argmax(np.abs(vectors[:, 0])))
-    others = [k for k in range(len(usable)) if k != anchor]
+    weights = np.abs(vectors[:, 0])
     found = []
+    used = np.flatnonzero(weights > NULL_SHARE * weights.max())
+    if len(used) < len(usable):  # the null vector's own support, beside the backward elimination: with
+        # ~70 columns, near-nulls at 1e-8 misled the elimination (a thick lens's seven terms, lost in
+        # its first steps); where the null space has more laws (f and f^2 among x_i^-2's columns)
+        # the support is their mix, longer than the elimination's own law, which then ranks first
+        fit = _complete(X, G, E, tuple(sorted(usable[used])), None, factors)
+        found += [(fit.rss, fit)] if fit is not None and fit.rss <= EXACT else []
+    anchor = int(np.argmax(weights))
+    others = [k for k in range(len(usable)) if k != anchor]
     for rss, support in backward_select(H, H[:, anchor], others, ()):
         fit = None if rss > CANDIDATE else _complete(X, G, E, tuple(sorted(usable[[anchor, *support]])), None, factors)
         if fit is not None:

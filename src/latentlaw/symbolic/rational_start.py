@@ -63,6 +63,7 @@ LIKELY_EXACT = 1e-12  # a selection's residual in the Gram matrix (squared condi
 WIDE = 15  # when the beam finds none: columns taken forward before the backward elimination
 WIDEST = 30  # the same where every target missed, for the nearest with Q (Ef cos(theta) (-r + d^3 (alpha - 1) /
 # (r^2 (alpha + 2))): its four P terms over 1 + alpha / 2 are not all among 15; ~3x the time per Q)
+DENOMINATOR_INPUTS = 5  # the dense steps over products of inputs (denominators) up to this many inputs
 DENSE_DEGREE = 4  # P alone, where neither selection is exact: every monomial of no negative power up
 # to this degree (35 of three inputs, 126 of five) at once, then backward elimination
 WIDER, FIRST = 3, 60  # for P alone (no Q): beam and WIDE times WIDER, FIRST states after the
@@ -382,12 +383,13 @@ def rational_fits(X: np.ndarray, t: np.ndarray, weights: np.ndarray | None = Non
             dense = [0, *(k + 1 for k in np.flatnonzero(polynomial) if usable[k + 1])]
             if len(dense) <= len(rows) // 2:
                 states += backward_select(G, b, dense, forced)
-            for i in range(d) if min((rss for rss, _ in states), default=math.inf) > LIKELY_EXACT else ():
-                # then x_i^-2 times every such monomial of all inputs (a decay's squared momentum
-                # over M^2, six terms): where all of them at once fit t exactly on every row, that
-                # support is refitted and pruned to the law (``_prune``; the Gram matrix's backward
-                # elimination, at squared conditioning, stopped at 8e-8 stand-ins there)
-                lifted = EP + 2 * np.eye(d, dtype=int)[i]
+            for M in denominators(d) if min((rss for rss, _ in states), default=math.inf) > LIKELY_EXACT else ():
+                # then x^-M times every such monomial of all inputs, x^M first x_i^2 (a decay's
+                # squared momentum over M^2, six terms), then products of distinct inputs (a thick
+                # lens's 1 / f over n R1 R2, seven terms): where all of them at once fit t exactly
+                # on every row, that support is refitted and pruned to the law (``_prune``; the Gram
+                # matrix's backward elimination, at squared conditioning, stopped at 8e-8 stand-ins there)
+                lifted = EP + M
                 over = plain & np.all(lifted >= 0, axis=1) & (lifted.sum(axis=1) <= DENSE_DEGREE)
                 dense = [0, *(k + 1 for k in np.flatnonzero(over) if usable[k + 1])]
                 if len(dense) <= len(rows) // 2 and refit(dense)[1] <= EXACT:
@@ -682,6 +684,17 @@ def _refit(A: np.ndarray, t: np.ndarray, support: list[int]) -> tuple[np.ndarray
     coefs, *_ = np.linalg.lstsq(A / norms, t, rcond=None)
     r = t - (A / norms) @ coefs
     return coefs / norms, float(r @ r) / float(t @ t)
+
+
+def denominators(d: int) -> list[np.ndarray]:
+    """x^M of ``rational_fits``' dense steps t = polynomial / x^M: each input squared, then products
+    of two and of three distinct inputs, then each input alone (those up to DENOMINATOR_INPUTS
+    inputs; the gradient start's ``_dense_fits`` takes the squares and the products)."""
+    out = [2 * e for e in np.eye(d, dtype=int)]
+    if d <= DENOMINATOR_INPUTS:
+        for k in (2, 3, 1):
+            out += [np.eye(d, dtype=int)[list(c)].sum(axis=0) for c in itertools.combinations(range(d), k)]
+    return out
 
 
 def _prune(refit, support: list[int]) -> list[int] | None:
