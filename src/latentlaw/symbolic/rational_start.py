@@ -83,6 +83,11 @@ SPARSER = 10  # where no fit is exact: best supports pruned by Schwarz's criteri
 FACTOR_TERMS = 10  # P's terms grouped by shared monomials (_factored) up to this many (2^10 subsets)
 
 
+# the operators each kind of Factor argument is written with
+ARGUMENT_OPERATORS = {"var": (), "ratio": ("/",), "difference": ("-",), "product": ("*",),
+                      "one plus ratio": ("+", "/"), "odds": ("+", "-", "/")}
+
+
 @dataclass(frozen=True)
 class Factor:
     """function(scale * argument)^power multiplying a monomial of P: log x_i, log(x_i / x_j),
@@ -137,19 +142,23 @@ class Factor:
     def node(self, ctx: SearchContext) -> Node | None:
         o = ctx.options
         kind, i, j = self.argument
-        op = {"ratio": "/", "difference": "-", "product": "*"}.get(kind)
-        quotient = kind in ("one plus ratio", "odds")
-        if o.operator(self.function) is None or any(o.operator(x) is None for x in ([op] if op else []) + (["+", "/"] if quotient else [])):
+        if o.operator(self.function) is None or any(o.operator(x) is None for x in ARGUMENT_OPERATORS[kind]):
             return None
-        if kind == "one plus ratio":
-            inside = Node.binary(o.operator("/"), Node.binary(o.operator("+"), Node.var(i), Node.var(j)), Node.var(j))
+
+        def of(name: str, left: Node, right: Node) -> Node:
+            return Node.binary(o.operator(name), left, right)
+
+        def pair(name: str) -> Node:  # fresh nodes: a tree must not share them
+            return of(name, Node.var(i), Node.var(j))
+
+        if kind == "var":
+            inside = Node.var(i)
+        elif kind == "one plus ratio":
+            inside = of("/", pair("+"), Node.var(j))
         elif kind == "odds":
-            if o.operator("-") is None:
-                return None
-            inside = Node.binary(o.operator("/"), Node.binary(o.operator("+"), Node.var(i), Node.var(j)),
-                                 Node.binary(o.operator("-"), Node.var(i), Node.var(j)))
+            inside = of("/", pair("+"), pair("-"))
         else:
-            inside = Node.var(i) if op is None else Node.binary(o.operator(op), Node.var(i), Node.var(j))
+            inside = pair({"ratio": "/", "difference": "-", "product": "*"}[kind])
         if self.scale != 1.0:
             inside = Node.binary(o.operator("*"), Node.const(self.scale), inside)
         out = Node.unary(o.operator(self.function), inside)
