@@ -61,6 +61,7 @@ EXACT = 1e-22  # relative residual of a fit that is exact up to rounding (exact 
 REFIT = 40  # best selections refitted on all rows
 LIKELY_EXACT = 1e-12  # a selection's residual in the Gram matrix (squared conditioning) that is likely exact
 WIDE = 15  # when the beam finds none: columns taken forward before the backward elimination
+NEAR = 1e-7  # a selection's residual with one Q this near (not exact): its reciprocal Q next, widest net
 WIDEST = 30  # the same where every target missed, for the nearest with Q (Ef cos(theta) (-r + d^3 (alpha - 1) /
 # (r^2 (alpha + 2))): its four P terms over 1 + alpha / 2 are not all among 15; ~3x the time per Q)
 DENOMINATOR_INPUTS = 5  # the dense steps over products of inputs (denominators) up to this many inputs
@@ -376,7 +377,11 @@ def rational_fits(X: np.ndarray, t: np.ndarray, weights: np.ndarray | None = Non
     # log and trigonometric terms only in P alone (over 1 + Q they were near-collinear stand-ins
     # that led the selection astray, and laws with both are rare)
     monomial_columns = p_columns[(p_columns == 0) | plain[np.maximum(p_columns - 1, 0)]]
-    for q in [None, *(_promising(G, b, monomial_columns, q_columns) if len(q_columns) else [])]:
+    queue = [(None, net), *((q, net) for q in (_promising(G, b, monomial_columns, q_columns) if len(q_columns) else []))]
+    q_column = {tuple(EQ[j - p_count]): j for j in q_columns}
+    reciprocated: set[int] = set()
+    while queue:
+        q, q_net = queue.pop(0)
         if deadline is not None and time.perf_counter() > deadline:
             break
         forced, candidates = ((), p_columns) if q is None else ((q,), monomial_columns)
@@ -385,8 +390,16 @@ def rational_fits(X: np.ndarray, t: np.ndarray, weights: np.ndarray | None = Non
         widen = WIDER if q is None else 1  # P alone is one selection: it can afford a wider one
         states = forward_select(G, b, candidates, forced, STEPS, BEAM * widen, FIRST if q is None else None)
         if min((rss for rss, _ in states), default=math.inf) > LIKELY_EXACT:  # the beam missed: a wider net
-            states += _forward_backward(G, b, candidates, forced, net * widen)
-        if q is None and min((rss for rss, _ in states), default=math.inf) > LIKELY_EXACT:
+            states += _forward_backward(G, b, candidates, forced, q_net * widen)
+        nearest = min((rss for rss, _ in states), default=math.inf)
+        flipped = q_column.get(tuple(-EQ[q - p_count])) if q is not None and multiplier is None and not q_sum else None
+        if LIKELY_EXACT < nearest <= NEAR and flipped not in (None, q) and flipped not in reciprocated:
+            # near but not exact: the same denominator normalised by its other term next, with
+            # the widest net ((t - v x / c^2)^2 / (1 - v^2 / c^2) has v^2 x^2 / c^4 in P, outside
+            # the library; over 1 - c^2 / v^2 every term of P is in it, but not among 15 forward)
+            reciprocated.update((q, flipped))
+            queue = [(flipped, max(net, WIDEST)), *(entry for entry in queue if entry[0] != flipped)]
+        if q is None and nearest > LIKELY_EXACT:
             # nor that: every polynomial term at once, then backward (a polynomial of four
             # correlated terms, (E^2 - M^2)^2 + M^2 Gamma^2, that no forward path assembles)
             dense = [0, *(k + 1 for k in np.flatnonzero(polynomial) if usable[k + 1])]
