@@ -658,3 +658,57 @@ def test_only_the_simplest_exact_product_is_planted(capsys):
     search.fit(X, y, variable_names=["mom", "B", "theta"])
     assert "1 starting members from products of y" in capsys.readouterr().out
     assert search.pareto_front_["loss"].min() < 1e-20
+
+
+@pytest.mark.parametrize("extra,divide", [((0, -1, 0, 0, -1), True), ((0, 0, -1, -1, 1), False)])
+def test_a_function_of_a_difference_times_a_monomial_has_the_gradient_of_its_values(extra, divide):
+    """OfDifference with ``extra`` powers against central differences (tolerances as above): a
+    difference over several inputs (a Boltzmann factor's) and one times a monomial that holds the
+    difference's own inputs too (a difference of reciprocals')."""
+    X = np.random.default_rng(17).uniform(1.0, 3.0, (50, 5))
+    for a, b, c in ((2, 0, 3), (2, 3, 1)):
+        t = OfDifference(a, b, c, 0.7, "exp", sign=1, divide=divide, extra=extra)
+        np.testing.assert_allclose(t.log_gradient(X), _central_log_gradient(t, X), rtol=1e-6, atol=1e-6)
+
+
+def _clausius(n: int = 400) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(18)
+    X = np.column_stack([rng.uniform(lo, hi, n) for lo, hi in ((1, 5), (1, 5), (1, 2), (1, 3), (1, 3))])
+    P0, L, Rg, T0, T = X.T
+    return X, P0 * np.exp(L / Rg * (1 / T0 - 1 / T))
+
+
+def test_regression_takes_an_exp_of_a_difference_of_reciprocals():
+    """Clausius-Clapeyron, P0 exp((L / Rg)(1 / T0 - 1 / T)): log|y|'s two terms L / (Rg T0) and
+    L / (Rg T) were columns, but each alone far from the law, and the beam never paired them (the
+    search found the law at 46-60 s of 60, or not); L (T0 - T) / (Rg T0 T) is one column now."""
+    X, y = _clausius()
+    fit = value_fits(X, y, ("exp",))[0]
+    assert fit.powers == (1, 0, 0, 0, 0) and not fit.sums and len(fit.exps) == 1
+    (u,) = fit.exps
+    assert np.allclose(u.scale * u.argument(X), np.log(y / X[:, 0]), rtol=1e-10, atol=1e-12)  # round-off only
+
+
+def test_regression_takes_a_boltzmann_factor_whose_kt_is_two_inputs():
+    """Fermi-Dirac, 1 / (exp((E - mu) / (k T)) + 1): one column (exp(u) + 1)^-1 of u = (E - mu) / (k T);
+    the difference over one input was a column before, not over two (the search found the law as
+    a tanh at 49.5 s of 60)."""
+    rng = np.random.default_rng(19)
+    X = np.column_stack([rng.uniform(lo, hi, 400) for lo, hi in ((1, 5), (1, 5), (1, 2), (1, 5))])
+    E, mu, k, T = X.T
+    y = 1 / (np.exp((E - mu) / (k * T)) + 1)
+    fit = value_fits(X, y, ("exp",))[0]
+    assert fit.powers == (0, 0, 0, 0) and not fit.exps and len(fit.sums) == 1
+    (s,) = fit.sums
+    assert (s.sign, s.power, s.divide) == (1, -1, True)
+    assert np.allclose(s.values(X) ** s.power, y, rtol=1e-10, atol=0)  # round-off only
+
+
+def test_the_search_plants_clausius_clapeyron():
+    """From that column regression stops exact, written as the law."""
+    X, y = _clausius()
+    search = SymbolicSearch(objective="regression", **BUDGET).fit(X, y, variable_names=["P0", "L", "Rg", "T0", "T"])
+    assert search.pareto_front_["loss"].min() < 1e-20
+    P0, L, Rg, T0, T = sympy.symbols("P0 L Rg T0 T", positive=True)
+    found = search.sympy().subs({sympy.Symbol(n): s for n, s in zip(["P0", "L", "Rg", "T0", "T"], (P0, L, Rg, T0, T))})
+    assert sympy.simplify(found / (P0 * sympy.exp(L / Rg * (1 / T0 - 1 / T)))) == 1, found

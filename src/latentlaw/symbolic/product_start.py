@@ -36,7 +36,9 @@ the powers are the law's own (integers, or halves of a root) and more columns jo
 of a monomial m (Planck's and Fermi's factors, tanh), m being any monomial of up to five inputs
 as regression knows no groups; sin and cos of a monomial of three inputs or of a difference
 times an input (a detuning over time); exps of a difference times or over an input beyond five
-inputs (``decay_columns``, with fewer in ``log_columns``); squared distances of two points in two or three
+inputs (``decay_columns``, with fewer in ``log_columns``), of a difference over a product of two
+(a Boltzmann factor with k and T apart) and of a difference of reciprocals times a monomial
+(Clausius-Clapeyron's (L / Rg)(1 / T0 - 1 / T)); squared distances of two points in two or three
 dimensions, every pairing of the inputs being a column (6,699 columns with five inputs: the
 selection reads its Gram matrix a row at a time, ``GramRows``). Where y has no exact product, a function
 of y may (``INSIDES``: y^2 - 1 under a root, sin y of an arcsin, ...), planted inside its outer.
@@ -303,7 +305,10 @@ class OfDifference:
     difference. sin and cos are regression's (``detuning_columns``), exp both objectives'
     (``decay_columns``); sign is +-1 for exp only, and an exp with sign 0 is a plain exp (an
     "exp" column: its coefficient is fitted). ``squared``: of u^2, a Gaussian's
-    exp(-(x - mu)^2 / (2 s^2)) (regression's ``gaussian_columns``)."""
+    exp(-(x - mu)^2 / (2 s^2)) (regression's ``gaussian_columns``). ``extra``: powers of the
+    inputs (one per input; none when empty) that u is also multiplied by: a Boltzmann factor
+    with kT two inputs, (E - mu) / (k T) (``boltzmann_columns``), or L (T - T0) / (Rg T0 T) =
+    (L / Rg)(1 / T0 - 1 / T) (``reciprocal_difference_columns``)."""
 
     a: int
     b: int
@@ -314,14 +319,28 @@ class OfDifference:
     sign: int = 0
     divide: bool = False
     squared: bool = False
+    extra: tuple[int, ...] = ()
 
     def argument_values(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """u = (x_a - x_b) x_c (or / x_c), or its square, and its gradient (n, d)."""
+        """u = (x_a - x_b) x_c (or / x_c) times x^extra, or its square, and its gradient (n, d)."""
         grad = np.zeros(X.shape)
         with np.errstate(all="ignore"):
-            d, xc = X[:, self.a] - X[:, self.b], X[:, self.c]
-            u, times = (d / xc, 1.0 / xc) if self.divide else (d * xc, xc)
-            grad[:, self.a], grad[:, self.b], grad[:, self.c] = times, -times, -u / xc if self.divide else d
+            difference = X[:, self.a] - X[:, self.b]
+            if self.extra:
+                powers = np.array(self.extra, dtype=float)
+                powers[self.c] += -1.0 if self.divide else 1.0
+                factor = np.prod(X ** powers, axis=1)
+                for j in np.flatnonzero(powers):  # through the factor (not u / x_j: x_j may be 0)
+                    lowered = powers.copy()
+                    lowered[j] -= 1.0
+                    grad[:, j] = powers[j] * difference * np.prod(X ** lowered, axis=1)
+                u = difference * factor
+            else:  # (the columns without extra, hundreds of them in both objectives: a few vector operations)
+                xc = X[:, self.c]
+                u, factor = (difference / xc, 1.0 / xc) if self.divide else (difference * xc, xc)
+                grad[:, self.c] = -u / xc if self.divide else difference
+            grad[:, self.a] += factor
+            grad[:, self.b] -= factor
             if self.squared:
                 u, grad = u * u, 2 * u[:, None] * grad
         return u, grad
@@ -351,6 +370,13 @@ class OfDifference:
         if op is None or times is None or join is None or angle is None:
             return None
         inside = Node.binary(join, angle, Node.var(self.c))
+        if self.extra:
+            up = monomial_node(tuple(max(k, 0) for k in self.extra), ctx) if max(self.extra) > 0 else None
+            down = monomial_node(tuple(max(-k, 0) for k in self.extra), ctx) if min(self.extra) < 0 else None
+            if (up is None and max(self.extra) > 0) or (down is None and min(self.extra) < 0) or o.operator("/") is None:
+                return None
+            inside = Node.binary(times, inside, up) if up is not None else inside
+            inside = Node.binary(o.operator("/"), inside, down) if down is not None else inside
         if self.squared:
             square = o.operator("square")
             inside = Node.unary(square, inside) if square is not None else Node.binary(times, inside, inside.copy())
@@ -814,6 +840,42 @@ def gaussian_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str, obje
             for a, b in itertools.combinations(range(d), 2) for c in range(d) if c not in (a, b) for divide in (True, False)]
 
 
+def boltzmann_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str, object]]:
+    """Regression's exp(u) and exp(+-u) +- 1 of u = (x_a - x_b) / (x_c x_e), up to
+    ``DETUNING_INPUTS`` inputs (150 columns with five, 450 with six): a Boltzmann factor whose kT
+    is two inputs, 1 / (exp((E - mu) / (k T)) + 1) (Fermi-Dirac); ``decay_columns`` divide by one
+    input. The gradients need none: (E - mu) / (k T) is one of their groups."""
+    if "exp" not in functions or d > DETUNING_INPUTS:
+        return []
+    out: list[tuple[str, object]] = []
+    for a, b in itertools.combinations(range(d), 2):
+        for c, e in itertools.combinations([i for i in range(d) if i not in (a, b)], 2):
+            over = tuple(-1 if i == e else 0 for i in range(d))
+            out.append(("exp", OfDifference(a, b, c, 1.0, "exp", divide=True, extra=over)))
+            out += [("sum", OfDifference(a, b, c, s, "exp", sign=sign, divide=True, extra=over))
+                    for s in (1.0, -1.0) for sign in (1, -1)]
+    return out
+
+
+def reciprocal_difference_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str, object]]:
+    """Regression's exp(u) of u = m (1 / x_b - 1 / x_a) = m (x_a - x_b) / (x_a x_b), m a monomial
+    of one or two other inputs with powers +-1, up to ``DETUNING_INPUTS`` inputs (180 columns with
+    five, 480 with six): Clausius-Clapeyron's P0 exp((L / Rg)(1 / T0 - 1 / T)), Arrhenius' rates
+    at two temperatures. Its two terms in log|y|, L / (Rg T0) and L / (Rg T), are each far from the
+    law alone (ranked 193rd and 355th of 8,644 columns), so no beam pairs them."""
+    if "exp" not in functions or d > DETUNING_INPUTS:
+        return []
+    out: list[tuple[str, object]] = []
+    for a, b in itertools.combinations(range(d), 2):
+        rest = [i for i in range(d) if i not in (a, b)]
+        for c in rest:
+            for e in [None, *(i for i in rest if i > c)]:
+                for pc, pe in itertools.product((1, -1), (1, -1) if e is not None else (0,)):
+                    extra = tuple(-1 if i in (a, b) else pe if i == e else 0 for i in range(d))
+                    out.append(("exp", OfDifference(a, b, c, 1.0, "exp", divide=pc < 0, extra=extra)))
+    return out
+
+
 def _pairings(items: tuple[int, ...]) -> list[tuple[tuple[int, int], ...]]:
     """Every way to split ``items`` (an even count) into pairs (a < b, in order of a); itertools
     has no perfect matchings."""
@@ -852,7 +914,7 @@ def value_fits(X: np.ndarray, y: np.ndarray, functions: tuple[str, ...], rows: i
                noisy: bool = False) -> list[ProductFit]:
     """Exact products C * prod(...) equal to y (regression), from log|y| = log|C| + a sparse sum of
     the same columns, ``monomial_columns``, ``distance_columns``, ``detuning_columns``,
-    ``phase_columns`` and ``gaussian_columns``:
+    ``phase_columns``, ``gaussian_columns``, ``boltzmann_columns`` and ``reciprocal_difference_columns``:
     every input's power held in and up to ``EXTRAS`` more chosen by a beam of
     least squares (``forward_select`` in Gram space, unit columns and target, centred: the
     intercept is log|C|). Powers must be integers, or halves where the law is the root of a
@@ -864,7 +926,8 @@ def value_fits(X: np.ndarray, y: np.ndarray, functions: tuple[str, ...], rows: i
     if not (np.all(np.isfinite(y)) and np.all(y != 0)):
         return []
     columns = (log_columns(d, functions) + monomial_columns(d, functions) + distance_columns(d)
-               + detuning_columns(d, functions) + phase_columns(d, functions) + gaussian_columns(d, functions))
+               + detuning_columns(d, functions) + phase_columns(d, functions) + gaussian_columns(d, functions)
+               + boltzmann_columns(d, functions) + reciprocal_difference_columns(d, functions))
     at = np.linspace(0, n - 1, min(n, rows)).astype(int)
     A = _log_values(X[at], columns)
     t = np.log(np.abs(y[at]))
