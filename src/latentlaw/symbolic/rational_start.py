@@ -648,13 +648,49 @@ def _forward_backward(G: np.ndarray, b: np.ndarray, candidates: np.ndarray,
     """Forward selection (one path) to ``wide`` columns, then backward elimination to one: the
     states on the way back. A law's columns need not be the best few at each forward step (a
     beam can lose them), but once all are in, dropping any of them costs the most."""
-    S = list(forced)
-    for _ in range(min(wide, len(candidates))):
-        step = _select_path(G, b, candidates, S)
-        if step is None:
+    return backward_select(G, b, [*forced, *_forward_path(G, b, candidates, forced, min(wide, len(candidates)))], forced)
+
+
+def _forward_path(G: np.ndarray, b: np.ndarray, candidates: np.ndarray, forced: tuple[int, ...],
+                  steps: int) -> list[int]:
+    """Up to ``steps`` columns, each the one that lowers the residual of those before (and
+    ``forced``) most: gain_c = num_c^2 / den_c with num_c = b_c - G_cS G_SS^-1 b_S and
+    den_c = G_cc - G_cS G_SS^-1 G_Sc. Both are kept up to date by Gram-Schmidt in Gram space (each
+    chosen column's projection off those before, u, takes u_c^2 off den and u_c beta off num):
+    O(|S| C) a step rather than a solve of |S| x C (with 30 columns forward on six inputs, those
+    solves were 60% of a rational start without a deadline)."""
+    extra = [k for k in forced if not np.any(candidates == k)]
+    columns = np.concatenate([candidates, np.array(extra, dtype=int)])
+    num, den = b[columns].astype(float), G[columns, columns].astype(float)
+    basis = np.zeros((len(forced) + steps, len(columns)))  # the chosen columns' unit projections
+    taken = np.zeros(len(columns), dtype=bool)
+    taken[len(candidates):] = True
+    path: list[int] = []
+    n = len(candidates)
+
+    def take(i: int, m: int) -> bool:
+        """columns[i] as the m-th chosen (False where nothing of it is left off those before)."""
+        k = int(columns[i])
+        if not den[i] > 0:
+            return False
+        scale = math.sqrt(den[i])
+        basis[m] = (G[columns, k] - basis[:m, i] @ basis[:m]) / scale
+        num[:] -= basis[m] * (num[i] / scale)
+        den[:] -= basis[m] ** 2
+        taken[i] = True
+        return True
+
+    for m, k in enumerate(forced):
+        if not take(int(np.flatnonzero(columns == k)[0]), m):
+            return path
+    for m in range(len(forced), len(forced) + steps):
+        gain = np.where(den[:n] > 1e-9, num[:n] ** 2 / np.maximum(den[:n], 1e-300), 0.0)
+        gain[taken[:n]] = 0.0
+        best = int(np.argmax(gain))
+        if not gain[best] > 0 or not take(best, m):
             break
-        S.append(step)
-    return backward_select(G, b, S, forced)
+        path.append(int(candidates[best]))
+    return path
 
 
 def backward_select(G: np.ndarray, b: np.ndarray, S: list[int], forced: tuple[int, ...]) -> list[tuple[float, tuple[int, ...]]]:
@@ -678,23 +714,6 @@ def backward_select(G: np.ndarray, b: np.ndarray, S: list[int], forced: tuple[in
         if len(S) <= len(forced) + STEPS:  # larger ones make no seed
             out.append((rss, tuple(sorted(S))))
     return out
-
-
-def _select_path(G: np.ndarray, b: np.ndarray, candidates: np.ndarray, S: list[int]) -> int | None:
-    """The column that lowers the residual of S most (None when none does)."""
-    if S:
-        try:
-            W = np.linalg.solve(G[np.ix_(S, S)], G[np.ix_(S, candidates)])
-        except np.linalg.LinAlgError:
-            return None
-        num = b[candidates] - W.T @ b[S]
-        den = G[candidates, candidates] - np.einsum("kc,kc->c", G[np.ix_(S, candidates)], W)
-    else:
-        num, den = b[candidates], G[candidates, candidates]
-    gain = np.where(den > 1e-9, num**2 / np.maximum(den, 1e-300), 0.0)
-    gain[np.isin(candidates, S)] = 0.0
-    best = int(np.argmax(gain))
-    return int(candidates[best]) if gain[best] > 0 else None
 
 
 def _refit(A: np.ndarray, t: np.ndarray, support: list[int]) -> tuple[np.ndarray, float]:
