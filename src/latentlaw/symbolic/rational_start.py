@@ -63,7 +63,8 @@ LIKELY_EXACT = 1e-12  # a selection's residual in the Gram matrix (squared condi
 WIDE = 15  # when the beam finds none: columns taken forward before the backward elimination
 NEAR = 1e-7  # a selection's residual with one Q this near (not exact): its reciprocal Q next, widest net
 WIDEST = 30  # the same where every target missed, for the nearest with Q (Ef cos(theta) (-r + d^3 (alpha - 1) /
-# (r^2 (alpha + 2))): its four P terms over 1 + alpha / 2 are not all among 15; ~3x the time per Q)
+# (r^2 (alpha + 2))): its four P terms over 1 + alpha / 2 are not all among 15; ~1.4x the time per Q
+# since the forward path's updates (_forward_path; ~2x before), measured on a four-input miss)
 DENOMINATOR_INPUTS = 5  # the dense steps over products of inputs (denominators) up to this many inputs
 DENSE_DEGREE = 4  # P alone, where neither selection is exact: every monomial of no negative power up
 # to this degree (35 of three inputs, 126 of five) at once, then backward elimination
