@@ -370,13 +370,13 @@ class OfDifference:
         if op is None or times is None or join is None or angle is None:
             return None
         inside = Node.binary(join, angle, Node.var(self.c))
-        if self.extra:
-            up = monomial_node(tuple(max(k, 0) for k in self.extra), ctx) if max(self.extra) > 0 else None
-            down = monomial_node(tuple(max(-k, 0) for k in self.extra), ctx) if min(self.extra) < 0 else None
-            if (up is None and max(self.extra) > 0) or (down is None and min(self.extra) < 0) or o.operator("/") is None:
-                return None
-            inside = Node.binary(times, inside, up) if up is not None else inside
-            inside = Node.binary(o.operator("/"), inside, down) if down is not None else inside
+        for sign, name in ((1, "*"), (-1, "/")):  # times extra's positive powers, over its negative ones
+            part = tuple(max(sign * k, 0) for k in self.extra)
+            if any(part):
+                node, join_part = monomial_node(part, ctx), o.operator(name)
+                if node is None or join_part is None:
+                    return None
+                inside = Node.binary(join_part, inside, node)
         if self.squared:
             square = o.operator("square")
             inside = Node.unary(square, inside) if square is not None else Node.binary(times, inside, inside.copy())
