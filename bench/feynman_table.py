@@ -26,7 +26,12 @@ before any run as a held-out probe, ranges keeping each root real (v < c, M > m1
 ``mixed`` (bench/tables/mixed.csv), 12 laws across fields, gases, optics and relativity (a charged
 disk's axial field, Redlich-Kwong, Fermi-Dirac, a fall with quadratic drag, a thick lens,
 Rutherford, a relativistic rocket...), written on 2026-12-07 (later) before any run as a second
-held-out probe, none in the other tables. Formulas are parsed only with
+held-out probe, none in the other tables; and ``probe`` (bench/tables/probe.csv), 12 laws
+across circuits, quantum, thermal and wave physics (an underdamped RLC charge, WKB tunnelling, a
+distance fallen with drag, Einstein's heat capacity, Compton, a finite wire's field, a Gaussian
+beam, a clock near a mass, a Saha factor, an ideal gas's entropy, relativistic Doppler, a
+Lorentzian), written on 2026-12-07 (a new session) before any run as a third held-out probe,
+ranges keeping every root real (1 / (L C) > R^2 / (4 L^2), V > E). Formulas are parsed only with
 latentlaw's whitelisting ``parse_sympy`` (never ``sympify``): the table is text from outside.
 
 Errata. The table's "# variables" column is wrong for I.18.12, I.18.14, I.38.12, III.10.19 and
@@ -55,7 +60,7 @@ PACKAGE = "physo"
 TABLES = {"feynman": "physo/benchmark/FeynmanDataset/FeynmanEquations.csv",  # the 100 (AI Feynman, SRBench)
           "bonus": "physo/benchmark/FeynmanDataset/BonusEquations.csv",  # AI Feynman's 20 harder ones
           "class": "physo/benchmark/ClassDataset/ClassEquations.csv"}  # PhySO's 8 class-SR laws
-SHIPPED = {name: Path(__file__).parent / "tables" / f"{name}.csv" for name in ("textbook", "waves", "roots", "kinematics", "mixed")}  # latentlaw's own
+SHIPPED = {name: Path(__file__).parent / "tables" / f"{name}.csv" for name in ("textbook", "waves", "roots", "kinematics", "mixed", "probe")}  # latentlaw's own
 ERRATA = ("I.18.12", "I.18.14", "I.38.12", "II.37.1", "III.10.19", "III.19.51")
 FILL_RANGE = (1.0, 5.0)  # the table's most common range, for a formula symbol it leaves without one
 MAX_VARIABLES = 10  # v1..v10 columns

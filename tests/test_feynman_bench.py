@@ -97,7 +97,9 @@ def test_class_and_textbook_tables_load_with_finite_samples():
     assert len(kinematics) == 8 and "decay_momentum" in {e.name for e in kinematics}
     mixed = table.load_table(table.table_path("mixed"))
     assert len(mixed) == 12 and not {e.name for e in mixed} & {e.name for e in textbook + kinematics}
-    for e in classes + textbook + waves + roots + kinematics + mixed:
+    probe = table.load_table(table.table_path("probe"))
+    assert len(probe) == 12 and not {e.name for e in probe} & {e.name for e in textbook + kinematics + mixed}
+    for e in classes + textbook + waves + roots + kinematics + mixed + probe:
         assert {str(s) for s in e.truth.free_symbols} == set(e.variables), e.name
         data = feynman.make_data(e, 0, 200)
         assert np.isfinite(data["y"]).all() and np.isfinite(data["G"]).all(), e.name
