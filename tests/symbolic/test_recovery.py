@@ -3,13 +3,12 @@
 Fast tests cover a representative handful; the full 14-law x 3-seed matrix, every monotone
 transform and noisy gradients for every law are ``slow`` (and in bench/symbolic_recovery.py).
 A law counts as recovered when the *automatically selected* expression's gradient field is
-aligned with the law's to >= 0.999 on held-out points. Times are CPU seconds (one core).
+aligned with the law's to >= 0.999 on held-out points. Tests do not time: each search stops at
+its own timeout (a search that got slower shows as a law it no longer recovers in time), and the
+recovery bench (bench/symbolic_recovery.py) holds the times.
 """
 
 from __future__ import annotations
-
-import statistics
-import time
 
 import numpy as np
 import pytest
@@ -18,12 +17,12 @@ from latentlaw.symbolic import SymbolicSearch, gradient_alignment
 from latentlaw.symbolic.laws import LAWS, PAPER_LAWS, TRANSFORMS, law_gradients
 
 ALIGNED = 0.999
-BUDGET_S = 60.0
+BUDGET_S = 60.0  # seconds of wall time a search has before it stops (twice this for the gradient laws)
 
 
 def recover(law: str, seed: int = 0, transform: str | None = None, noise: float = 0.0, n: int = 500,
             extra_inputs: int = 0, **params):
-    """Fit the default engine to the law's gradients; (alignment of the selection, CPU seconds, search)."""
+    """Fit the default engine to the law's gradients; (alignment of the selection, search)."""
     spec = LAWS[law]
     rng = np.random.default_rng(1000 + seed)
     X = spec.sample(rng, n)
@@ -35,54 +34,49 @@ def recover(law: str, seed: int = 0, transform: str | None = None, noise: float 
         names += [f"z{k}" for k in range(extra_inputs)]
     settings = dict(random_state=seed, verbosity=0, timeout_in_seconds=2 * BUDGET_S)
     settings.update(params)
-    started = time.process_time()
     search = SymbolicSearch(**settings).fit(X, gradients=G, variable_names=names)
-    seconds = time.process_time() - started
     held_out = spec.sample(np.random.default_rng(99), 1000)
     if extra_inputs:
         held_out = np.hstack([held_out, np.random.default_rng(98).uniform(-1, 1, (1000, extra_inputs))])
-    return gradient_alignment(search.sympy(), spec.expression, held_out, names), seconds, search
+    return gradient_alignment(search.sympy(), spec.expression, held_out, names), search
 
 
 @pytest.mark.parametrize("law", ["det_2x2", "spacetime", "harmonic", "angular_momentum"])
 def test_recovers_representative_laws(law):
-    alignment, seconds, search = recover(law)
+    alignment, search = recover(law)
     assert alignment >= ALIGNED, search.pareto_front_[["complexity", "loss", "equation"]]
-    assert seconds < BUDGET_S
 
 
 def test_recovers_a_monotone_transform_of_the_law():
-    alignment, _, search = recover("spacetime", transform="atan")
+    alignment, search = recover("spacetime", transform="atan")
     assert alignment >= ALIGNED
     assert search.pareto_front_["complexity"].iloc[search.best_index_] == 11  # t^2 - x1^2 - x2^2 - x3^2
 
 
 def test_recovers_from_noisy_gradients_and_selects_the_law():
-    alignment, _, search = recover("harmonic", noise=0.02, niterations=5)
+    alignment, search = recover("harmonic", noise=0.02, niterations=5)
     assert alignment >= ALIGNED
     assert search.pareto_front_["complexity"].iloc[search.best_index_] == 5  # not an overfitted variant
 
 
 def test_patience_ends_a_noisy_search_once_its_choice_settles():
     # no exact fit exists under noise, so without patience this search runs to its timeout
-    alignment, _, search = recover("harmonic", noise=0.02, patience=5, timeout_in_seconds=BUDGET_S)
+    alignment, search = recover("harmonic", noise=0.02, patience=5, timeout_in_seconds=BUDGET_S)
     assert search.stop_reason_ == "patience" and search.n_iterations_ < search.niterations
     assert alignment >= ALIGNED
     assert search.pareto_front_["complexity"].iloc[search.best_index_] == 5
 
 
 def test_irrelevant_inputs_do_not_hide_the_law():
-    alignment, seconds, _ = recover("angular_momentum", extra_inputs=50)
-    assert alignment >= ALIGNED and seconds < BUDGET_S
+    alignment, _ = recover("angular_momentum", extra_inputs=50)
+    assert alignment >= ALIGNED
 
 
 def test_regression_recovers_the_law():
     rng = np.random.default_rng(0)
     X = rng.uniform(-2, 2, (500, 5))
     y = 2.5 * X[:, 0] ** 2 + np.cos(X[:, 1]) - X[:, 2]
-    started = time.process_time()
-    search = SymbolicSearch(objective="regression", random_state=0, verbosity=0).fit(X, y)
-    assert time.process_time() - started < BUDGET_S
+    search = SymbolicSearch(objective="regression", random_state=0, verbosity=0, timeout_in_seconds=BUDGET_S).fit(X, y)
     best = search.pareto_front_.iloc[search.best_index_]
     assert best["loss"] < 1e-12 and best["equation"] == "cos(x1) + 2.5*square(x0) - x2"
     X_new = rng.uniform(-2, 2, (100, 5))
@@ -92,9 +86,8 @@ def test_regression_recovers_the_law():
 
 def three_seeds(law: str) -> None:
     results = [recover(law, seed) for seed in range(3)]
-    failed = [(seed, r[2].sympy()) for seed, r in enumerate(results) if r[0] < ALIGNED]
+    failed = [(seed, search.sympy()) for seed, (alignment, search) in enumerate(results) if alignment < ALIGNED]
     assert not failed, failed
-    assert statistics.median(r[1] for r in results) <= BUDGET_S
 
 
 @pytest.mark.slow
@@ -113,14 +106,14 @@ def test_laws_that_are_not_sums_of_simple_terms(law):
 @pytest.mark.parametrize("transform", list(TRANSFORMS))
 @pytest.mark.parametrize("law", PAPER_LAWS)
 def test_every_law_under_monotone_transforms(law, transform):
-    alignment, _, search = recover(law, transform=transform)
+    alignment, search = recover(law, transform=transform)
     assert alignment >= ALIGNED, search.sympy()
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("law", list(LAWS))
 def test_every_law_with_two_percent_noise(law):
-    alignment, _, search = recover(law, noise=0.02, timeout_in_seconds=BUDGET_S)
+    alignment, search = recover(law, noise=0.02, timeout_in_seconds=BUDGET_S)
     assert alignment >= ALIGNED, search.pareto_front_[["complexity", "loss", "equation"]]
 
 
