@@ -74,6 +74,7 @@ SUM_POWERS = (1, 2, 3, 6)  # k of the sums x_i^k +- x_j^k and 1 +- x_j^k: m1 + m
 # and with it the gradients' beam lost I.15.3x's (z0 - z1)^2 / (z1^2 - z2^2) to such near-identities
 GRADIENT_GROUP = 4  # the gradients take exp(+-m) +- 1 of monomials m of at least this many inputs (fewer: the group start)
 MONOMIAL_INPUTS = 5  # regression's functions of monomials (monomial_columns) up to this many inputs
+HALF_INPUTS = 4  # inputs of a monomial with a root in it (half_monomials): t sqrt(g kd / m)
 SQUARED_DEGREE = 5  # plain exps of monomials with a squared input up to this degree (Maxwell's m v^2 / (kb T))
 EXP_SCALES = (1.0, 2.0, 1 / (2 * math.pi), 1 / math.pi)  # their s (and -s): h / (2 pi), tanh's 2u
 NOISY_POWER, NOISY_FIT = 0.1, 1e-3  # noisy y: powers rounded from this close; C times the product
@@ -389,32 +390,42 @@ class OfDifference:
 
 @dataclass(frozen=True)
 class OfMonomial:
-    """(F(scale * m) + sign)^power with F exp, sin or cos and m a monomial of the inputs
-    (``powers``; regression knows no groups, so m is any monomial of a few inputs). exp with
-    sign +-1: Planck's 1 / (exp(h nu / (kb T)) - 1), Fermi's 1 / (exp(u) + 1), tanh u as
-    (exp(2u) - 1) / (exp(2u) + 1); exp with sign 0: the plain exp, whose log is linear in the scale
-    (exp(-u) / (1 + exp(-2u))); sin or cos (sign 0) of three inputs: sin(E t / hbar)^2."""
+    """(F(scale * m) + sign)^power with F exp, sin, cos or tanh and m a monomial of the inputs
+    (``powers``, and ``half`` under a root; regression knows no groups, so m is any monomial of a
+    few inputs). exp with sign +-1: Planck's 1 / (exp(h nu / (kb T)) - 1), Fermi's 1 / (exp(u) + 1),
+    tanh u as (exp(2u) - 1) / (exp(2u) + 1) (written tanh where it is an operator, ``_tanh_pairs``);
+    exp with sign 0: the plain exp, whose log is linear in the scale (exp(-u) / (1 + exp(-2u)));
+    sin or cos (sign 0) of three inputs: sin(E t / hbar)^2, or of a root, A cos(t sqrt(k / m));
+    tanh (sign 0) of a root, the gradients' one column for the drag fall's tanh(t sqrt(g kd / m))."""
 
     powers: tuple[int, ...]
     scale: float
     sign: int  # +1, -1 (exp only), or 0
     power: int = 1
     function: str = "exp"
+    half: tuple[int, ...] = ()  # powers (+-1) under a root: m = x^powers sqrt(x^half), t sqrt(k / m)
+
+    def exponents(self) -> np.ndarray:
+        """m's powers of the inputs, halves included."""
+        powers = np.array(self.powers, dtype=float)
+        return powers + 0.5 * np.array(self.half, dtype=float) if self.half else powers
 
     def argument(self, X: np.ndarray) -> np.ndarray:
-        with np.errstate(all="ignore"):
-            return np.prod(X ** np.array(self.powers, dtype=float), axis=1)
+        with np.errstate(all="ignore"):  # a root of a negative input is NaN: the column is dropped
+            return np.prod(X ** self.exponents(), axis=1)
 
     def values(self, X: np.ndarray) -> np.ndarray:
         return self.of(self.argument(X))
 
     def log_gradient(self, X: np.ndarray) -> np.ndarray:
-        """(n, d) gradient of log|F(scale m) + sign| (exp only: the gradients' columns)."""
+        """(n, d) gradient of log|F(scale m) + sign|."""
         m = self.argument(X)
         with np.errstate(all="ignore"):
-            E = np.exp(self.scale * m)
-            grad_m = m[:, None] * np.array(self.powers, dtype=float)[None, :] / X
-            return (self.scale * E / (E + self.sign))[:, None] * grad_m
+            z = self.scale * m
+            F = getattr(np, self.function)(z)
+            slope = {"exp": F, "tanh": 1.0 - F * F, "sin": np.cos(z), "cos": -np.sin(z)}[self.function]
+            grad_m = m[:, None] * self.exponents()[None, :] / X
+            return (self.scale * slope / (F + self.sign))[:, None] * grad_m
 
     def of(self, m: np.ndarray) -> np.ndarray:
         """F(scale m) + sign from m's values (columns of one monomial share them)."""
@@ -425,7 +436,13 @@ class OfMonomial:
         """F(scale m) + sign as a tree (power 1); None where an operator is missing."""
         o = ctx.options
         op, times = o.operator(self.function), o.operator("*")
-        inside = monomial_node(self.powers, ctx)
+        inside = monomial_node(self.powers, ctx) if any(self.powers) else None
+        if self.half:
+            sqrt, under = o.operator("sqrt"), monomial_node(self.half, ctx)
+            if sqrt is None or under is None:
+                return None
+            root = Node.unary(sqrt, under)
+            inside = root if inside is None or times is None else Node.binary(times, inside, root)
         if op is None or times is None or inside is None:
             return None
         out = Node.unary(op, inside if self.scale == 1.0 else Node.binary(times, Node.const(self.scale), inside))
@@ -612,7 +629,7 @@ def _simplicity(fit: ProductFit) -> int:
     """A product's size for ordering: its powers, three per power of a function or sum, three per
     exp, and the powers of the monomials inside functions (exp(q v B / p) + 1 is no simpler than
     q v B / p, which the gradients fit as well)."""
-    inner = sum(sum(map(abs, g.powers)) for g in (*fit.sums, *fit.exps) if isinstance(g, OfMonomial))
+    inner = sum(sum(map(abs, g.powers)) + sum(map(abs, g.half)) for g in (*fit.sums, *fit.exps) if isinstance(g, OfMonomial))
     return (sum(map(abs, fit.powers)) + 3 * sum(abs(g.power) for g in (*fit.factors, *fit.sums))
             + 3 * len(fit.exps) + inner)
 
@@ -765,17 +782,56 @@ def monomial_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str, obje
                     if 2 in map(abs, e) and sum(map(abs, e)) <= SQUARED_DEGREE]
     columns += [("sum", OfMonomial(e, s, 0, 1, f)) for f in ("sin", "cos") if f in functions
                 for e in powers if sum(map(abs, e)) == 3 for s in FACTOR_SCALES]
+    return columns + half_monomial_columns(d, functions)
+
+
+def half_monomials(d: int) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """(powers, half) of monomials x_c^+-1 sqrt(x^half) or sqrt(x^half) alone, two or three inputs
+    under the root with powers +-1, ``HALF_INPUTS`` inputs at most: the frequencies and rates of
+    physics, t sqrt(k / m), t / sqrt(L C), x sqrt(rho / T), t sqrt(g kd / m) (216 with four
+    inputs, 680 with five)."""
+    out = []
+    for k in (2, 3):
+        for under in itertools.combinations(range(d), k):
+            for signs in itertools.product((1, -1), repeat=k):
+                half = tuple(signs[under.index(i)] if i in under else 0 for i in range(d))
+                out.append((tuple([0] * d), half))
+                out += [(tuple(p if i == c else 0 for i in range(d)), half) for c in range(d)
+                        if c not in under and k < HALF_INPUTS for p in (1, -1)]
+    return out
+
+
+def half_monomial_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str, object]]:
+    """Regression's sin and cos of ``half_monomials`` (A cos(t sqrt(k / m))) and, where exp is an
+    operator, the plain exp and exp(2 m) +- 1 of them (tanh(m) is their ratio: the drag fall's
+    sqrt(m g / kd) tanh(t sqrt(g kd / m))), up to ``MONOMIAL_INPUTS`` inputs (3,400 columns with
+    five). Only scale 1 (2 in tanh): a frequency under a root is seldom also in cycles."""
+    if d > MONOMIAL_INPUTS:
+        return []
+    trig = [f for f in ("sin", "cos") if f in functions]
+    columns: list[tuple[str, object]] = []
+    for powers, half in half_monomials(d):
+        columns += [("sum", OfMonomial(powers, 1.0, 0, 1, f, half)) for f in trig]
+        if "exp" in functions:
+            columns += [("exp", OfMonomial(powers, 1.0, 0, half=half))]
+            columns += [("sum", OfMonomial(powers, 2.0, sign, half=half)) for sign in (1, -1)]
     return columns
 
 
 def group_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str, object]]:
     """The gradients' exp(+-m) +- 1 of monomials m (powers +-1) of at least ``GRADIENT_GROUP`` of
     up to ``MONOMIAL_INPUTS`` inputs, where exp is an operator: Planck's law per wavelength
-    (448 columns with five inputs; smaller groups are the group start's)."""
+    (448 columns with five inputs; smaller groups are the group start's); and tanh of such
+    monomials and of ``half_monomials`` of as many inputs (II.35.21's tanh(mom B / (kb T)), the
+    drag fall's tanh(t sqrt(g kd / m)); 432 more with five), one column each: as exp(2 m) - 1 over
+    exp(2 m) + 1, neither of which is near the law alone, the beam did not pair them."""
     if "exp" not in functions or d > MONOMIAL_INPUTS:
         return []
-    return [("sum", OfMonomial(e, s, sign)) for e in itertools.product((-1, 0, 1), repeat=d)
-            if sum(map(abs, e)) >= GRADIENT_GROUP for s in (1.0, -1.0) for sign in (1, -1)]
+    groups = [e for e in itertools.product((-1, 0, 1), repeat=d) if sum(map(abs, e)) >= GRADIENT_GROUP]
+    out = [("sum", OfMonomial(e, s, sign)) for e in groups for s in (1.0, -1.0) for sign in (1, -1)]
+    out += [("sum", OfMonomial(e, 1.0, 0, function="tanh")) for e in groups]
+    return out + [("sum", OfMonomial(e, 1.0, 0, function="tanh", half=h)) for e, h in half_monomials(d)
+                  if sum(map(abs, e)) + sum(map(abs, h)) >= GRADIENT_GROUP]
 
 
 def distance_columns(d: int) -> list[tuple[str, object]]:
@@ -890,15 +946,16 @@ def _log_values(X: np.ndarray, columns: list[tuple[str, object]]) -> np.ndarray:
     finite on every row is zeroed (no law uses it here). A monomial's values are computed once
     for all its columns (16 columns each; half of value_fits' time with five inputs before)."""
     out = np.zeros((len(X), len(columns)))
-    monomials: dict[tuple[int, ...], np.ndarray] = {}
+    monomials: dict[tuple[tuple[int, ...], tuple[int, ...]], np.ndarray] = {}
     with np.errstate(all="ignore"):
         for k, (kind, what) in enumerate(columns):
             if kind == "exp" and isinstance(what, OfDifference):
                 out[:, k] = what.argument(X)
             elif isinstance(what, OfMonomial):
-                if what.powers not in monomials:
-                    monomials[what.powers] = what.argument(X)
-                m = monomials[what.powers]
+                key = (what.powers, what.half)
+                if key not in monomials:
+                    monomials[key] = what.argument(X)
+                m = monomials[key]
                 out[:, k] = np.log(np.abs(what.of(m))) if kind == "sum" else m
             elif kind == "log":
                 out[:, k] = np.log(np.abs(X[:, what]))
@@ -1223,6 +1280,21 @@ def product_node(fit: ProductFit, ctx: SearchContext) -> Node | None:
     return _plain_node(fit, ctx)
 
 
+def _tanh_pairs(sums: tuple, ctx: SearchContext) -> list:
+    """The sums with each (E - 1)^p / (E + 1)^p, E = exp(s u), as tanh(s u / 2)^p where tanh is an
+    operator: the drag fall's sqrt(m g / kd) tanh(t sqrt(g kd / m)) in 16 nodes, not 35 (over maxsize)."""
+    out = list(sums)
+    if ctx.options.operator("tanh") is None:
+        return out
+    for t in sums:
+        if isinstance(t, (OfMonomial, OfDifference)) and t.function == "exp" and t.sign == -1:
+            partner = replace(t, sign=1, power=-t.power)
+            if t in out and partner in out:
+                out.remove(partner)
+                out[out.index(t)] = replace(t, function="tanh", sign=0, scale=t.scale / 2)
+    return out
+
+
 def _plain_node(fit: ProductFit, ctx: SearchContext) -> Node | None:
     """The product as a tree: the monomial, the functions (squares, products) over the ones with
     negative powers, times the exps; None where an operator is missing."""
@@ -1231,7 +1303,7 @@ def _plain_node(fit: ProductFit, ctx: SearchContext) -> Node | None:
     if times is None or divide is None:
         return None
     up_f, down_f = [], []
-    for f in [*fit.factors, *fit.sums]:
+    for f in [*fit.factors, *_tanh_pairs(fit.sums, ctx)]:
         base = replace(f, power=1).node(ctx)
         if base is None:
             return None
