@@ -1042,3 +1042,26 @@ def test_the_forward_path_takes_the_column_of_largest_gain_at_every_step():
         S.append(int(candidates[np.argmax(gain)]))
         expected.append(S[-1])
     assert _forward_path(G, b, candidates, (0,), 25) == expected
+
+
+def test_with_four_inputs_the_gradients_rational_start_goes_before_the_group_start(capsys):
+    """The Lorentz time (t - v x / c^2) / sqrt(1 - v^2 / c^2): its square is P / (1 + Q), which the
+    rational start fits in a few seconds, and no search of its groups (t, v/x, v/c) writes it. With
+    EARLY_RATIONAL_INPUTS inputs (three or four) the rational start goes first (before, it came after the
+    group start's searches, half the budget, and the law came at 35-40 s of 60 or not at all), and
+    then no search of the groups runs."""
+    rng = np.random.default_rng(3)
+    X = np.column_stack([rng.uniform(1.0, 5.0, 400), rng.uniform(0.1, 0.9, 400), rng.uniform(0.1, 1.0, 400),
+                         rng.uniform(1.0, 2.0, 400)])
+    t, v, x, c = X.T
+    root = np.sqrt(1 - v**2 / c**2)
+    f = (t - v * x / c**2) / root
+    G = np.column_stack([1 / root, (-x / c**2 + f * root * v / (c**2 * root**2)) / root, -v / (c**2 * root),
+                         (2 * v * x / c**3 - f * root * v**2 / (c**3 * root**2)) / root])
+    search = SymbolicSearch(objective="gradient", verbosity=1, early_stop_loss=1e-20,
+                            **dict(BUDGET, unary_operators=["square", "sqrt"], maxsize=35))
+    search.fit(X, gradients=G / np.linalg.norm(G, axis=1, keepdims=True), variable_names=["t", "v", "x", "c"])
+    out = capsys.readouterr().out
+    assert "starting members from rational fits of gradients" in out
+    assert "search of the groups" not in out
+    assert search.pareto_front_["loss"].min() < 1e-12

@@ -48,6 +48,11 @@ AUTO_BATCH = 512  # batch_size=None: rows per batch when there are more than twi
 # Iterations still run once early_stop_loss is reached: a first exact hit can be a long
 # spelling (cos(1e-6 x) for x^2); a little more evolution finds the short one.
 EARLY_STOP_GRACE = 2
+EARLY_RATIONAL_INPUTS = (3, 4)  # gradients: with this many inputs the rational start (a few seconds
+# there) goes before the group start's searches (half the budget): the Lorentz time, I.15.3t and an
+# elastic collision came from it at 35-40 s of 60, after those searches, or at the edge not at all.
+# Not with two: the group start has no search there (one group or none), and evolution finds most
+# such laws before the fits are done (the recovery bench's sine 2.2 -> 4.0 s with the fits first)
 FLOAT_EXACT = 1e-20  # ``node_misalignment`` of a law to float64 precision: the law ~1e-30, its constants
 # 2e-9 off 6e-21, 5e-8 off 6e-20; the RLC stand-in 520780 sqrt(cos(0.00277 / (omega C))) 8e-19
 
@@ -140,21 +145,27 @@ def equation_search(data: Dataset, options: Options, *, random_state: int | None
             for pop in populations:
                 for m in pop.best_per_complexity():
                     hof.consider(m, ctx)
+            rational_first = (resume_from is None and data.d in EARLY_RATIONAL_INPUTS
+                              and _rational_due(options, deadline) is not None)
             if resume_from is None:  # after the random members are in the hall of fame, so Ctrl-C
                 # during the starts keeps those. First laws linear in their logs (both objectives;
                 # the fits take a second at most), then, each only while nothing is exact yet:
                 # regression's sparse rational fits of y, then y as a root of a quadratic, the
-                # gradients' search over the inputs' groups, and (one-signed y) the laws of log|y| and y^2
+                # gradients' search over the inputs' groups (after their rational fits with three
+                # or four inputs), and (one-signed y) the laws of log|y| and y^2
                 plant_starts(value_seeds(ctx) + product_seeds(ctx), "products of")
-                for start, how in ((rational_seeds, "rational fits of"), (quadratic_seeds, ""), (group_seeds, ""),
-                                   (outer_seeds, "a search of")):
+                starts = [(rational_seeds, "rational fits of"), (quadratic_seeds, ""), (group_seeds, ""),
+                          (outer_seeds, "a search of")]
+                if rational_first:
+                    starts.insert(0, (gradient_rational_seeds, "rational fits of"))
+                for start, how in starts:
                     if options.early_stop_loss is None or not hof.best_loss() <= options.early_stop_loss:
                         plant_starts(start(ctx, deadline), how)
             grace = None
             settled = _Settling(options, data)
             # gradients: rational fits join later, once evolution has had rational_start of the budget
             # without an exact law (easy laws are found sooner than the fits would take)
-            rational_due = None if resume_from is not None else _rational_due(options, deadline)
+            rational_due = None if resume_from is not None or rational_first else _rational_due(options, deadline)
             while iteration < options.niterations and stop_reason == "niterations":
                 exact = options.early_stop_loss is not None and hof.best_loss() <= options.early_stop_loss
                 if rational_due is not None and rational_due(iteration) and not exact:
