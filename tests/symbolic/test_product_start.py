@@ -798,3 +798,35 @@ def test_the_gradients_take_a_tanh_of_a_monomial_of_four_inputs():
     sign = fit.powers[0]
     assert fit.rss < EXACT and fit.powers == (sign, sign, 0, 0, 0)
     assert fit.sums == (OfMonomial((0, 1, 1, -1, -1), 1.0, 0, sign, "tanh"),)
+
+
+def test_a_law_that_shifts_an_input_by_a_product_is_planted_beside_it(capsys):
+    """Compton's lam + h (1 - cos theta) / (m c): no product of y, and P's library (functions times
+    monomials of two inputs) lacks h cos(theta) / (m c); y - lam is a product (2 h sin(theta / 2)^2 /
+    (m c)), planted as lam + C P, and the search stops exact."""
+    rng = np.random.default_rng(29)
+    X = np.column_stack([rng.uniform(1.0, 5.0, 300), rng.uniform(1.0, 2.0, 300), rng.uniform(1.0, 2.0, 300),
+                         rng.uniform(1.0, 2.0, 300), rng.uniform(0.1, 3.0, 300)])
+    lam, h, m, c, theta = X.T
+    y = lam + h / (m * c) * (1 - np.cos(theta))
+    assert value_fits(X, y, ("sin", "cos")) == []
+    search = SymbolicSearch(objective="regression", verbosity=1, early_stop_loss=1e-20, timeout_in_seconds=30,
+                            **dict(BUDGET, unary_operators=["square", "sin", "cos"]))  # (the rational start's
+    # share: without a deadline it runs its whole course first, 30 s)
+    search.fit(X, y, variable_names=["lam", "h", "m", "c", "theta"])
+    assert "starting members from y beside lam" in capsys.readouterr().out
+    assert search.pareto_front_["loss"].min() < 1e-20
+
+
+def test_a_law_that_scales_an_input_by_one_plus_a_product_is_planted_beside_it(capsys):
+    """II.11.17's n_0 (1 + p_d E cos(theta) / (kb T)): y / n_0 - 1 is a product, planted as
+    n_0 (1 + C P), and the search stops exact."""
+    rng = np.random.default_rng(31)
+    X = rng.uniform(1.0, 3.0, (300, 6))
+    n0, kb, T, theta, p_d, E = X.T
+    y = n0 * (1 + p_d * E * np.cos(theta) / (kb * T))
+    search = SymbolicSearch(objective="regression", verbosity=1, early_stop_loss=1e-20, timeout_in_seconds=30,
+                            **dict(BUDGET, unary_operators=["square", "sin", "cos"]))
+    search.fit(X, y, variable_names=["n_0", "kb", "T", "theta", "p_d", "Ef"])
+    assert "starting members from y beside n_0" in capsys.readouterr().out
+    assert search.pareto_front_["loss"].min() < 1e-20

@@ -36,7 +36,7 @@ from latentlaw.symbolic.parse import parse_expression
 from latentlaw.symbolic.polish import polish_front
 from latentlaw.symbolic.population import Population
 from latentlaw.symbolic.progress import Progress
-from latentlaw.symbolic.product_start import product_seeds, value_seeds
+from latentlaw.symbolic.product_start import beside_seeds, product_seeds, value_seeds
 from latentlaw.symbolic.quadratic_start import quadratic_seeds
 from latentlaw.symbolic.rational_gradient_start import gradient_rational_seeds, node_misalignment
 from latentlaw.symbolic.rational_start import rational_seeds
@@ -150,12 +150,13 @@ def equation_search(data: Dataset, options: Options, *, random_state: int | None
             if resume_from is None:  # after the random members are in the hall of fame, so Ctrl-C
                 # during the starts keeps those. First laws linear in their logs (both objectives;
                 # the fits take a second at most), then, each only while nothing is exact yet:
-                # regression's sparse rational fits of y, then y as a root of a quadratic, the
-                # gradients' search over the inputs' groups (after their rational fits with three
-                # or four inputs), and (one-signed y) the laws of log|y| and y^2
+                # regression's sparse rational fits of y, then y as a root of a quadratic, then y
+                # beside an input (x_i + P, x_i (1 + P)), the gradients' search over the inputs'
+                # groups (after their rational fits with three or four inputs), and (one-signed y) the
+                # laws of log|y| and y^2
                 plant_starts(value_seeds(ctx) + product_seeds(ctx), "products of")
-                starts = [(rational_seeds, "rational fits of"), (quadratic_seeds, ""), (group_seeds, ""),
-                          (outer_seeds, "a search of")]
+                starts = [(rational_seeds, "rational fits of"), (quadratic_seeds, ""), (beside_seeds, ""),
+                          (group_seeds, ""), (outer_seeds, "a search of")]
                 if rational_first:
                     starts.insert(0, (gradient_rational_seeds, "rational fits of"))
                 for start, how in starts:

@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -89,6 +90,8 @@ VALUE_WIDTH = 12  # value_fits' beam at least this wide: its states cost a row o
 WIDTH, BLOCKS = 6, 20_000  # states kept per step of that selection: WIDTH, or as many as BLOCKS Gram
 # blocks per step allow (a law of two sums, neither of which helps alone, needs ~100 of 200)
 FUNCTION_SUM_INPUTS = 5  # sums with sin or cos (x_i +- x_j cos(x_a)) only up to this many inputs (~d^3 columns)
+BESIDE_INPUTS = 6  # y beside an input (beside_seeds) up to this many inputs: two value fits per input,
+# ~0.5 s each with nine (9 s in all)
 DETUNING_INPUTS = 6  # regression's functions of (x_a - x_b) x_c (detuning_columns) up to this many inputs
 DISTANCE_INPUTS = 9  # squared distances in three dimensions (distance_columns) up to this many inputs
 STEPS = 5  # columns added to an anchor (p_d sin(theta) cos(theta) / (epsilon r^3) has six); the
@@ -1209,13 +1212,9 @@ def _products_inside(ctx: SearchContext) -> list[PopMember]:
             t = inside.inverse(data.y) - inside.shift
         seeds = []
         for fit in value_fits(data.X, t, start_functions(o)) if np.all(np.isfinite(t)) else []:
-            node = product_node(fit, ctx)
-            with np.errstate(all="ignore"):
-                product = _values(fit, data.X)
-                C = float(np.mean(t / (np.sqrt(product) if fit.root else product)))
-            if node is None or not math.isfinite(C):
+            inner = _times_constant(fit, t, ctx)
+            if inner is None:
                 continue
-            inner = Node.binary(times, Node.const(C), node)
             if inside.shift:
                 inner = Node.binary(plus, Node.const(inside.shift), inner)
             member = seed_member([Node.unary(outer, inner)], ctx)
@@ -1223,6 +1222,54 @@ def _products_inside(ctx: SearchContext) -> list[PopMember]:
                 seeds.append(member)
         if seeds:
             return seeds
+    return []
+
+
+def _times_constant(fit: ProductFit, t: np.ndarray, ctx: SearchContext) -> Node | None:
+    """C P as a tree for an exact product P of t (C its mean ratio: P is exact up to C); None where
+    P cannot be written or C is not finite."""
+    node, times = product_node(fit, ctx), ctx.options.operator("*")
+    with np.errstate(all="ignore"):
+        product = _values(fit, ctx.data.X)
+        C = float(np.mean(t / (np.sqrt(product) if fit.root else product)))
+    if node is None or times is None or not math.isfinite(C):
+        return None
+    return Node.binary(times, Node.const(C), node)
+
+
+def beside_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str, list[PopMember]]]:
+    """Regression: ("y beside an input", members x_i + C P or x_i (1 + C P)) for the first input x_i
+    with an exact product P of y - x_i or of y / x_i - 1: a law that shifts or scales one of its
+    inputs (Compton's lam + h (1 - cos theta) / (m c), II.11.17's n_0 (1 + p_d E cos(theta) / (kb T))),
+    whose terms P's library of functions times monomials of two inputs does not hold. Two value
+    fits per input (~0.1-0.4 s each with up to six inputs, ``BESIDE_INPUTS``), so after the
+    rational start, only while nothing is exact; empty when the start does not apply."""
+    o, data = ctx.options, ctx.data
+    plus = o.operator("+")
+    if (o.objective != "regression" or o.rational_start <= 0 or data.y is None or not 1 <= data.d <= BESIDE_INPUTS
+            or plus is None or o.operator("*") is None or o.operator("/") is None or not o.linear):
+        return []
+    for i in range(data.d):
+        if deadline is not None and time.perf_counter() > deadline:
+            break
+        x = data.X[:, i]
+        with np.errstate(all="ignore"):
+            targets = ((data.y - x, "shift"), (data.y / x - 1.0, "scale"))
+        seeds = []
+        for t, how in targets:
+            if not np.all(np.isfinite(t)):
+                continue
+            for fit in value_fits(data.X, t, start_functions(o)):
+                inner = _times_constant(fit, t, ctx)
+                if inner is None:
+                    continue
+                tree = (Node.binary(plus, Node.var(i), inner) if how == "shift"
+                        else Node.binary(o.operator("*"), Node.var(i), Node.binary(plus, Node.const(1.0), inner)))
+                member = seed_member([tree], ctx)
+                if member is not None:
+                    seeds.append(member)
+        if seeds:
+            return [(f"y beside {data.variable_names[i]}", seeds[:MAX_SEEDS])]
     return []
 
 
