@@ -26,11 +26,12 @@ before any run as a held-out probe, ranges keeping each root real (v < c, M > m1
 ``mixed`` (bench/tables/mixed.csv), 12 laws across fields, gases, optics and relativity (a charged
 disk's axial field, Redlich-Kwong, Fermi-Dirac, a fall with quadratic drag, a thick lens,
 Rutherford, a relativistic rocket...), written on 2026-12-07 (later) before any run as a second
-held-out probe, none in the other tables; and ``probe`` (bench/tables/probe.csv), 12 laws
+held-out probe, none in the other tables; and ``probe`` (bench/tables/probe.csv), 10 laws
 across circuits, quantum, thermal and wave physics (an underdamped RLC charge, WKB tunnelling, a
-distance fallen with drag, Einstein's heat capacity, Compton, a finite wire's field, a Gaussian
-beam, a clock near a mass, a Saha factor, an ideal gas's entropy, relativistic Doppler, a
-Lorentzian), written on 2026-12-07 (a new session) before any run as a third held-out probe,
+distance fallen with drag, Einstein's heat capacity, Compton, a Gaussian beam, a clock near a
+mass, an ideal gas's entropy, relativistic Doppler, a Lorentzian), written on 2026-12-07 (a new
+session) before any run as a third held-out probe (two more written with them, a Saha factor and
+a finite wire's field, were textbook laws already and are left out),
 ranges keeping every root real (1 / (L C) > R^2 / (4 L^2), V > E). Formulas are parsed only with
 latentlaw's whitelisting ``parse_sympy`` (never ``sympify``): the table is text from outside.
 
