@@ -1245,16 +1245,15 @@ def beside_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str, 
     fits per input (~0.1-0.4 s each with up to six inputs, ``BESIDE_INPUTS``), so after the
     rational start, only while nothing is exact; empty when the start does not apply."""
     o, data = ctx.options, ctx.data
-    plus = o.operator("+")
+    plus, times = o.operator("+"), o.operator("*")
     if (o.objective != "regression" or o.rational_start <= 0 or data.y is None or not 1 <= data.d <= BESIDE_INPUTS
-            or plus is None or o.operator("*") is None or o.operator("/") is None or not o.linear):
+            or plus is None or times is None or o.operator("/") is None or not o.linear):
         return []
     for i in range(data.d):
         if deadline is not None and time.perf_counter() > deadline:
             break
-        x = data.X[:, i]
         with np.errstate(all="ignore"):
-            targets = ((data.y - x, "shift"), (data.y / x - 1.0, "scale"))
+            targets = ((data.y - data.X[:, i], "shift"), (data.y / data.X[:, i] - 1.0, "scale"))
         seeds = []
         for t, how in targets:
             if not np.all(np.isfinite(t)):
@@ -1264,7 +1263,7 @@ def beside_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str, 
                 if inner is None:
                     continue
                 tree = (Node.binary(plus, Node.var(i), inner) if how == "shift"
-                        else Node.binary(o.operator("*"), Node.var(i), Node.binary(plus, Node.const(1.0), inner)))
+                        else Node.binary(times, Node.var(i), Node.binary(plus, Node.const(1.0), inner)))
                 member = seed_member([tree], ctx)
                 if member is not None:
                     seeds.append(member)
