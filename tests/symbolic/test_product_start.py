@@ -830,3 +830,29 @@ def test_a_law_that_scales_an_input_by_one_plus_a_product_is_planted_beside_it(c
     search.fit(X, y, variable_names=["n_0", "kb", "T", "theta", "p_d", "Ef"])
     assert "starting members from y beside n_0" in capsys.readouterr().out
     assert search.pareto_front_["loss"].min() < 1e-20
+
+
+def test_the_gradients_take_an_exp_minus_one_of_a_ratio():
+    """Einstein's heat capacity 3 N kb (th / T)^2 exp(th / T) / (exp(th / T) - 1)^2: log|exp(m) - 1|
+    of a two-input group is a column of group_columns (before, only groups of four or more inputs
+    were, and the group start's searches missed it at 60 s), so the law is every power, the ratio's
+    plain exp and that column once."""
+    X = np.random.default_rng(33).uniform(1.0, 5.0, (400, 4))
+    symbols = sympy.symbols("N kb th T", positive=True)
+    N, kb, th, T = symbols
+    law = 3 * N * kb * (th / T) ** 2 * sympy.exp(th / T) / (sympy.exp(th / T) - 1) ** 2
+    G = _unit(np.column_stack([sympy.lambdify(symbols, sympy.diff(law, s))(*X.T) for s in symbols]))
+    fit = product_fits(X, G, ("exp",))[0]
+    sign = fit.powers[0]  # f or 1 / f: a law up to an invertible function
+    assert fit.rss < EXACT and fit.powers == (sign, sign, 2 * sign, -2 * sign)
+    assert fit.sums == (OfMonomial((0, 0, 1, -1), 1.0, -1, -2 * sign),)
+    assert [f.argument for f in fit.exps] == [("ratio", 2, 3)]
+
+
+def test_a_plain_exp_of_three_inputs_has_the_gradient_of_its_values():
+    """The gradients' exp(m) of a three-input group (written exp(m)^c, log-gradient c grad m) beside
+    exp(m) - 1 writes exp(-m) - 1: its log-gradient against central differences."""
+    X = np.random.default_rng(35).uniform(1.0, 3.0, (50, 4))
+    t = OfMonomial((1, 0, -1, 1), 1.0, 0)
+    np.testing.assert_allclose(t.log_gradient(X), _central_log_gradient(t, X), rtol=1e-6, atol=1e-6)
+

@@ -1065,3 +1065,24 @@ def test_with_four_inputs_the_gradients_rational_start_goes_before_the_group_sta
     assert "starting members from rational fits of gradients" in out
     assert "search of the groups" not in out
     assert search.pareto_front_["loss"].min() < 1e-12
+
+
+def test_a_root_in_an_exponent_is_fitted_from_the_square_of_log_y(capsys):
+    """WKB tunnelling exp(-2 a sqrt(2 m (V - E))): log|y| is a monomial times the root of a sum (no
+    sum of terms for the log start), its square the polynomial 8 a^2 m (V - E); planted as
+    exp(-a sqrt(8 (m V - m E))), a's square out of the root, and the search keeps the law."""
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.uniform(0.1, 1.0, 300), rng.uniform(1.0, 2.0, 300), rng.uniform(3.0, 5.0, 300),
+                         rng.uniform(1.0, 2.0, 300)])
+    a, m, V, E = X.T
+    y = np.exp(-2 * a * np.sqrt(2 * m * (V - E)))
+    search = SymbolicSearch(objective="regression", verbosity=1, log_start=0, **dict(BUDGET, niterations=1))
+    search.fit(X, y, variable_names=["a", "m", "V", "E"])
+    assert "rational fits of log|y|^2" in capsys.readouterr().out
+    assert search.pareto_front_["loss"].min() < 1e-20
+    symbols = sympy.symbols("a m V E", positive=True)
+    found = search.sympy().subs({sympy.Symbol(str(s)): s for s in symbols})
+    a, m, V, E = symbols
+    assert sympy.simplify(found / sympy.exp(-2 * a * sympy.sqrt(2 * m * (V - E)))) == 1
+    roots = [p for p in found.atoms(sympy.Pow) if p.exp == sympy.Rational(1, 2)]
+    assert roots and all(a not in r.free_symbols for r in roots)

@@ -27,7 +27,8 @@ before the group start's searches (with more, where they cost more, with the rat
 Angles may be differences of two inputs (cos(theta1 - theta2) in a sum or the law of cosines), and
 with exp a difference times or over a third input decays (Morse's 1 - exp(-a (r - r0))); exp(+-m)
 +- 1 of a monomial m of four or five inputs is a column too (``GRADIENT_GROUP``: Planck's law per
-wavelength, hc / (lambda kb T); ``group_columns``; smaller groups are the group start's); a
+wavelength, hc / (lambda kb T); ``group_columns``), and exp(m) +- 1 of two or three (Einstein's
+heat capacity in th / T); a
 column parallel to the gradients on its own (the distance of two points in polar coordinates)
 is a law of one column, which neither selection sees (projected, it is ~0).
 
@@ -73,7 +74,7 @@ THIRD_WIDTH = 25  # states of two extras that try a third, only where no support
 SUM_POWERS = (1, 2, 3, 6)  # k of the sums x_i^k +- x_j^k and 1 +- x_j^k: m1 + m2, omega^2 - omega_0^2,
 # R^3 - r^3 (a shell), sigma^6 - r^6 (Lennard-Jones). Not 4: x^4 - y^4 is (x^2 - y^2)(x^2 + y^2),
 # and with it the gradients' beam lost I.15.3x's (z0 - z1)^2 / (z1^2 - z2^2) to such near-identities
-GRADIENT_GROUP = 4  # the gradients take exp(+-m) +- 1 of monomials m of at least this many inputs (fewer: the group start)
+GRADIENT_GROUP = 4  # the gradients take exp(+-m) +- 1 and tanh of monomials m of at least this many inputs (fewer: exp(m) +- 1)
 MONOMIAL_INPUTS = 5  # regression's functions of monomials (monomial_columns) up to this many inputs
 HALF_INPUTS = 4  # inputs of a monomial with a root in it (half_monomials): t sqrt(g kd / m)
 SQUARED_DEGREE = 5  # plain exps of monomials with a squared input up to this degree (Maxwell's m v^2 / (kb T))
@@ -824,14 +825,22 @@ def half_monomial_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str,
 def group_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str, object]]:
     """The gradients' exp(+-m) +- 1 of monomials m (powers +-1) of at least ``GRADIENT_GROUP`` of
     up to ``MONOMIAL_INPUTS`` inputs, where exp is an operator: Planck's law per wavelength
-    (448 columns with five inputs; smaller groups are the group start's); and tanh of such
-    monomials and of ``half_monomials`` of as many inputs (II.35.21's tanh(mom B / (kb T)), the
-    drag fall's tanh(t sqrt(g kd / m)); 432 more with five), one column each: as exp(2 m) - 1 over
+    (448 columns with five inputs); exp(m) +- 1 of smaller groups, two or three inputs, with m's
+    plain exp where it is no argument of ``log_columns`` (three inputs, 1 / (x_i x_j)): with it
+    exp(-m) +- 1 is exp(m) +- 1 over exp(m), and with both a ratio's columns were dependent
+    (Einstein's heat capacity, (th / T)^2 exp(th / T) / (exp(th / T) - 1)^2, which the group
+    start's searches missed at 60 s; 330 columns with five inputs); and tanh of the large groups
+    and of ``half_monomials`` of as many inputs (II.35.21's tanh(mom B / (kb T)), the drag fall's
+    tanh(t sqrt(g kd / m)); 432 more with five), one column each: as exp(2 m) - 1 over
     exp(2 m) + 1, neither of which is near the law alone, the beam did not pair them."""
     if "exp" not in functions or d > MONOMIAL_INPUTS:
         return []
     groups = [e for e in itertools.product((-1, 0, 1), repeat=d) if sum(map(abs, e)) >= GRADIENT_GROUP]
     out = [("sum", OfMonomial(e, s, sign)) for e in groups for s in (1.0, -1.0) for sign in (1, -1)]
+    for e in itertools.product((-1, 0, 1), repeat=d):
+        if 2 <= sum(map(abs, e)) < GRADIENT_GROUP:
+            out += [("sum", OfMonomial(e, 1.0, sign)) for sign in (1, -1)]
+            out += [("sum", OfMonomial(e, 1.0, 0))] if sum(map(abs, e)) == 3 or sum(e) == -2 else []
     out += [("sum", OfMonomial(e, 1.0, 0, function="tanh")) for e in groups]
     return out + [("sum", OfMonomial(e, 1.0, 0, function="tanh", half=h)) for e, h in half_monomials(d)
                   if sum(map(abs, e)) + sum(map(abs, h)) >= GRADIENT_GROUP]

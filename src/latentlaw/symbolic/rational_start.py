@@ -977,7 +977,7 @@ def _planted(fits: list[Fit], outer: str, split: Split | None, ctx: SearchContex
     planted (it fits maxsize)."""
     o, X = ctx.options, ctx.data.X if split is None else ctx.data.X[:, split.rest]
     seeds: list[PopMember] = []
-    exact = False
+    exact, kept = False, outer.startswith("exp")
 
     def times_split(node: Node | None, compact: bool = False) -> Node | None:
         """node times the monomial taken out, or its root where it was taken out of y^2 (as it
@@ -1009,8 +1009,10 @@ def _planted(fits: list[Fit], outer: str, split: Split | None, ctx: SearchContex
         sign = 0.0 if root is None else float(np.sign(numerator(fit, X[:1])[0]))  # of +-(1 + Q)
         if split is not None:
             fit, root = _embedded(fit, split.rest, ctx.data.d), None if root is None else _embedded(root, split.rest, ctx.data.d)
-        node = fit_node(fit, ctx)
+        node = fit_node(fit, ctx, kept=kept)
         candidates = [] if node is None else [_outer(outer, node, ctx)]
+        if kept:
+            candidates.insert(0, _exp_root(fit, outer, ctx))
         if root is not None:  # y = R / sqrt(+-(1 + Q)) (or 1 / R): offered first
             top = root_node(fit, root, sign, ctx)
             candidates.insert(0, top if outer == "sqrt" or top is None else _outer("inverse", top, ctx))
@@ -1020,7 +1022,7 @@ def _planted(fits: list[Fit], outer: str, split: Split | None, ctx: SearchContex
                 seeds.append(member)
         if fit.rss <= EXACT and len(seeds) == planted and len(fit.p) > 1:
             # an exact law over maxsize as written: its terms' shared factors written once
-            plant_shorter(fit_node(fit, ctx, factored=True))
+            plant_shorter(fit_node(fit, ctx, factored=True, kept=kept))
         if fit.rss <= EXACT and len(seeds) == planted and node is not None:
             plant_shorter(compact(node, o))  # nor that: as sympy writes it (one denominator, or factored)
         exact = exact or (fit.rss <= EXACT and len(seeds) > planted)
@@ -1029,9 +1031,31 @@ def _planted(fits: list[Fit], outer: str, split: Split | None, ctx: SearchContex
     return seeds, exact
 
 
-def fit_node(fit: Fit, ctx: SearchContext, factored: bool = False) -> Node | None:
+def _exp_root(fit: Fit, kind: str, ctx: SearchContext) -> Node | None:
+    """exp(+-x^h sqrt(P / x^(2h))) for a fit P of log|y|^2 (``_outer``'s "exp root" kinds) whose
+    terms share the monomial x^(2h) times more (no intercept, no Q): a sqrt(8 (m V - m E)) / hbar
+    as physicists write it, 17 nodes rather than sqrt(8 (a^2 m V / hbar^2 - ...))'s 25, whose
+    polish took the 8 out of the root as 2.8284271 (which the bench's symbolic rule did not take
+    for 2 sqrt(2)). None where no even power is shared."""
+    if fit.q or fit.intercept != 0.0 or not fit.p:
+        return None
+    half = tuple(int(k / 2) for k in _common(list(fit.p)))  # (toward 0: 3 -> 1, -2 -> -1)
+    if not any(half):
+        return None
+    inner = fit_node(replace(fit, p=tuple(tuple(k - 2 * h for k, h in zip(p, half)) for p in fit.p)), ctx, kept=True)
+    factor = monomial_node(half, ctx)
+    o = ctx.options
+    exp, sqrt, times = o.operator("exp"), o.operator("sqrt"), o.operator("*")
+    if inner is None or factor is None or exp is None or sqrt is None:
+        return None
+    factor = factor if kind == "exp root" else Node.binary(times, Node.const(-1.0), factor)
+    return Node.unary(exp, Node.binary(times, factor, Node.unary(sqrt, inner)))
+
+
+def fit_node(fit: Fit, ctx: SearchContext, factored: bool = False, kept: bool = False) -> Node | None:
     """(intercept + sum a_k x^p_k) / (1 + sum b_j x^q_j) as a tree; with ``factored``, P's terms
-    that share a monomial written as it times their sum (``_factored``)."""
+    that share a monomial written as it times their sum (``_factored``); with ``kept``, the size
+    P's coefficients share stays a factor of P (no outer coefficient takes it under exp(sqrt(.)))."""
     o = ctx.options
     p_terms = [term_node(p, f, ctx) for p, f in zip(fit.p, fit.p_factors)]
     q_terms = [term_node(q, f, ctx) for q, f in zip(fit.q, fit.q_factors or (None,) * len(fit.q))]
@@ -1044,6 +1068,8 @@ def fit_node(fit: Fit, ctx: SearchContext, factored: bool = False) -> Node | Non
     scale = _shared_size([fit.intercept, *fit.p_coefs])
     coefs, intercept = _integers(np.array(fit.p_coefs) / scale), _integers(np.array([fit.intercept / scale]))[0]
     top = _factored(fit, coefs, intercept, ctx) if factored else assemble(p_terms, coefs, intercept, o)
+    if kept and top is not None and scale != 1.0:
+        top = Node.binary(o.operator("*"), Node.const(scale), top)
     if not q_terms or top is None:
         return top
     divide = o.operator("/")
@@ -1175,9 +1201,16 @@ def root_node(fit: Fit, root: Fit, sign: float, ctx: SearchContext) -> Node | No
 
 def _outer(kind: str, node: Node, ctx: SearchContext) -> Node | None:
     """node as a fit of the target t is planted: as it is (kind "", t = y), under sqrt ("sqrt",
-    t = y^2), as 1 / node ("inverse", t = 1 / y) or 1 / sqrt(node) ("inverse sqrt", t = 1 / y^2);
-    None where an operator is missing."""
+    t = y^2), as 1 / node ("inverse", t = 1 / y) or 1 / sqrt(node) ("inverse sqrt", t = 1 / y^2),
+    as exp(+-sqrt(node)) ("exp root", "exp -root": t = log|y|^2 with log|y| > 0 or < 0); None where
+    an operator is missing."""
     o = ctx.options
+    if kind in ("exp root", "exp -root"):
+        exp, sqrt, times = o.operator("exp"), o.operator("sqrt"), o.operator("*")
+        if exp is None or sqrt is None or times is None:
+            return None
+        root = Node.unary(sqrt, node)
+        return Node.unary(exp, root if kind == "exp root" else Node.binary(times, Node.const(-1.0), root))
     if kind in ("sqrt", "inverse sqrt"):
         if o.operator("sqrt") is None:
             return None
@@ -1249,6 +1282,12 @@ def rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str
             targets.append((f"1 / ({name})", 1.0 / base, "inverse", split, False))
             if o.operator("sqrt") is not None:
                 targets.append((f"1 / ({name})^2", 1.0 / (base * base), "inverse sqrt", split, False))
+        logs = np.log(np.abs(y)) if one_signed else None
+        if logs is not None and (np.all(logs > 0) or np.all(logs < 0)) and o.operator("exp") is not None:
+            # exp(-2 a sqrt(2 m (V - E)) / hbar) (WKB tunnelling, a Gamow factor): log|y| is a
+            # monomial times a root of a sum, which neither the log start's sum of terms nor a
+            # product writes; its square is a polynomial
+            targets.append(("log|y|^2", logs * logs, "exp root" if logs[0] > 0 else "exp -root", None, False))
     ends = share_of(deadline, o.rational_start)
     out, exact, missed = [], False, []
     for i, (name, t, outer, split, with_q) in enumerate(targets):
@@ -1260,7 +1299,8 @@ def rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str
         stop = None if ends is None or i >= direct else time.perf_counter() + (ends - time.perf_counter()) / (direct - i)
         X = data.X if split is None else data.X[:, split.rest]
         with np.errstate(all="ignore"):  # t is (y / x^M)^k: y's residual is t's times |y / (k t)|
-            scale = np.abs(y / (POWER[outer] * t))
+            # (t = log|y|^2: |y / (2 log|y|)|)
+            scale = np.abs(y / (2 * np.sqrt(t)) if outer.startswith("exp") else y / (POWER[outer] * t))
         scale = scale if np.all(np.isfinite(scale)) else None
         fits = rational_fits(X, t, data.weights, stop, with_q=with_q, functions=functions, scale=scale)
         if not with_q and not any(f.rss <= EXACT for f in fits) and {"sin", "cos"} & set(functions):
