@@ -856,3 +856,24 @@ def test_a_plain_exp_of_three_inputs_has_the_gradient_of_its_values():
     t = OfMonomial((1, 0, -1, 1), 1.0, 0)
     np.testing.assert_allclose(t.log_gradient(X), _central_log_gradient(t, X), rtol=1e-6, atol=1e-6)
 
+
+
+def test_a_speed_bounded_by_an_input_is_planted_as_its_tanh(capsys):
+    """The relativistic rocket's c tanh((ve / c) log(m0 / m1)): |y| < c on every row, atanh(y / c)
+    is a product with a log of a ratio (a column of log_ratio_columns), planted as c tanh(C P),
+    and the search stops exact."""
+    rng = np.random.default_rng(37)
+    X = np.column_stack([rng.uniform(1.0, 2.0, 300), rng.uniform(0.1, 0.9, 300), rng.uniform(2.0, 5.0, 300),
+                         rng.uniform(0.5, 1.5, 300)])
+    c, ve, m0, m1 = X.T
+    y = c * np.tanh(ve / c * np.log(m0 / m1))
+    functions = ("sin", "cos", "exp", "log")
+    fit = value_fits(X, np.arctanh(y / c), functions)[0]
+    assert fit.powers == (-1, 1, 0, 0) and [f.argument for f in fit.factors] == [("ratio", 2, 3)]
+    assert value_fits(X, np.arctanh(y / c), functions[:3]) == []  # (no such column without log)
+    search = SymbolicSearch(objective="regression", verbosity=1, early_stop_loss=1e-20, timeout_in_seconds=30,
+                            **dict(BUDGET, unary_operators=["square", "exp", "log", "tanh"]))
+    search.fit(X, y, variable_names=["c", "ve", "m0", "m1"])
+    assert "starting members from y beside c" in capsys.readouterr().out
+    assert search.pareto_front_["loss"].min() < 1e-20
+

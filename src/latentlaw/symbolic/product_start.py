@@ -60,6 +60,7 @@ from latentlaw.symbolic.dataset import NOISE_FLOOR
 from latentlaw.symbolic.expression import Node
 from latentlaw.symbolic.member import PopMember
 from latentlaw.symbolic.mutate import seed_member
+from latentlaw.symbolic.options import Options
 from latentlaw.symbolic.rational_gradient_start import (CANDIDATE, EXACT, FACTOR_SCALES, alone_columns, applies, arguments,
                                                        misalignment, null_supports, project, start_functions)
 from latentlaw.symbolic.rational_start import LIKELY_EXACT, MAX_INPUTS, MAX_SEEDS, Factor, GramRows, forward_select, monomial_node
@@ -944,6 +945,16 @@ def reciprocal_difference_columns(d: int, functions: tuple[str, ...]) -> list[tu
     return out
 
 
+def log_ratio_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str, object]]:
+    """Regression's log|log(x_i / x_j)| (i < j: the other order is the same column up to sign),
+    where log is an operator: a log of a ratio as a factor of a product, as inside the relativistic
+    rocket's c tanh((ve / c) log(m0 / m1)) (``beside_seeds``; alone, ve log(m0 / m1) or
+    n Rg T log(V2 / V1), it is a term of the rational start's P)."""
+    if "log" not in functions:
+        return []
+    return [("factor", Factor("log", ("ratio", i, j))) for i, j in itertools.combinations(range(d), 2)]
+
+
 def _pairings(items: tuple[int, ...]) -> list[tuple[tuple[int, int], ...]]:
     """Every way to split ``items`` (an even count) into pairs (a < b, in order of a); itertools
     has no perfect matchings."""
@@ -996,7 +1007,8 @@ def value_fits(X: np.ndarray, y: np.ndarray, functions: tuple[str, ...], rows: i
         return []
     columns = (log_columns(d, functions) + monomial_columns(d, functions) + distance_columns(d)
                + detuning_columns(d, functions) + phase_columns(d, functions) + gaussian_columns(d, functions)
-               + boltzmann_columns(d, functions) + reciprocal_difference_columns(d, functions))
+               + boltzmann_columns(d, functions) + reciprocal_difference_columns(d, functions)
+               + log_ratio_columns(d, functions))
     at = np.linspace(0, n - 1, min(n, rows)).astype(int)
     A = _log_values(X[at], columns)
     t = np.log(np.abs(y[at]))
@@ -1152,6 +1164,12 @@ def product_seeds(ctx: SearchContext, later: bool = False) -> list[tuple[str, li
     return [("gradients", seeds[:MAX_SEEDS])]
 
 
+def value_functions(options: Options) -> tuple[str, ...]:
+    """The functions regression's products may write: the starts' (sin, cos, exp) and log (of a
+    ratio, ``log_ratio_columns``), where they are operators."""
+    return start_functions(options) + (("log",) if options.operator("log") is not None else ())
+
+
 def value_seeds(ctx: SearchContext) -> list[tuple[str, list[PopMember]]]:
     """("y", members planted from the exact products equal to y) in a regression (their constant
     C is the member's own linear coefficient); empty when the start does not apply."""
@@ -1159,13 +1177,13 @@ def value_seeds(ctx: SearchContext) -> list[tuple[str, list[PopMember]]]:
     if (o.objective != "regression" or o.rational_start <= 0 or data.y is None or not 1 <= data.d <= MAX_INPUTS
             or o.operator("*") is None or o.operator("/") is None or not o.linear):
         return []
-    fits = value_fits(data.X, data.y, start_functions(o))
+    fits = value_fits(data.X, data.y, value_functions(o))
     seeds = _product_members(fits, ctx) if fits else _products_inside(ctx)
     if seeds:  # exact: the simplest alone: another form of the same law only costs evaluations
         # (II.15.4's sin(2 theta)/sin(theta) for 2 cos(theta) doubled its search's time)
         return [("y", seeds[:1])]
     # nothing exact: y may be noisy, and the closest few are planted for the search to judge
-    return [("y", _product_members(value_fits(data.X, data.y, start_functions(o), noisy=True), ctx)[:MAX_SEEDS])]
+    return [("y", _product_members(value_fits(data.X, data.y, value_functions(o), noisy=True), ctx)[:MAX_SEEDS])]
 
 
 def _product_members(fits: list[ProductFit], ctx: SearchContext) -> list[PopMember]:
@@ -1220,7 +1238,7 @@ def _products_inside(ctx: SearchContext) -> list[PopMember]:
         with np.errstate(all="ignore"):
             t = inside.inverse(data.y) - inside.shift
         seeds = []
-        for fit in value_fits(data.X, t, start_functions(o)) if np.all(np.isfinite(t)) else []:
+        for fit in value_fits(data.X, t, value_functions(o)) if np.all(np.isfinite(t)) else []:
             inner = _times_constant(fit, t, ctx)
             if inner is None:
                 continue
@@ -1247,14 +1265,16 @@ def _times_constant(fit: ProductFit, t: np.ndarray, ctx: SearchContext) -> Node 
 
 
 def beside_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str, list[PopMember]]]:
-    """Regression: ("y beside an input", members x_i + C P or x_i (1 + C P)) for the first input x_i
-    with an exact product P of y - x_i or of y / x_i - 1: a law that shifts or scales one of its
-    inputs (Compton's lam + h (1 - cos theta) / (m c), II.11.17's n_0 (1 + p_d E cos(theta) / (kb T))),
-    whose terms P's library of functions times monomials of two inputs does not hold. Two value
+    """Regression: ("y beside an input", members x_i + C P, x_i (1 + C P) or x_i tanh(C P)) for the
+    first input x_i with an exact product P of y - x_i, of y / x_i - 1 or (where tanh is an operator
+    and |y| < |x_i| on every row) of atanh(y / x_i): a law that shifts or scales one of its inputs
+    (Compton's lam + h (1 - cos theta) / (m c), II.11.17's n_0 (1 + p_d E cos(theta) / (kb T))),
+    whose terms P's library of functions times monomials of two inputs does not hold, or a speed
+    bounded by one (the relativistic rocket's c tanh((ve / c) log(m0 / m1))). Two or three value
     fits per input (~0.1-0.4 s each with up to six inputs, ``BESIDE_INPUTS``), so after the
     rational start, only while nothing is exact; empty when the start does not apply."""
     o, data = ctx.options, ctx.data
-    plus, times = o.operator("+"), o.operator("*")
+    plus, times, tanh = o.operator("+"), o.operator("*"), o.operator("tanh")
     if (o.objective != "regression" or o.rational_start <= 0 or data.y is None or not 1 <= data.d <= BESIDE_INPUTS
             or plus is None or times is None or o.operator("/") is None or not o.linear):
         return []
@@ -1262,17 +1282,23 @@ def beside_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str, 
         if deadline is not None and time.perf_counter() > deadline:
             break
         with np.errstate(all="ignore"):
-            targets = ((data.y - data.X[:, i], "shift"), (data.y / data.X[:, i] - 1.0, "scale"))
+            ratio = data.y / data.X[:, i]
+            targets = [(data.y - data.X[:, i], "shift"), (ratio - 1.0, "scale")]
+            if tanh is not None and np.all(np.abs(ratio) < 1.0):
+                targets.append((np.arctanh(ratio), "tanh"))
         seeds = []
         for t, how in targets:
             if not np.all(np.isfinite(t)):
                 continue
-            for fit in value_fits(data.X, t, start_functions(o)):
+            for fit in value_fits(data.X, t, value_functions(o)):
                 inner = _times_constant(fit, t, ctx)
                 if inner is None:
                     continue
-                tree = (Node.binary(plus, Node.var(i), inner) if how == "shift"
-                        else Node.binary(times, Node.var(i), Node.binary(plus, Node.const(1.0), inner)))
+                if how == "shift":
+                    tree = Node.binary(plus, Node.var(i), inner)
+                else:
+                    outer = Node.unary(tanh, inner) if how == "tanh" else Node.binary(plus, Node.const(1.0), inner)
+                    tree = Node.binary(times, Node.var(i), outer)
                 member = seed_member([tree], ctx)
                 if member is not None:
                     seeds.append(member)
