@@ -60,12 +60,13 @@ def test_the_reduced_gradients_are_the_law_in_its_groups():
     assert reduce(X, _diode(X), B[:1]) is None  # one group does not explain these gradients
 
 
-def test_the_search_finds_the_law_through_its_groups(capsys):
+def test_the_search_finds_the_diode_law():
+    """Once found through its groups a b^2 and q V / T; since the gradients' products hold
+    exp(m) - 1 of three-input groups they write it before the group search would run (the group
+    search's end-to-end path needs a law outside the products: see the issue's note)."""
     X = _inputs()
     search = SymbolicSearch(objective="gradient", verbosity=1, **BUDGET)
     search.fit(X, gradients=_diode(X), variable_names=NAMES)
-    out = capsys.readouterr().out
-    assert "a search of the groups" in out and "a*b^2" in out and "q*V/T" in out
     # exact up to rounding, checked on fresh rows: the chosen law's gradients are parallel to f's
     fresh = _inputs(200, seed=1)
     expr, symbols = search.sympy(), sympy.symbols(NAMES)
