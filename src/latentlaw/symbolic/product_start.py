@@ -1274,7 +1274,7 @@ def beside_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str, 
     fits per input (~0.1-0.4 s each with up to six inputs, ``BESIDE_INPUTS``), so after the
     rational start, only while nothing is exact; empty when the start does not apply."""
     o, data = ctx.options, ctx.data
-    plus, times, tanh = o.operator("+"), o.operator("*"), o.operator("tanh")
+    plus, times, tanh, functions = o.operator("+"), o.operator("*"), o.operator("tanh"), value_functions(o)
     if (o.objective != "regression" or o.rational_start <= 0 or data.y is None or not 1 <= data.d <= BESIDE_INPUTS
             or plus is None or times is None or o.operator("/") is None or not o.linear):
         return []
@@ -1290,7 +1290,7 @@ def beside_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str, 
         for t, how in targets:
             if not np.all(np.isfinite(t)):
                 continue
-            for fit in value_fits(data.X, t, value_functions(o)):
+            for fit in value_fits(data.X, t, functions):
                 inner = _times_constant(fit, t, ctx)
                 if inner is None:
                     continue

@@ -977,7 +977,7 @@ def _planted(fits: list[Fit], outer: str, split: Split | None, ctx: SearchContex
     planted (it fits maxsize)."""
     o, X = ctx.options, ctx.data.X if split is None else ctx.data.X[:, split.rest]
     seeds: list[PopMember] = []
-    exact, kept = False, outer.startswith("exp")
+    exact, kept = False, outer in EXP_ROOTS
 
     def times_split(node: Node | None, compact: bool = False) -> Node | None:
         """node times the monomial taken out, or its root where it was taken out of y^2 (as it
@@ -1043,13 +1043,18 @@ def _exp_root(fit: Fit, kind: str, ctx: SearchContext) -> Node | None:
     if not any(half):
         return None
     inner = fit_node(replace(fit, p=tuple(tuple(k - 2 * h for k, h in zip(p, half)) for p in fit.p)), ctx, kept=True)
-    factor = monomial_node(half, ctx)
-    o = ctx.options
-    exp, sqrt, times = o.operator("exp"), o.operator("sqrt"), o.operator("*")
-    if inner is None or factor is None or exp is None or sqrt is None:
+    factor, sqrt = monomial_node(half, ctx), ctx.options.operator("sqrt")
+    if inner is None or factor is None or sqrt is None:
         return None
-    factor = factor if kind == "exp root" else Node.binary(times, Node.const(-1.0), factor)
-    return Node.unary(exp, Node.binary(times, factor, Node.unary(sqrt, inner)))
+    return _signed_exp(kind, Node.binary(ctx.options.operator("*"), factor, Node.unary(sqrt, inner)), ctx)
+
+
+def _signed_exp(kind: str, argument: Node, ctx: SearchContext) -> Node | None:
+    """exp(argument) ("exp root") or exp(-argument) ("exp -root"); None without exp."""
+    exp = ctx.options.operator("exp")
+    if exp is None:
+        return None
+    return Node.unary(exp, argument if kind == "exp root" else Node.binary(ctx.options.operator("*"), Node.const(-1.0), argument))
 
 
 def fit_node(fit: Fit, ctx: SearchContext, factored: bool = False, kept: bool = False) -> Node | None:
@@ -1205,12 +1210,8 @@ def _outer(kind: str, node: Node, ctx: SearchContext) -> Node | None:
     as exp(+-sqrt(node)) ("exp root", "exp -root": t = log|y|^2 with log|y| > 0 or < 0); None where
     an operator is missing."""
     o = ctx.options
-    if kind in ("exp root", "exp -root"):
-        exp, sqrt, times = o.operator("exp"), o.operator("sqrt"), o.operator("*")
-        if exp is None or sqrt is None or times is None:
-            return None
-        root = Node.unary(sqrt, node)
-        return Node.unary(exp, root if kind == "exp root" else Node.binary(times, Node.const(-1.0), root))
+    if kind in EXP_ROOTS:
+        return None if o.operator("sqrt") is None else _signed_exp(kind, Node.unary(o.operator("sqrt"), node), ctx)
     if kind in ("sqrt", "inverse sqrt"):
         if o.operator("sqrt") is None:
             return None
@@ -1221,6 +1222,7 @@ def _outer(kind: str, node: Node, ctx: SearchContext) -> Node | None:
 
 
 POWER = {"": 1, "sqrt": 2, "inverse": -1, "inverse sqrt": -2}  # t = (y / x^M)^k of each way to plant
+EXP_ROOTS = ("exp root", "exp -root")  # t = log|y|^2, planted exp(+-sqrt(.)) (log|y| > 0 or < 0)
 
 
 def rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str, list[PopMember]]]:
@@ -1300,7 +1302,7 @@ def rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str
         X = data.X if split is None else data.X[:, split.rest]
         with np.errstate(all="ignore"):  # t is (y / x^M)^k: y's residual is t's times |y / (k t)|
             # (t = log|y|^2: |y / (2 log|y|)|)
-            scale = np.abs(y / (2 * np.sqrt(t)) if outer.startswith("exp") else y / (POWER[outer] * t))
+            scale = np.abs(y / (2 * np.sqrt(t)) if outer in EXP_ROOTS else y / (POWER[outer] * t))
         scale = scale if np.all(np.isfinite(scale)) else None
         fits = rational_fits(X, t, data.weights, stop, with_q=with_q, functions=functions, scale=scale)
         if not with_q and not any(f.rss <= EXACT for f in fits) and {"sin", "cos"} & set(functions):
