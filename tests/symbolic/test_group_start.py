@@ -63,7 +63,7 @@ def test_the_reduced_gradients_are_the_law_in_its_groups():
 def test_the_search_finds_the_diode_law():
     """Once found through its groups a b^2 and q V / T; since the gradients' products hold
     exp(m) - 1 of three-input groups they write it before the group search would run (the group
-    search's end-to-end path needs a law outside the products: see the issue's note)."""
+    search's end to end: the next test, without those starts)."""
     X = _inputs()
     search = SymbolicSearch(objective="gradient", verbosity=1, **BUDGET)
     search.fit(X, gradients=_diode(X), variable_names=NAMES)
@@ -74,6 +74,18 @@ def test_the_search_finds_the_diode_law():
     G = np.column_stack([np.broadcast_to(g, len(fresh)) for g in grad(*fresh.T)])
     cos = np.sum(G * _diode(fresh), axis=1) / np.linalg.norm(G, axis=1)
     assert np.all(np.abs(cos) > 1 - 1e-9)
+
+
+def test_the_search_finds_the_law_through_its_groups(capsys):
+    """The group search end to end: without the rational and product starts (whose products
+    write the diode law at once, above), a search over the groups a b^2 and q V / T finds
+    z0 (exp(z1) - 1) and plants it written back in the inputs."""
+    X = _inputs()
+    search = SymbolicSearch(objective="gradient", verbosity=1, **dict(BUDGET, rational_start=0))
+    search.fit(X, gradients=_diode(X), variable_names=NAMES)
+    out = capsys.readouterr().out
+    assert "a search of the groups" in out and "a*b^2" in out and "q*V/T" in out
+    assert search.pareto_front_["loss"].min() < 1e-12
 
 
 def test_one_group_is_planted_without_a_search(capsys):
