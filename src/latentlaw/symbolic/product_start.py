@@ -2,8 +2,8 @@
 
 f = prod_i x_i^p_i * prod_k F_k(s_k a_k)^c_k * prod_l S_l^h_l * exp(sum_j e_j b_j), with F sin or cos
 of an input, a ratio or the product of two (s from the scales of ``factor_library``), S a sum
-(``Sum``: x_i^k +- x_j^k, 1 +- x_j^k, x_i +- x_j cos(x_a); ``Cosines``: x_i^2 + x_j^2 +- 2 x_i x_j
-cos(x_a); ``Projected``: x_i cos(x_a) +- x_j cos(x_b), sines too; ``OfPhase``: sin or cos of a phase,
+(``Sum``: x_i^k +- x_j^k, 1 +- x_j^k, x_i +- x_j cos(x_a); ``Leg``: sqrt(x_i^2 + x_j^2) +- x_i;
+``Cosines``: x_i^2 + x_j^2 +- 2 x_i x_j cos(x_a); ``Projected``: x_i cos(x_a) +- x_j cos(x_b), sines too; ``OfPhase``: sin or cos of a phase,
 x_a x_b +- x_c or +- x_c x_e, A exp(-gamma t) cos(omega t + phi)) and b_j such arguments
 themselves, has log|f| = sum_i p_i log|x_i| + sum_k c_k log|F_k| + sum_l h_l log|S_l| +
 sum_j e_j b_j: a sparse sum, so its gradient (parallel to f's) is a sparse
@@ -304,6 +304,41 @@ class Distance:
 
 
 @dataclass(frozen=True)
+class Leg:
+    """(sqrt(x_i^2 + x_j^2) + sign x_i)^power: a hypotenuse plus or less one of its legs. A charged
+    disk's potential on its axis, sqrt(z^2 + R^2) - z, and its field, that over the root
+    (1 - z / sqrt(z^2 + R^2), with ``Sum``'s z^2 + R^2 at power -1/2), a solid angle 1 - cos(theta)
+    with cos(theta) = z / r: no sum of monomials, nor a product of them."""
+
+    i: int
+    j: int
+    sign: int  # +1 or -1
+    power: int = 1
+
+    def values(self, X: np.ndarray) -> np.ndarray:
+        return np.hypot(X[:, self.i], X[:, self.j]) + self.sign * X[:, self.i]
+
+    def log_gradient(self, X: np.ndarray) -> np.ndarray:
+        """(n, d) gradient of log|L|."""
+        out = np.zeros(X.shape)
+        with np.errstate(all="ignore"):
+            r = np.hypot(X[:, self.i], X[:, self.j])
+            s = r + self.sign * X[:, self.i]
+            out[:, self.i] = (X[:, self.i] / r + self.sign) / s
+            out[:, self.j] = X[:, self.j] / (r * s)
+        return out
+
+    def node(self, ctx: SearchContext) -> Node | None:
+        """The leg's sum as a tree (power 1); None where an operator is missing."""
+        o = ctx.options
+        plus, join, sqrt, square = o.operator("+"), o.operator("+" if self.sign > 0 else "-"), o.operator("sqrt"), o.operator("square")
+        if plus is None or join is None or sqrt is None or square is None:
+            return None
+        root = Node.unary(sqrt, Node.binary(plus, Node.unary(square, Node.var(self.i)), Node.unary(square, Node.var(self.j))))
+        return Node.binary(join, root, Node.var(self.i))
+
+
+@dataclass(frozen=True)
 class OfDifference:
     """(F(scale (x_a - x_b) x_c) + sign)^power, or of (x_a - x_b) / x_c where ``divide``, with F
     sin, cos or exp: a beat or a detuning over time, sin((omega - omega_0) t / 2)^2 (III.9.52),
@@ -515,7 +550,7 @@ class ProductFit:
     factors: tuple[Factor, ...]
     exps: tuple[Factor, ...]
     rss: float
-    sums: tuple[Sum | Cosines | Projected | Distance | OfDifference | OfMonomial | OfPhase, ...] = ()
+    sums: tuple[Sum | Cosines | Projected | Distance | Leg | OfDifference | OfMonomial | OfPhase, ...] = ()
     root: bool = False  # the law is the square root of this product (regression, half powers)
 
 
@@ -530,11 +565,13 @@ def _values(fit: ProductFit, X: np.ndarray) -> np.ndarray:
 
 
 def log_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str, object]]:
-    """The columns: ("log", i) for log|x_i|, ("sum", Sum) for log|S|, ("factor", Factor) for
-    log|F| and ("exp", argument) for an argument itself (exp's only where exp is an operator)."""
+    """The columns: ("log", i) for log|x_i|, ("sum", Sum) for log|S| (a ``Leg`` too), ("factor",
+    Factor) for log|F| and ("exp", argument) for an argument itself (exp's only where exp is an
+    operator)."""
     columns: list[tuple[str, object]] = [("log", i) for i in range(d)]
     columns += [("sum", Sum(i, j, sign, k)) for k in SUM_POWERS for sign in (1, -1)
                 for i, j in [*itertools.combinations(range(d), 2), *((-1, j) for j in range(d))]]
+    columns += [("sum", Leg(i, j, sign)) for i, j in itertools.permutations(range(d), 2) for sign in (1, -1)]
     if d <= FUNCTION_SUM_INPUTS:
         columns += [("sum", Sum(i, j, sign, 1, 1, f, a)) for f in ("sin", "cos") if f in functions
                     for sign in (1, -1) for i in range(-1, d) for j in range(d) for a in range(d)
@@ -668,6 +705,8 @@ def _with_every_power(H: np.ndarray, H0: GramRows, columns: list[tuple[str, obje
 
     def argument(k: int) -> object:
         kind, what = columns[k]
+        if isinstance(what, Leg):  # (r + x_i)(r - x_i) = x_j^2: one sign of a pair's leg per support
+            return ("leg", what.i, what.j)
         return what.argument if kind == "factor" else what if kind == "exp" else None
 
     width = max(WIDTH, BLOCKS // max(len(extras), 1))
