@@ -32,7 +32,13 @@ distance fallen with drag, Einstein's heat capacity, Compton, a Gaussian beam, a
 mass, an ideal gas's entropy, relativistic Doppler, a Lorentzian), written on 2026-12-07 (a new
 session) before any run as a third held-out probe (two more written with them, a Saha factor and
 a finite wire's field, were textbook laws already and are left out),
-ranges keeping every root real (1 / (L C) > R^2 / (4 L^2), V > E). Formulas are parsed only with
+ranges keeping every root real (1 / (L C) > R^2 / (4 L^2), V > E); and ``probe2``
+(bench/tables/probe2.csv), 12 laws across optics, chemistry, atoms and relativity (Snell's
+refraction angle, a Bragg angle, Nernst, Bose-Einstein, a hydrogen line, a relativistic
+cyclotron radius, a decay chain's daughters, a spherical capacitor, a kinetic energy from the
+speed, an RC filter's gain, a speed after a fall from R0, beats), written on 2026-12-07 (a new
+session) before any run as a fourth held-out probe, none in the other tables, ranges keeping
+asin's argument below 1 and v < c. Formulas are parsed only with
 latentlaw's whitelisting ``parse_sympy`` (never ``sympify``): the table is text from outside.
 
 Errata. The table's "# variables" column is wrong for I.18.12, I.18.14, I.38.12, III.10.19 and
@@ -61,7 +67,8 @@ PACKAGE = "physo"
 TABLES = {"feynman": "physo/benchmark/FeynmanDataset/FeynmanEquations.csv",  # the 100 (AI Feynman, SRBench)
           "bonus": "physo/benchmark/FeynmanDataset/BonusEquations.csv",  # AI Feynman's 20 harder ones
           "class": "physo/benchmark/ClassDataset/ClassEquations.csv"}  # PhySO's 8 class-SR laws
-SHIPPED = {name: Path(__file__).parent / "tables" / f"{name}.csv" for name in ("textbook", "waves", "roots", "kinematics", "mixed", "probe")}  # latentlaw's own
+SHIPPED = {name: Path(__file__).parent / "tables" / f"{name}.csv" for name in ("textbook", "waves", "roots", "kinematics", "mixed", "probe",
+                                                                             "probe2")}  # latentlaw's own
 ERRATA = ("I.18.12", "I.18.14", "I.38.12", "II.37.1", "III.10.19", "III.19.51")
 FILL_RANGE = (1.0, 5.0)  # the table's most common range, for a formula symbol it leaves without one
 MAX_VARIABLES = 10  # v1..v10 columns

@@ -99,7 +99,9 @@ def test_class_and_textbook_tables_load_with_finite_samples():
     assert len(mixed) == 12 and not {e.name for e in mixed} & {e.name for e in textbook + kinematics}
     probe = table.load_table(table.table_path("probe"))
     assert len(probe) == 10 and not {e.name for e in probe} & {e.name for e in textbook + kinematics + mixed}
-    for e in classes + textbook + waves + roots + kinematics + mixed + probe:
+    probe2 = table.load_table(table.table_path("probe2"))
+    assert len(probe2) == 12 and not {e.name for e in probe2} & {e.name for e in textbook + kinematics + mixed + probe}
+    for e in classes + textbook + waves + roots + kinematics + mixed + probe + probe2:
         assert {str(s) for s in e.truth.free_symbols} == set(e.variables), e.name
         data = feynman.make_data(e, 0, 200)
         assert np.isfinite(data["y"]).all() and np.isfinite(data["G"]).all(), e.name

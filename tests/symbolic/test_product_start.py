@@ -7,7 +7,7 @@ import pytest
 import sympy
 
 from latentlaw.symbolic import SymbolicSearch
-from latentlaw.symbolic.product_start import Leg, OfDifference, OfMonomial, OfPhase, Projected, Sum, product_fits, value_fits
+from latentlaw.symbolic.product_start import Decays, Leg, OfDifference, OfMonomial, OfPhase, Projected, Sum, product_fits, value_fits
 from latentlaw.symbolic.rational_gradient_start import EXACT
 
 BUDGET = dict(niterations=3, populations=4, population_size=30, ncycles_per_iteration=50, random_state=0,
@@ -911,8 +911,10 @@ def test_a_hypotenuse_less_a_leg_writes_a_disk_in_both_objectives():
 def test_a_leg_has_the_gradient_of_its_values():
     """Leg.log_gradient against central differences (1e-6 holds, as for the other columns)."""
     X = np.random.default_rng(41).uniform(0.5, 3.0, (50, 3))
-    for leg in (Leg(0, 2, -1), Leg(2, 1, 1)):
+    X[:, 1] += 3.0  # x_1 > x_2 on every row: sqrt(x_1^2 - x_2^2) is real
+    for leg in (Leg(0, 2, -1), Leg(2, 1, 1), Leg(1, 2, -1, 1, -1), Leg(1, 0, 1, 1, -1)):
         np.testing.assert_allclose(leg.log_gradient(X), _central_log_gradient(leg, X), rtol=1e-6, atol=1e-6)
+    assert np.all(np.isnan(Leg(2, 1, 1, 1, -1).values(X)))  # x_2^2 - x_1^2 < 0: no column
 
 
 def test_a_leg_times_its_other_sign_is_a_square():
@@ -923,3 +925,56 @@ def test_a_leg_times_its_other_sign_is_a_square():
     X = np.random.default_rng(43).uniform(0.5, 3.0, (50, 3))
     logs = np.log(np.abs(np.column_stack([Leg(0, 2, 1).values(X), Leg(0, 2, -1).values(X)])))
     np.testing.assert_allclose(logs.sum(axis=1), 2 * np.log(X[:, 2]), rtol=1e-12)
+
+
+def test_a_leg_less_its_hypotenuse_writes_a_kinetic_energy_in_both_objectives():
+    """m c^2 (1 / sqrt(1 - v^2 / c^2) - 1) is m c^3 (c - sqrt(c^2 - v^2)) over c sqrt(c^2 - v^2): a Leg
+    with the inner sign -1 and c^2 - v^2 at power -1/2, a root product in a regression and, squared,
+    a product of the gradients (both fail without the inner sign: no fit)."""
+    symbols = sympy.symbols("m c v", positive=True)
+    m, c, v = symbols
+    law = m * c**2 * (1 / sympy.sqrt(1 - v**2 / c**2) - 1)
+    rng = np.random.default_rng(47)
+    X = np.column_stack([rng.uniform(1.0, 5.0, 400), rng.uniform(3.0, 10.0, 400), rng.uniform(1.0, 2.0, 400)])
+    y = sympy.lambdify(symbols, law)(*X.T)
+    G = _unit(np.column_stack([sympy.lambdify(symbols, sympy.diff(law, s))(*X.T) for s in symbols]))
+    functions = ("sin", "cos", "exp")
+    fit = value_fits(X, y, functions)[0]
+    assert fit.root and fit.powers == (2, 4, 0)
+    assert set(fit.sums) == {Leg(1, 2, -1, 2, -1), Sum(1, 2, -1, 2, -1)}
+    fit = product_fits(X, G, functions)[0]
+    sign = fit.powers[0] // 2  # f^2 or 1 / f^2
+    assert fit.rss < EXACT and fit.powers == (2 * sign, 4 * sign, 0)
+    assert set(fit.sums) == {Leg(1, 2, -1, 2 * sign, -1), Sum(1, 2, -1, 2, -sign)}
+
+
+def test_two_decays_have_the_gradient_of_their_values():
+    """Decays.log_gradient against central differences (1e-6 holds, as for the other columns):
+    rates and time constants, with and without the quotient by the rates' difference."""
+    X = np.random.default_rng(53).uniform(0.5, 3.0, (50, 4))
+    for t in (Decays(1, 2, 3), Decays(1, 2, 3, quotient=True), Decays(0, 2, 1, divide=True),
+              Decays(0, 3, 1, divide=True, quotient=True)):
+        np.testing.assert_allclose(t.log_gradient(X), _central_log_gradient(t, X), rtol=1e-6, atol=1e-6)
+
+
+def test_a_decay_chain_is_one_column_in_both_objectives():
+    """A decay chain's daughters N0 l1 (exp(-l1 t) - exp(-l2 t)) / (l2 - l1) (Bateman): an exp, an
+    exp(-(l2 - l1) t) - 1 and the Sum l2 - l1 beside the powers in the columns before, which
+    neither objective found (three columns, none near alone); the quotient of two decays is one
+    column: N0 l1 times it in both (without Decays: no fit)."""
+    symbols = sympy.symbols("N0 l1 l2 t", positive=True)
+    N0, l1, l2, t = symbols
+    law = N0 * l1 / (l2 - l1) * (sympy.exp(-l1 * t) - sympy.exp(-l2 * t))
+    rng = np.random.default_rng(59)
+    X = np.column_stack([rng.uniform(1.0, 5.0, 400), rng.uniform(0.1, 1.0, 400), rng.uniform(1.2, 3.0, 400),
+                         rng.uniform(0.1, 3.0, 400)])
+    y = sympy.lambdify(symbols, law)(*X.T)
+    G = _unit(np.column_stack([sympy.lambdify(symbols, sympy.diff(law, s))(*X.T) for s in symbols]))
+    functions = ("sin", "cos", "exp")
+    fit = value_fits(X, y, functions)[0]
+    assert fit.rss < 1e-12 and not fit.root  # a relative residual: float64 rounding reaches ~1e-16 here
+    assert np.allclose(np.abs(fit.powers[:2]), 1) and set(fit.sums) <= {Decays(1, 2, 3, quotient=True), Decays(1, 2, 3)}
+    fit = product_fits(X, G, functions)[0]
+    sign = fit.powers[0]
+    assert fit.rss < EXACT and fit.powers == (sign, sign, 0, 0)
+    assert fit.sums == (Decays(1, 2, 3, quotient=True, power=sign),)

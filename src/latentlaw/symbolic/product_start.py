@@ -2,7 +2,7 @@
 
 f = prod_i x_i^p_i * prod_k F_k(s_k a_k)^c_k * prod_l S_l^h_l * exp(sum_j e_j b_j), with F sin or cos
 of an input, a ratio or the product of two (s from the scales of ``factor_library``), S a sum
-(``Sum``: x_i^k +- x_j^k, 1 +- x_j^k, x_i +- x_j cos(x_a); ``Leg``: sqrt(x_i^2 + x_j^2) +- x_i;
+(``Sum``: x_i^k +- x_j^k, 1 +- x_j^k, x_i +- x_j cos(x_a); ``Leg``: sqrt(x_i^2 +- x_j^2) +- x_i;
 ``Cosines``: x_i^2 + x_j^2 +- 2 x_i x_j cos(x_a); ``Projected``: x_i cos(x_a) +- x_j cos(x_b), sines too; ``OfPhase``: sin or cos of a phase,
 x_a x_b +- x_c or +- x_c x_e, A exp(-gamma t) cos(omega t + phi)) and b_j such arguments
 themselves, has log|f| = sum_i p_i log|x_i| + sum_k c_k log|F_k| + sum_l h_l log|S_l| +
@@ -305,37 +305,113 @@ class Distance:
 
 @dataclass(frozen=True)
 class Leg:
-    """(sqrt(x_i^2 + x_j^2) + sign x_i)^power: a hypotenuse plus or less one of its legs. A charged
+    """(sqrt(x_i^2 + inner x_j^2) + sign x_i)^power: a hypotenuse plus or less one of its legs
+    (inner +1), or a leg plus or less the hypotenuse (inner -1, where x_i^2 > x_j^2). A charged
     disk's potential on its axis, sqrt(z^2 + R^2) - z, and its field, that over the root
     (1 - z / sqrt(z^2 + R^2), with ``Sum``'s z^2 + R^2 at power -1/2), a solid angle 1 - cos(theta)
-    with cos(theta) = z / r: no sum of monomials, nor a product of them."""
+    with cos(theta) = z / r; the Lorentz factor less one, 1 / sqrt(1 - v^2 / c^2) - 1, is
+    (c - sqrt(c^2 - v^2)) over sqrt(c^2 - v^2) (a relativistic kinetic energy from the speed, a
+    length's contraction L0 (1 - sqrt(1 - v^2 / c^2))): no sum of monomials, nor a product of them."""
 
     i: int
     j: int
     sign: int  # +1 or -1
     power: int = 1
+    inner: int = 1  # +1: sqrt(x_i^2 + x_j^2); -1: sqrt(x_i^2 - x_j^2)
+
+    def _root(self, X: np.ndarray) -> np.ndarray:
+        with np.errstate(all="ignore"):  # NaN where x_i^2 < x_j^2 (inner -1): the column is dropped
+            return np.sqrt(X[:, self.i] ** 2 + self.inner * X[:, self.j] ** 2)
 
     def values(self, X: np.ndarray) -> np.ndarray:
-        return np.hypot(X[:, self.i], X[:, self.j]) + self.sign * X[:, self.i]
+        return self._root(X) + self.sign * X[:, self.i]
 
     def log_gradient(self, X: np.ndarray) -> np.ndarray:
         """(n, d) gradient of log|L|."""
         out = np.zeros(X.shape)
         with np.errstate(all="ignore"):
-            r = np.hypot(X[:, self.i], X[:, self.j])
+            r = self._root(X)
             s = r + self.sign * X[:, self.i]
             out[:, self.i] = (X[:, self.i] / r + self.sign) / s
-            out[:, self.j] = X[:, self.j] / (r * s)
+            out[:, self.j] = self.inner * X[:, self.j] / (r * s)
         return out
 
     def node(self, ctx: SearchContext) -> Node | None:
         """The leg's sum as a tree (power 1); None where an operator is missing."""
         o = ctx.options
-        plus, join, sqrt, square = o.operator("+"), o.operator("+" if self.sign > 0 else "-"), o.operator("sqrt"), o.operator("square")
-        if plus is None or join is None or sqrt is None or square is None:
+        inner, join = o.operator("+" if self.inner > 0 else "-"), o.operator("+" if self.sign > 0 else "-")
+        sqrt, square = o.operator("sqrt"), o.operator("square")
+        if inner is None or join is None or sqrt is None or square is None:
             return None
-        root = Node.unary(sqrt, Node.binary(plus, Node.unary(square, Node.var(self.i)), Node.unary(square, Node.var(self.j))))
+        root = Node.unary(sqrt, Node.binary(inner, Node.unary(square, Node.var(self.i)), Node.unary(square, Node.var(self.j))))
         return Node.binary(join, root, Node.var(self.i))
+
+
+@dataclass(frozen=True)
+class Decays:
+    """(exp(-r_a x_c) - exp(-r_b x_c))^power, over r_b - r_a where ``quotient``, with r_i = x_i,
+    or 1 / x_i where ``divide`` (time constants): one time x_c decaying at two rates. The decay
+    chain's daughters N0 l1 (exp(-l1 t) - exp(-l2 t)) / (l2 - l1) (Bateman; a drug's level in the
+    blood, absorbed and cleared at two rates), an overdamped oscillator, a dual-exponential pulse.
+    The quotient is exp(-r_a t) (1 - exp(-(r_b - r_a) t)) / (r_b - r_a): an exp, a
+    ``decay_columns`` OfDifference and a Sum, three columns beside the powers, none near the law
+    alone, which the gradients' beam lost; here one column."""
+
+    a: int
+    b: int
+    c: int
+    divide: bool = False
+    quotient: bool = False
+    power: int = 1
+
+    def _rates(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The two rates and their slopes along x_a, x_b (1, or -1 / x^2 for time constants)."""
+        ra, rb = X[:, self.a], X[:, self.b]
+        if not self.divide:
+            return ra, rb, np.ones(len(X)), np.ones(len(X))
+        with np.errstate(all="ignore"):
+            return 1.0 / ra, 1.0 / rb, -1.0 / ra**2, -1.0 / rb**2
+
+    def values(self, X: np.ndarray) -> np.ndarray:
+        ra, rb, _, _ = self._rates(X)
+        with np.errstate(all="ignore"):
+            D = np.exp(-ra * X[:, self.c]) - np.exp(-rb * X[:, self.c])
+            return D / (rb - ra) if self.quotient else D
+
+    def log_gradient(self, X: np.ndarray) -> np.ndarray:
+        """(n, d) gradient of log|D| (less log|r_b - r_a| for the quotient)."""
+        ra, rb, sa, sb = self._rates(X)
+        t, out = X[:, self.c], np.zeros(X.shape)
+        with np.errstate(all="ignore"):
+            A, B = np.exp(-ra * t), np.exp(-rb * t)
+            D, gap = A - B, (rb - ra if self.quotient else np.inf)
+            out[:, self.a] = (-t * A / D + 1.0 / gap) * sa
+            out[:, self.b] = (t * B / D - 1.0 / gap) * sb
+            out[:, self.c] = (rb * B - ra * A) / D
+        return out
+
+    def keys(self) -> set[tuple]:
+        """The beam's keys of the columns it makes an exact identity with, in logs: the exps of
+        x_a x_c and x_b x_c (or of x_c / x_a, x_c / x_b; with one, the decay from an offset
+        exp(-(x_b - x_a) x_c) - 1 closes it), and its other form (with and without the quotient:
+        the Sum x_b - x_a between them)."""
+        own = ("decays", self.a, self.b, self.c, self.divide)
+        if self.divide:  # exp(-x_c / x_a) (1 - exp(-x_c (1 / x_b - 1 / x_a))): no column of the latter here
+            return {own, ("ratio", self.c, self.a), ("ratio", self.c, self.b)}
+        return {own, *(("product", *sorted((i, self.c))) for i in (self.a, self.b))}
+
+    def node(self, ctx: SearchContext) -> Node | None:
+        """The decays' difference (over the rates') as a tree (power 1); None where an operator
+        is missing."""
+        o = ctx.options
+        exp, times, minus, over = o.operator("exp"), o.operator("*"), o.operator("-"), o.operator("/")
+        if exp is None or times is None or minus is None or over is None:
+            return None
+        rates = [Node.binary(over, Node.const(1.0), Node.var(i)) if self.divide else Node.var(i) for i in (self.a, self.b)]
+        decay = [Node.unary(exp, Node.binary(times, Node.const(-1.0), Node.binary(times, r.copy(), Node.var(self.c))))
+                 for r in rates]
+        out = Node.binary(minus, *decay)
+        return Node.binary(over, out, Node.binary(minus, rates[1], rates[0])) if self.quotient else out
 
 
 @dataclass(frozen=True)
@@ -550,7 +626,7 @@ class ProductFit:
     factors: tuple[Factor, ...]
     exps: tuple[Factor, ...]
     rss: float
-    sums: tuple[Sum | Cosines | Projected | Distance | Leg | OfDifference | OfMonomial | OfPhase, ...] = ()
+    sums: tuple[Sum | Cosines | Projected | Distance | Leg | Decays | OfDifference | OfMonomial | OfPhase, ...] = ()
     root: bool = False  # the law is the square root of this product (regression, half powers)
 
 
@@ -571,7 +647,8 @@ def log_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str, object]]:
     columns: list[tuple[str, object]] = [("log", i) for i in range(d)]
     columns += [("sum", Sum(i, j, sign, k)) for k in SUM_POWERS for sign in (1, -1)
                 for i, j in [*itertools.combinations(range(d), 2), *((-1, j) for j in range(d))]]
-    columns += [("sum", Leg(i, j, sign)) for i, j in itertools.permutations(range(d), 2) for sign in (1, -1)]
+    columns += [("sum", Leg(i, j, sign, 1, inner)) for inner in (1, -1) for i, j in itertools.permutations(range(d), 2)
+                for sign in (1, -1)]
     if d <= FUNCTION_SUM_INPUTS:
         columns += [("sum", Sum(i, j, sign, 1, 1, f, a)) for f in ("sin", "cos") if f in functions
                     for sign in (1, -1) for i in range(-1, d) for j in range(d) for a in range(d)
@@ -703,12 +780,17 @@ def _with_every_power(H: np.ndarray, H0: GramRows, columns: list[tuple[str, obje
     # would make every support that holds it look exact (217 of 303 over two groups of L = x2 v1 - x1 v2)
     extras = np.flatnonzero((norms[d:] > 0) & (diagonals[0][d:] > CANDIDATE)) + d
 
-    def argument(k: int) -> object:
+    def keys(k: int) -> set:
+        """What a column shares with others it is an exact identity with (one per support)."""
         kind, what = columns[k]
-        if isinstance(what, Leg):  # (r + x_i)(r - x_i) = x_j^2: one sign of a pair's leg per support
-            return ("leg", what.i, what.j)
-        return what.argument if kind == "factor" else what if kind == "exp" else None
+        if isinstance(what, Leg):  # (r + x_i)(r - x_i) = +-x_j^2: one sign of a pair's leg per support
+            return {("leg", what.i, what.j, what.inner)}
+        if isinstance(what, Decays):  # exp(-a t) (1 - exp(-(b - a) t)): not beside its exps
+            return what.keys()
+        key = what.argument if kind == "factor" else what if kind == "exp" else None
+        return set() if key is None else {key}
 
+    shared = [keys(k) for k in range(len(columns))]
     width = max(WIDTH, BLOCKS // max(len(extras), 1))
     states, out = [tuple(range(d))], []
     for step in range(EXTRAS):
@@ -716,8 +798,8 @@ def _with_every_power(H: np.ndarray, H0: GramRows, columns: list[tuple[str, obje
             break  # a law of fewer columns is in hand (its supersets would only cost completions)
         grown: dict[tuple[int, ...], float] = {}
         for S in states if step < 2 else states[:THIRD_WIDTH]:  # a third column on the best few only
-            taken = {argument(k) for k in S} - {None}
-            allowed = np.array([k for k in extras if k not in S and argument(k) not in taken], dtype=int)
+            taken = set().union(*(shared[k] for k in S))
+            allowed = np.array([k for k in extras if k not in S and not shared[k] & taken], dtype=int)
             if not len(allowed):
                 continue
             least = _least_ratio(rows(H, S), rows(H0, S), diagonals, list(S), allowed)
@@ -926,14 +1008,16 @@ def phase_columns(d: int, functions: tuple[str, ...]) -> list[tuple[str, object]
 
 def decay_columns(d: int) -> list[tuple[str, object]]:
     """exp(u) and exp(+-u) +- 1 of u = (x_a - x_b) x_c or (x_a - x_b) / x_c (a < b, c neither):
-    Morse's 1 - exp(-a (r - r0)), a Boltzmann factor exp(-(E - mu) / kT) with kT one input;
-    5 d (d - 1) (d - 2) columns (300 with five inputs), in both objectives."""
+    Morse's 1 - exp(-a (r - r0)), a Boltzmann factor exp(-(E - mu) / kT) with kT one input; and
+    two decays of x_c at rates x_a, x_b (or time constants), over the rates' difference or not
+    (``Decays``); 7 d (d - 1) (d - 2) columns (420 with five inputs), in both objectives."""
     out: list[tuple[str, object]] = []
     for a, b in itertools.combinations(range(d), 2):
         for c in (c for c in range(d) if c not in (a, b)):
             for divide in (False, True):
                 out.append(("exp", OfDifference(a, b, c, 1.0, "exp", divide=divide)))
                 out += [("sum", OfDifference(a, b, c, s, "exp", sign=sign, divide=divide)) for s in (1.0, -1.0) for sign in (1, -1)]
+                out += [("sum", Decays(a, b, c, divide, quotient)) for quotient in (False, True)]
     return out
 
 
