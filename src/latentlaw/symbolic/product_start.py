@@ -63,7 +63,8 @@ from latentlaw.symbolic.mutate import seed_member
 from latentlaw.symbolic.options import Options
 from latentlaw.symbolic.rational_gradient_start import (CANDIDATE, EXACT, FACTOR_SCALES, alone_columns, applies, arguments,
                                                        misalignment, null_supports, project, start_functions)
-from latentlaw.symbolic.rational_start import LIKELY_EXACT, MAX_INPUTS, MAX_SEEDS, Factor, GramRows, forward_select, monomial_node
+from latentlaw.symbolic.rational_start import (LIKELY_EXACT, MAX_INPUTS, MAX_SEEDS, Factor, GramRows, forward_select,
+                                               monomial_node, signed_exp)
 
 MAX_POWER = 6  # the largest |power| of an input or a function in a product; twice that for an
 # input's power in an exact one (Lennard-Jones' r^-12 beside (sigma^6 - r^6))
@@ -336,6 +337,10 @@ class Leg:
             out[:, self.j] = self.inner * X[:, self.j] / (r * s)
         return out
 
+    def keys(self) -> set[tuple]:
+        """The beam's key: (r + x_i)(r - x_i) = +-x_j^2, one sign of a pair's leg per support."""
+        return {("leg", self.i, self.j, self.inner)}
+
     def node(self, ctx: SearchContext) -> Node | None:
         """The leg's sum as a tree (power 1); None where an operator is missing."""
         o = ctx.options
@@ -404,12 +409,13 @@ class Decays:
         """The decays' difference (over the rates') as a tree (power 1); None where an operator
         is missing."""
         o = ctx.options
-        exp, times, minus, over = o.operator("exp"), o.operator("*"), o.operator("-"), o.operator("/")
-        if exp is None or times is None or minus is None or over is None:
+        times, minus, over = o.operator("*"), o.operator("-"), o.operator("/")
+        if times is None or minus is None or over is None:
             return None
         rates = [Node.binary(over, Node.const(1.0), Node.var(i)) if self.divide else Node.var(i) for i in (self.a, self.b)]
-        decay = [Node.unary(exp, Node.binary(times, Node.const(-1.0), Node.binary(times, r.copy(), Node.var(self.c))))
-                 for r in rates]
+        decay = [signed_exp("exp -root", Node.binary(times, r.copy(), Node.var(self.c)), ctx) for r in rates]
+        if any(e is None for e in decay):
+            return None
         out = Node.binary(minus, *decay)
         return Node.binary(over, out, Node.binary(minus, rates[1], rates[0])) if self.quotient else out
 
@@ -783,9 +789,7 @@ def _with_every_power(H: np.ndarray, H0: GramRows, columns: list[tuple[str, obje
     def keys(k: int) -> set:
         """What a column shares with others it is an exact identity with (one per support)."""
         kind, what = columns[k]
-        if isinstance(what, Leg):  # (r + x_i)(r - x_i) = +-x_j^2: one sign of a pair's leg per support
-            return {("leg", what.i, what.j, what.inner)}
-        if isinstance(what, Decays):  # exp(-a t) (1 - exp(-(b - a) t)): not beside its exps
+        if isinstance(what, (Leg, Decays)):  # columns with exact identities of their own (their docstrings)
             return what.keys()
         key = what.argument if kind == "factor" else what if kind == "exp" else None
         return set() if key is None else {key}

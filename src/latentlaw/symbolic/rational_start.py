@@ -1046,10 +1046,10 @@ def _exp_root(fit: Fit, kind: str, ctx: SearchContext) -> Node | None:
     factor, sqrt = monomial_node(half, ctx), ctx.options.operator("sqrt")
     if inner is None or factor is None or sqrt is None:
         return None
-    return _signed_exp(kind, Node.binary(ctx.options.operator("*"), factor, Node.unary(sqrt, inner)), ctx)
+    return signed_exp(kind, Node.binary(ctx.options.operator("*"), factor, Node.unary(sqrt, inner)), ctx)
 
 
-def _signed_exp(kind: str, argument: Node, ctx: SearchContext) -> Node | None:
+def signed_exp(kind: str, argument: Node, ctx: SearchContext) -> Node | None:
     """exp(argument) ("exp root") or exp(-argument) ("exp -root"); None without exp."""
     exp = ctx.options.operator("exp")
     if exp is None:
@@ -1211,7 +1211,7 @@ def _outer(kind: str, node: Node, ctx: SearchContext) -> Node | None:
     an operator is missing."""
     o = ctx.options
     if kind in EXP_ROOTS:
-        return None if o.operator("sqrt") is None else _signed_exp(kind, Node.unary(o.operator("sqrt"), node), ctx)
+        return None if o.operator("sqrt") is None else signed_exp(kind, Node.unary(o.operator("sqrt"), node), ctx)
     if kind in ("sqrt", "inverse sqrt"):
         if o.operator("sqrt") is None:
             return None
