@@ -68,7 +68,7 @@ TABLES = {"feynman": "physo/benchmark/FeynmanDataset/FeynmanEquations.csv",  # t
           "bonus": "physo/benchmark/FeynmanDataset/BonusEquations.csv",  # AI Feynman's 20 harder ones
           "class": "physo/benchmark/ClassDataset/ClassEquations.csv"}  # PhySO's 8 class-SR laws
 SHIPPED = {name: Path(__file__).parent / "tables" / f"{name}.csv" for name in ("textbook", "waves", "roots", "kinematics", "mixed", "probe",
-                                                                             "probe2")}  # latentlaw's own
+                                                                             "probe2", "root_inputs")}  # latentlaw's own
 ERRATA = ("I.18.12", "I.18.14", "I.38.12", "II.37.1", "III.10.19", "III.19.51")
 FILL_RANGE = (1.0, 5.0)  # the table's most common range, for a formula symbol it leaves without one
 MAX_VARIABLES = 10  # v1..v10 columns

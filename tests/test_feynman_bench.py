@@ -101,7 +101,12 @@ def test_class_and_textbook_tables_load_with_finite_samples():
     assert len(probe) == 10 and not {e.name for e in probe} & {e.name for e in textbook + kinematics + mixed}
     probe2 = table.load_table(table.table_path("probe2"))
     assert len(probe2) == 12 and not {e.name for e in probe2} & {e.name for e in textbook + kinematics + mixed + probe}
-    for e in classes + textbook + waves + roots + kinematics + mixed + probe + probe2:
+    root_inputs = table.load_table(table.table_path("root_inputs"))
+    assert len(root_inputs) == 4
+    for e in root_inputs:  # each with the square root of an input among other terms
+        assert any(a.is_Pow and abs(a.exp) == sympy.Rational(1, 2) and a.base.is_Symbol
+                   for a in sympy.preorder_traversal(e.truth)), e.name
+    for e in classes + textbook + waves + roots + kinematics + mixed + probe + probe2 + root_inputs:
         assert {str(s) for s in e.truth.free_symbols} == set(e.variables), e.name
         data = feynman.make_data(e, 0, 200)
         assert np.isfinite(data["y"]).all() and np.isfinite(data["G"]).all(), e.name

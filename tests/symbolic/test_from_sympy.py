@@ -8,7 +8,7 @@ import sympy
 
 from latentlaw.symbolic.complexity import complexity
 from latentlaw.symbolic.evaluate import columns_of, evaluate
-from latentlaw.symbolic.from_sympy import compact, from_sympy
+from latentlaw.symbolic.from_sympy import compact, from_sympy, with_roots
 from latentlaw.symbolic.options import build_options
 from latentlaw.symbolic.parse import parse_expression
 from latentlaw.symbolic.strings import to_string
@@ -65,3 +65,38 @@ def test_a_polynomial_of_simple_fractions_is_written_factored():
     # a perfect square factors; 1e-7 off one, its constant is no simple fraction and is not made one
     assert to_string(compact(parse_expression("square(x0) - 2*x0*x1 + square(x1)", names), OPTIONS), names) == "square(x0 - x1)"
     assert compact(parse_expression("square(x0) - 2.0000001*x0*x1 + square(x1)", names), OPTIONS) is None
+
+
+def _redlich_kwong_rows() -> np.ndarray:
+    """R, u = sqrt(T), V, b, a with V > b (no pole)."""
+    rng = np.random.default_rng(0)
+    return np.column_stack([rng.uniform(1, 2, 50), rng.uniform(1, 2.2, 50), rng.uniform(2, 5, 50),
+                            rng.uniform(0.1, 1, 50), rng.uniform(1, 5, 50)])
+
+
+def test_a_quotient_of_sums_is_written_in_partial_fractions_where_that_is_shortest():
+    """Redlich-Kwong over u = sqrt(T) as the rational start fits it: four terms over 1 - V^2 / b^2
+    (39 nodes). Over one denominator or factored it stays one long fraction; in partial fractions
+    of u (or b) it is the law's two, R u^2 / (V - b) - a / (u V (V + b)) (18)."""
+    names = ["R", "u", "V", "b", "a"]
+    tree = parse_expression("(a/(u*square(b)) - R*square(u)/b - a/(u*V*b) - R*square(u)*V/square(b))"
+                            " / (1 - square(V)/square(b))", names)
+    smaller = compact(tree, OPTIONS)
+    assert smaller is not None and complexity(smaller, OPTIONS.weights) <= 18, to_string(smaller, names)
+    rows = columns_of(_redlich_kwong_rows())
+    # a few float64 operations per row, no cancellation beyond 1e-3 of the terms: 1e-10 holds on any CPU
+    assert np.allclose(evaluate(smaller, rows), evaluate(tree, rows), rtol=1e-10, atol=0)
+
+
+def test_a_tree_over_an_inputs_square_root_is_written_in_the_input():
+    """u^2 becomes T and 1 / u 1 / sqrt(T): one root left, the same values."""
+    names = ["R", "u", "V", "b", "a"]
+    tree = parse_expression("R*square(u)/(V - b) - a/(u*V*(V + b))", names)
+    written = with_roots(tree, (1,), OPTIONS)
+    assert written is not None
+    text = to_string(written, names)
+    assert text.count("sqrt") == 1 and "square" not in text, text
+    X = _redlich_kwong_rows()
+    over_root = X.copy()
+    over_root[:, 1] = np.sqrt(X[:, 1])
+    assert np.allclose(evaluate(written, columns_of(X)), evaluate(tree, columns_of(over_root)), rtol=1e-12, atol=0)

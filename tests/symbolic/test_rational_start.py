@@ -11,12 +11,14 @@ from latentlaw.symbolic.complexity import complexity
 from latentlaw.symbolic.context import SearchContext
 from latentlaw.symbolic.dataset import prepare
 from latentlaw.symbolic.evaluate import columns_of, evaluate
+from latentlaw.symbolic.export_sympy import to_sympy
 from latentlaw.symbolic.mutate import seed_member
 from latentlaw.symbolic.objectives import OBJECTIVES
 from latentlaw.symbolic.options import build_options
 from latentlaw.symbolic.rational_start import (EXACT, Factor, Fit, _forward_path, exponents, fit_node, grown_fits, monomial_node,
-                                              monomials, periodic_factors, rational_fits, root_of_numerator,
-                                              separated_monomial)
+                                              monomials, periodic_factors, rational_fits, rational_seeds, root_of_numerator,
+                                              root_seeds, separated_monomial)
+from latentlaw.symbolic.strings import to_string
 
 NAMES = ["c", "u", "v"]
 ANHARMONIC = ["m", "omega", "p", "y", "x", "alpha"]
@@ -1086,3 +1088,34 @@ def test_a_root_in_an_exponent_is_fitted_from_the_square_of_log_y(capsys):
     assert sympy.simplify(found / sympy.exp(-2 * a * sympy.sqrt(2 * m * (V - E)))) == 1
     roots = [p for p in found.atoms(sympy.Pow) if p.exp == sympy.Rational(1, 2)]
     assert roots and all(a not in r.free_symbols for r in roots)
+
+
+def _root_context(X: np.ndarray, y: np.ndarray, names: list[str]) -> SearchContext:
+    data, _ = prepare(X, y, objective="regression", variable_names=names)
+    options = build_options({"objective": "regression", "binary_operators": ["+", "-", "*", "/"],
+                             "unary_operators": ["square", "sqrt"]})
+    return SearchContext(options=options, objective=OBJECTIVES["regression"], data=data, batch=data,
+                         rng=np.random.default_rng(0), variable_p=np.ones(X.shape[1]))
+
+
+def _debye_hueckel(n: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """-A sqrt(I) / (1 + B sqrt(I)): a rational function of sqrt(I), of no polynomial in I."""
+    rng = np.random.default_rng(seed)
+    X = np.column_stack([rng.uniform(0.5, 1.0, n), rng.uniform(0.5, 2.0, n), rng.uniform(0.01, 1.0, n)])
+    A, B, I = X.T
+    return X, -A * np.sqrt(I) / (1 + B * np.sqrt(I))
+
+
+def test_a_law_of_an_inputs_square_root_is_fitted_over_that_root_and_written_in_the_input():
+    """Every target of regression's rational start misses Debye-Hueckel's law (no polynomial in I);
+    with sqrt(I) in I's place it is P / (1 + Q), and the member planted is written in I itself."""
+    X, y = _debye_hueckel()
+    ctx = _root_context(X, y, ["A", "B", "I"])
+    assert all(m.loss > 1e-12 for _, seeds in rational_seeds(ctx, None) for m in seeds)
+    found = dict(root_seeds(ctx, None))
+    assert "y over sqrt(I)" in found, list(found)
+    member = min(found["y over sqrt(I)"], key=lambda m: m.loss)
+    assert member.loss < 1e-20  # exact to rounding (float64 residuals reach ~1e-30)
+    A, B, I = sympy.symbols("A B I", positive=True)
+    law = to_sympy(member.primary.expression, ["A", "B", "I"]).subs({sympy.Symbol(n): s for n, s in zip("ABI", (A, B, I))})
+    assert sympy.simplify(law + A * sympy.sqrt(I) / (1 + B * sympy.sqrt(I))) == 0, law

@@ -39,7 +39,7 @@ from latentlaw.symbolic.progress import Progress
 from latentlaw.symbolic.product_start import beside_seeds, product_seeds, value_seeds
 from latentlaw.symbolic.quadratic_start import quadratic_seeds
 from latentlaw.symbolic.rational_gradient_start import gradient_rational_seeds, node_misalignment
-from latentlaw.symbolic.rational_start import rational_seeds
+from latentlaw.symbolic.rational_start import ROOT_DUE, rational_seeds, root_seeds
 from latentlaw.symbolic.selection import floor_and_levels, select
 from latentlaw.symbolic.single_iteration import run_iteration
 from latentlaw.symbolic.span_start import span_seeds
@@ -85,7 +85,10 @@ def batch_rows(n: int, options: Options) -> int:
 
 def equation_search(data: Dataset, options: Options, *, random_state: int | None = None,
                     checkpoint_file: str | None = None, resume_from: str | None = None,
-                    verbosity: int = 1) -> SearchResult:
+                    verbosity: int = 1, roots: bool = True) -> SearchResult:
+    """Evolve ``options.populations`` populations on ``data`` from the starts (``roots``: with the
+    late fits over an input's square root, which a start's own search, on a share of a budget,
+    leaves out)."""
     rng = np.random.default_rng(random_state)
     objective = OBJECTIVES[options.objective]
     rows = batch_rows(data.n, options)
@@ -145,6 +148,11 @@ def equation_search(data: Dataset, options: Options, *, random_state: int | None
             for pop in populations:
                 for m in pop.best_per_complexity():
                     hof.consider(m, ctx)
+            # fits over an input's square root: late (a share of the whole budget, the starts' time
+            # included), where nothing is exact by then, and only with a time budget, whose share
+            # bounds them (root_seeds: d inputs, seconds each; on data of no exact law, such as a
+            # latent's, they find nothing)
+            roots_due = None if resume_from is not None or not roots or deadline is None else _due(ROOT_DUE, options, deadline)
             rational_first = (resume_from is None and data.d in EARLY_RATIONAL_INPUTS
                               and _rational_due(options, deadline) is not None)
             if resume_from is None:  # after the random members are in the hall of fame, so Ctrl-C
@@ -173,6 +181,9 @@ def equation_search(data: Dataset, options: Options, *, random_state: int | None
                     rational_due = None
                     plant_starts(product_seeds(ctx, later=True), "products of")
                     plant_starts(gradient_rational_seeds(ctx, deadline), "rational fits of")
+                if roots_due is not None and roots_due(iteration) and not exact:
+                    roots_due = None
+                    plant_starts(root_seeds(ctx, deadline), "rational fits of")
                 if batching:
                     ctx.batch = data.take(np.sort(rng.choice(data.n, rows, replace=False)))
                 for pop in populations:
@@ -224,7 +235,7 @@ def equation_search(data: Dataset, options: Options, *, random_state: int | None
 def start_search(data: Dataset, options: Options, ctx: SearchContext, keep: int) -> list[Entry]:
     """A start's own search (of log|y|, of the groups): seeded from the outer search's generator,
     Ctrl-C passed on (the inner search keeps it to itself); its ``keep`` most accurate laws."""
-    result = equation_search(data, options, random_state=int(ctx.rng.integers(2**31)), verbosity=0)
+    result = equation_search(data, options, random_state=int(ctx.rng.integers(2**31)), verbosity=0, roots=False)
     if result.stop_reason == "interrupted":
         raise KeyboardInterrupt
     return sorted(result.front, key=lambda e: e.loss)[:keep]
@@ -289,14 +300,19 @@ def _exact_gradients(hof: HallOfFame, ctx: SearchContext) -> bool:
 
 
 def _rational_due(options: Options, deadline: float | None) -> Callable[[int], bool] | None:
-    """When the gradient objective's rational start is due (a test of the iteration count), or
-    None where it does not apply: after ``rational_start`` of the time budget, or of the
-    iterations without one."""
-    if options.objective != "gradient" or options.rational_start <= 0 or options.n_concepts != 1:
+    """When the gradient objective's rational start is due (``_due``: after ``rational_start`` of
+    the budget), or None where it does not apply."""
+    return _due(options.rational_start, options, deadline) if options.objective == "gradient" else None
+
+
+def _due(share: float, options: Options, deadline: float | None) -> Callable[[int], bool] | None:
+    """When a start is due (a test of the iteration count): after ``share`` of the time budget, or
+    of the iterations without one; None where the rational starts do not apply."""
+    if options.rational_start <= 0 or options.n_concepts != 1:
         return None
     if deadline is None:
-        return lambda iteration: iteration >= options.rational_start * options.niterations
-    due = time.perf_counter() + options.rational_start * (deadline - time.perf_counter())
+        return lambda iteration: iteration >= share * options.niterations
+    due = time.perf_counter() + share * (deadline - time.perf_counter())
     return lambda iteration: time.perf_counter() >= due
 
 

@@ -19,6 +19,7 @@ from latentlaw.symbolic.export_sympy import to_sympy
 from latentlaw.symbolic.expression import Node
 from latentlaw.symbolic.options import Options
 
+APART_INPUTS = 6  # ``compact`` tries partial fractions in each input of a rational function of this many at most
 SIMPLE_DENOMINATOR = 12  # ``compact`` factors only where every constant is such a fraction (to ROUNDING)
 ROUNDING = 1e-9
 
@@ -45,18 +46,39 @@ def compact(node: Node, o: Options) -> Node | None:
     """``node`` in sympy's rational normal form (``together``), or, where every constant is a
     simple fraction to rounding, that form factored (a two-body decay's squared momentum, six
     terms over M^2 and 37 nodes, is -(M - m1 - m2)(M - m1 + m2)(M + m1 - m2)(M + m1 + m2) / (2 M^2),
-    28), whichever is a tree of ``o``'s operators of least complexity below the node's; else None."""
+    28) or in partial fractions of one input (``apart``: Redlich-Kwong's R T / (V - b) - a / (sqrt(T)
+    V (V + b)), fitted as four terms over 1 - V^2 / b^2, is those two fractions again), whichever
+    is a tree of ``o``'s operators of least complexity below the node's; else None."""
     expr = sympy.together(to_sympy(node))
     forms = [expr]
     fractions = _simple_fractions(expr)
     if fractions is not None:  # factored over the rationals (of floats, sympy factors nothing)
-        forms.append(sympy.factor(expr.xreplace(fractions)))
+        exact = expr.xreplace(fractions)
+        forms.append(sympy.factor(exact))
+        if len(exact.free_symbols) <= APART_INPUTS and exact.is_rational_function():
+            forms += [_apart(exact, x) for x in sorted(exact.free_symbols, key=str)]
     best, size = None, complexity(node, o.weights)
     for form in forms:
         tree = from_sympy(form, o)
         if tree is not None and complexity(tree, o.weights) < size:
             best, size = tree, complexity(tree, o.weights)
     return best
+
+
+def with_roots(node: Node, inputs: tuple[int, ...], o: Options) -> Node | None:
+    """``node``, written over sqrt(x_i) for each i of ``inputs`` as if it were x_i, as a tree of
+    the inputs themselves (sympy turns sqrt(x)^2 into x, sqrt(x)^3 into x sqrt(x)); None where an
+    operator is missing."""
+    roots = {sympy.Symbol(f"x{i}"): sympy.sqrt(sympy.Symbol(f"x{i}")) for i in inputs}
+    return from_sympy(to_sympy(node).xreplace(roots), o)
+
+
+def _apart(expr: sympy.Expr, x: sympy.Symbol) -> sympy.Expr:
+    """``expr`` in partial fractions of ``x``, or as it is where sympy cannot write them."""
+    try:
+        return sympy.apart(expr, x)
+    except (sympy.PolynomialError, NotImplementedError):
+        return expr
 
 
 def _simple_fractions(expr: sympy.Expr) -> dict[sympy.Float, sympy.Rational] | None:

@@ -33,6 +33,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
@@ -40,9 +41,10 @@ import numpy as np
 
 from latentlaw.symbolic.context import SearchContext
 from latentlaw.symbolic.expression import Node
-from latentlaw.symbolic.from_sympy import compact
+from latentlaw.symbolic.from_sympy import compact, with_roots
 from latentlaw.symbolic.member import PopMember, assemble
 from latentlaw.symbolic.mutate import seed_member
+from latentlaw.symbolic.options import Options
 
 MAX_INPUTS = 12  # more inputs than this and the monomial library is mostly noise: no start
 P_VARIABLES, P_DEGREE, P_HIGH, P_LIMIT = 4, 6, 4, 2000  # P's monomials: variables, sum of |powers|,
@@ -70,6 +72,8 @@ DENSE_DEGREE = 4  # P alone, where neither selection is exact: every monomial of
 # to this degree (35 of three inputs, 126 of five) at once, then backward elimination
 WIDER, FIRST = 3, 60  # for P alone (no Q): beam and WIDE times WIDER, FIRST states after the
 # first step (n kb T log V2 - n kb T log V1: neither term is among the best few alone)
+ROOT_DUE, ROOT_SHARE = 0.6, 0.5  # regression's fits over an input's square root (root_seeds): after this
+# share of the budget (the starts' time included) where nothing is exact, within this share of the time left
 MAX_SEEDS = 4  # planted per target
 BIWEIGHT_STEPS = 10  # reweighted least-squares steps of _separable_power
 NEAR_INTEGER = 0.3  # powers by logs alone this close to an integer are refitted (they are off by up to 0.2)
@@ -970,14 +974,20 @@ def monomial_node(powers: tuple[int, ...], ctx: SearchContext, compact: bool = F
     return Node.binary(divide, up if up is not None else Node.const(1.0), down)
 
 
-def _planted(fits: list[Fit], outer: str, split: Split | None, ctx: SearchContext) -> tuple[list[PopMember], bool]:
+def _planted(fits: list[Fit], outer: str, split: Split | None, ctx: SearchContext,
+             rooted: tuple[int, ...] = ()) -> tuple[list[PopMember], bool]:
     """Members planted from the best ``fits`` of a target (at most ``MAX_SEEDS``), as ``_outer``
     says (for y^2 with a square numerator R / sqrt(+-(1 + Q)) first), times the monomial factor
-    taken out (``split``; its root where it was taken out of y^2); and whether an exact fit was
+    taken out (``split``; its root where it was taken out of y^2), from fits over the square roots
+    of the inputs ``rooted`` written in the inputs themselves; and whether an exact fit was
     planted (it fits maxsize)."""
     o, X = ctx.options, ctx.data.X if split is None else ctx.data.X[:, split.rest]
     seeds: list[PopMember] = []
     exact, kept = False, outer in EXP_ROOTS
+
+    def member(tree: Node | None) -> PopMember | None:
+        tree = with_roots(tree, rooted, o) if rooted and tree is not None else tree
+        return None if tree is None else seed_member([tree], ctx)
 
     def times_split(node: Node | None, compact: bool = False) -> Node | None:
         """node times the monomial taken out, or its root where it was taken out of y^2 (as it
@@ -998,10 +1008,9 @@ def _planted(fits: list[Fit], outer: str, split: Split | None, ctx: SearchContex
 
     def plant_shorter(inner: Node | None) -> None:
         """A shorter form of an exact fit, under the outer function and times the split's factor."""
-        tree = times_split(None if inner is None else _outer(outer, inner, ctx), compact=True)
-        member = None if tree is None else seed_member([tree], ctx)
-        if member is not None:
-            seeds.append(member)
+        planted = member(times_split(None if inner is None else _outer(outer, inner, ctx), compact=True))
+        if planted is not None:
+            seeds.append(planted)
 
     for fit in fits:
         planted = len(seeds)
@@ -1017,9 +1026,9 @@ def _planted(fits: list[Fit], outer: str, split: Split | None, ctx: SearchContex
             top = root_node(fit, root, sign, ctx)
             candidates.insert(0, top if outer == "sqrt" or top is None else _outer("inverse", top, ctx))
         for candidate in map(times_split, candidates):
-            member = None if candidate is None else seed_member([candidate], ctx)
-            if member is not None:
-                seeds.append(member)
+            found = member(candidate)
+            if found is not None:
+                seeds.append(found)
         if fit.rss <= EXACT and len(seeds) == planted and len(fit.p) > 1:
             # an exact law over maxsize as written: its terms' shared factors written once
             plant_shorter(fit_node(fit, ctx, factored=True, kept=kept))
@@ -1225,6 +1234,62 @@ POWER = {"": 1, "sqrt": 2, "inverse": -1, "inverse sqrt": -2}  # t = (y / x^M)^k
 EXP_ROOTS = ("exp root", "exp -root")  # t = log|y|^2, planted exp(+-sqrt(.)) (log|y| > 0 or < 0)
 
 
+def _applies(ctx: SearchContext) -> bool:
+    """Whether regression's rational starts apply to the search."""
+    o, data = ctx.options, ctx.data
+    return (o.objective == "regression" and o.rational_start > 0 and data.y is not None and 0 < data.d <= MAX_INPUTS
+            and o.operator("*") is not None and o.operator("/") is not None and o.linear)
+
+
+def _functions(o: Options) -> tuple[str, ...]:
+    """The functions of P's library that the search has."""
+    return tuple(f for f in ("log", "sin", "cos", "exp") if o.operator(f) is not None)
+
+
+def rooted_fits(X: np.ndarray, stop: float | None,
+                fit: Callable[[int, np.ndarray, bool], list[Fit]]) -> Iterator[tuple[int, list[Fit]]]:
+    """(input i, ``fit``(i, X with sqrt(x_i) in x_i's place, with Q)) for each positive input that
+    varies: P alone for each first (a fraction of the time of a fit with Q), then with Q, the
+    inputs whose P alone came nearest first; until ``stop``. A law of sqrt(x_i) among other terms
+    (R T / (V - b) - a / (sqrt(T) V (V + b)), -A z^2 sqrt(I) / (1 + B a sqrt(I))) is a rational
+    function there, in no library of integer powers."""
+    nearest = []
+    for i in np.flatnonzero(np.all(X > 0, axis=0) & (np.ptp(X, axis=0) > 0)):
+        if stop is not None and time.perf_counter() > stop:
+            return
+        rooted = X.copy()
+        rooted[:, i] = np.sqrt(X[:, i])
+        fits = fit(int(i), rooted, False)
+        yield int(i), fits
+        nearest.append((fits[0].rss if fits else math.inf, int(i), rooted))
+    for _, i, rooted in sorted(nearest, key=lambda entry: entry[:2]):
+        if stop is not None and time.perf_counter() > stop:
+            return
+        yield i, fit(i, rooted, True)
+
+
+def root_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str, list[PopMember]]]:
+    """(target name, members) from the first exact fit of y over one input's square root in its
+    place (``rooted_fits``), written in the inputs themselves, within ``ROOT_SHARE`` of the time
+    left. Due late (``ROOT_DUE`` of the budget, where nothing is exact by then): a pass over d
+    inputs costs seconds each (one selection of P per Q candidate, ~3 s with five inputs), which
+    the laws that evolution finds later than the other starts would pay. Empty when the start
+    does not apply."""
+    o, data = ctx.options, ctx.data
+    if not _applies(ctx) or o.operator("sqrt") is None:
+        return []
+    stop = share_of(deadline, ROOT_SHARE)
+
+    def fit(_: int, X: np.ndarray, with_q: bool) -> list[Fit]:
+        return rational_fits(X, data.y, data.weights, stop, with_q=with_q, functions=_functions(o))
+
+    for i, fits in rooted_fits(data.X, stop, fit):
+        seeds, exact = _planted([f for f in fits if f.rss <= EXACT], "", None, ctx, rooted=(i,))
+        if exact:
+            return [(f"y over sqrt({data.variable_names[i]})", seeds)]
+    return []
+
+
 def rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str, list[PopMember]]]:
     """(target name, members planted from its best rational fits) for y, when y keeps one sign
     and sqrt is allowed y^2, and where y has a monomial factor x^M (``separated_monomial``)
@@ -1241,16 +1306,14 @@ def rational_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str
     law over maxsize as a sum is planted with its terms' shared monomials written once. Empty
     when the start does not apply."""
     o, data = ctx.options, ctx.data
-    if o.objective != "regression" or o.rational_start <= 0 or data.y is None or not 0 < data.d <= MAX_INPUTS:
-        return []
-    if o.operator("*") is None or o.operator("/") is None or not o.linear:
+    if not _applies(ctx):
         return []
     y = data.y
     one_signed = bool(np.all(y > 0) or np.all(y < 0))
     # (name, target, how it is planted (_outer), the monomial factor taken out and the inputs
     # left, whether Q is fitted): the direct targets first, the reciprocals only while nothing is exact
     bases: list[tuple[str, np.ndarray, Split | None]] = [("y", y, None)]
-    functions = tuple(f for f in ("log", "sin", "cos", "exp") if o.operator(f) is not None)
+    functions = _functions(o)
     # sines and cosines first: their zeros put outliers into log|y| that can hide a monomial factor
     periodic = periodic_factors(data.X, y, np.arange(data.d), functions)
     found = separated_monomial(data.X, y / Split((0,) * data.d, np.arange(data.d), periodic=periodic).values(data.X))
