@@ -33,7 +33,6 @@ from __future__ import annotations
 import itertools
 import math
 import time
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
@@ -1246,47 +1245,34 @@ def _functions(o: Options) -> tuple[str, ...]:
     return tuple(f for f in ("log", "sin", "cos", "exp") if o.operator(f) is not None)
 
 
-def rooted_fits(X: np.ndarray, stop: float | None,
-                fit: Callable[[int, np.ndarray, bool], list[Fit]]) -> Iterator[tuple[int, list[Fit]]]:
-    """(input i, ``fit``(i, X with sqrt(x_i) in x_i's place, with Q)) for each positive input that
-    varies: P alone for each first (a fraction of the time of a fit with Q), then with Q, the
-    inputs whose P alone came nearest first; until ``stop``. A law of sqrt(x_i) among other terms
-    (R T / (V - b) - a / (sqrt(T) V (V + b)), -A z^2 sqrt(I) / (1 + B a sqrt(I))) is a rational
-    function there, in no library of integer powers."""
-    nearest = []
-    for i in np.flatnonzero(np.all(X > 0, axis=0) & (np.ptp(X, axis=0) > 0)):
-        if stop is not None and time.perf_counter() > stop:
-            return
-        rooted = X.copy()
-        rooted[:, i] = np.sqrt(X[:, i])
-        fits = fit(int(i), rooted, False)
-        yield int(i), fits
-        nearest.append((fits[0].rss if fits else math.inf, int(i), rooted))
-    for _, i, rooted in sorted(nearest, key=lambda entry: entry[:2]):
-        if stop is not None and time.perf_counter() > stop:
-            return
-        yield i, fit(i, rooted, True)
-
-
 def root_seeds(ctx: SearchContext, deadline: float | None) -> list[tuple[str, list[PopMember]]]:
     """(target name, members) from the first exact fit of y over one input's square root in its
-    place (``rooted_fits``), written in the inputs themselves, within ``ROOT_SHARE`` of the time
-    left. Due late (``ROOT_DUE`` of the budget, where nothing is exact by then): a pass over d
-    inputs costs seconds each (one selection of P per Q candidate, ~3 s with five inputs), which
-    the laws that evolution finds later than the other starts would pay. Empty when the start
-    does not apply."""
+    place, written in the inputs themselves, within ``ROOT_SHARE`` of the time left: a law of
+    sqrt(x_i) among other terms (R T / (V - b) - a / (sqrt(T) V (V + b)), -A z^2 sqrt(I) / (1 + B a
+    sqrt(I))) is a rational function there, in no library of integer powers. For each positive
+    input that varies, P alone first (a fraction of the time of a fit with Q), then with Q, the
+    inputs whose P alone came nearest first. Due late (``ROOT_DUE`` of the budget, where nothing is
+    exact by then): a pass over d inputs costs seconds each (one selection of P per Q candidate,
+    ~3 s with five inputs), which the laws that evolution finds later than the other starts would
+    pay. Empty when the start does not apply or finds nothing exact."""
     o, data = ctx.options, ctx.data
     if not _applies(ctx) or o.operator("sqrt") is None:
         return []
-    stop = share_of(deadline, ROOT_SHARE)
-
-    def fit(_: int, X: np.ndarray, with_q: bool) -> list[Fit]:
-        return rational_fits(X, data.y, data.weights, stop, with_q=with_q, functions=_functions(o))
-
-    for i, fits in rooted_fits(data.X, stop, fit):
-        seeds, exact = _planted([f for f in fits if f.rss <= EXACT], "", None, ctx, rooted=(i,))
-        if exact:
-            return [(f"y over sqrt({data.variable_names[i]})", seeds)]
+    stop, functions = share_of(deadline, ROOT_SHARE), _functions(o)
+    positive = [int(i) for i in np.flatnonzero(np.all(data.X > 0, axis=0) & (np.ptp(data.X, axis=0) > 0))]
+    nearest: list[tuple[float, int]] = []  # (P alone's residual, input)
+    for with_q in (False, True):
+        for i in [i for _, i in sorted(nearest)] if with_q else positive:
+            if stop is not None and time.perf_counter() > stop:
+                return []
+            X = data.X.copy()
+            X[:, i] = np.sqrt(X[:, i])
+            fits = rational_fits(X, data.y, data.weights, stop, with_q=with_q, functions=functions)
+            seeds, exact = _planted([f for f in fits if f.rss <= EXACT], "", None, ctx, rooted=(i,))
+            if exact:
+                return [(f"y over sqrt({data.variable_names[i]})", seeds)]
+            if not with_q:
+                nearest.append((fits[0].rss if fits else math.inf, i))
     return []
 
 
