@@ -417,8 +417,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                                                             "cores; leave one for the parent)")
     parser.add_argument("--table", default="feynman",
                         help=f"a table inside the installed physo ({', '.join(TABLES)}: AI Feynman's 20 harder "
-                             "bonus equations, PhySO's 8 class-SR laws), one shipped here (textbook: 30 laws "
-                             "from physics textbooks) or the path of a CSV in the same columns")
+                             f"bonus equations, PhySO's 8 class-SR laws), one shipped here ({', '.join(SHIPPED)}: "
+                             "bench/tables/) or the path of a CSV in the same columns")
     parser.add_argument("--native-params", type=_json_object, default={},
                         help='more SymbolicSearch parameters for the native engine, as a JSON object, for '
                              'ablations: \'{"mutation_weights": {"shift_subtree": 0}}\'')
