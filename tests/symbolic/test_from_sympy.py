@@ -8,7 +8,7 @@ import sympy
 
 from latentlaw.symbolic.complexity import complexity
 from latentlaw.symbolic.evaluate import columns_of, evaluate
-from latentlaw.symbolic.from_sympy import compact, from_sympy, with_roots
+from latentlaw.symbolic.from_sympy import compact, from_sympy, squares_out, with_roots
 from latentlaw.symbolic.options import build_options
 from latentlaw.symbolic.parse import parse_expression
 from latentlaw.symbolic.strings import to_string
@@ -100,3 +100,34 @@ def test_a_tree_over_an_inputs_square_root_is_written_in_the_input():
     over_root = X.copy()
     over_root[:, 1] = np.sqrt(X[:, 1])
     assert np.allclose(evaluate(written, columns_of(X)), evaluate(tree, columns_of(over_root)), rtol=1e-12, atol=0)
+
+
+def test_a_radicands_squared_factor_comes_out_of_the_root_with_its_sign():
+    """Onsager's L0 - (A + B L0) sqrt(c), as the quadratic start writes it (the radicand
+    multiplied out, 25 nodes), is the law again outside the root; a factor negative on every row
+    comes out negated (sqrt((x1 - x0 - 3)^2 x2) is (x0 - x1 + 3) sqrt(x2) where x1 - x0 < 3)."""
+    names = ["L0", "A", "B", "c"]
+    tree = parse_expression("L0 - sqrt(c*(A*A + 2*A*B*L0 + B*B*L0*L0))", names)
+    out = squares_out(tree, ROWS, OPTIONS)
+    assert out is not None
+    text = to_string(out, names)
+    assert text.count("sqrt") == 1 and complexity(out, OPTIONS.weights) <= 10, text
+    # the same few operations per row: agreement to 1e-12 relative holds on any CPU
+    assert np.allclose(evaluate(out, columns_of(ROWS)), evaluate(tree, columns_of(ROWS)), rtol=1e-12, atol=0)
+    negative = parse_expression("9.81*sqrt(x2*square(x1 - x0 - 3.0))", ["x0", "x1", "x2", "x3"])
+    out = squares_out(negative, ROWS, OPTIONS)
+    assert out is not None and "square" not in to_string(out, ["x0", "x1", "x2", "x3"])
+    assert np.allclose(evaluate(out, columns_of(ROWS)), evaluate(negative, columns_of(ROWS)), rtol=1e-12, atol=0)
+    # a quotient (Hall-Petch's k^2 / d, on which sympy's factor_list raised): k / sqrt(d)
+    quotient = parse_expression("x0 - sqrt(square(x2)/x3)", ["x0", "x1", "x2", "x3"])
+    out = squares_out(quotient, ROWS, OPTIONS)
+    assert out is not None and "square" not in to_string(out, ["x0", "x1", "x2", "x3"])
+    assert np.allclose(evaluate(out, columns_of(ROWS)), evaluate(quotient, columns_of(ROWS)), rtol=1e-12, atol=0)
+
+
+def test_a_factor_that_changes_sign_stays_under_the_root():
+    """sqrt((x0 - 1.25)^2 x1) is |x0 - 1.25| sqrt(x1): x0 - 1.25 changes sign on the rows (0.5 to
+    2), so nothing comes out; a root with no squared factor gives None too."""
+    names = ["x0", "x1", "x2", "x3"]
+    assert squares_out(parse_expression("sqrt(square(x0 - 1.25)*x1)", names), ROWS, OPTIONS) is None
+    assert squares_out(parse_expression("sqrt(x0*x1 + x2)", names), ROWS, OPTIONS) is None

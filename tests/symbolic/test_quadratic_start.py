@@ -80,6 +80,21 @@ def test_the_search_finds_a_root_plus_a_term(capsys):
     assert sympy.simplify(sympy.expand(found - truth)) == 0, found
 
 
+def test_a_radicand_with_a_squared_factor_is_planted_with_the_factor_outside():
+    """Onsager's L0 - (A + B L0) sqrt(c): (y - L0)^2 = c (A + B L0)^2, a root whose radicand
+    multiplied out has three terms. Before, the law was found and written
+    L0 - sqrt(c (A^2 + 2 A B L0 + B^2 L0^2)), which the symbolic check does not reduce."""
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.uniform(50, 150, 400), rng.uniform(10, 80, 400), rng.uniform(0.1, 0.3, 400),
+                         rng.uniform(0.001, 0.1, 400)])
+    L0, A, B, c = X.T
+    search = SymbolicSearch(objective="regression", log_start=0, **BUDGET).fit(X, L0 - (A + B * L0) * np.sqrt(c),
+                                                                               variable_names=["L0", "A", "B", "c"])
+    L0, A, B, c = sympy.symbols("L0 A B c", positive=True)
+    found = search.sympy().subs({sympy.Symbol(n): s for n, s in zip(["L0", "A", "B", "c"], (L0, A, B, c))})
+    assert sympy.simplify(found - (L0 - (A + B * L0) * sympy.sqrt(c))) == 0, found
+
+
 def _kinetic(n: int = 300, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The relativistic kinetic energy sqrt(p^2 c^2 + m^2 c^4) - m c^2 on (p, m, c), its unit
     gradients by hand (finite differences would cap the accuracy at ~1e-10)."""

@@ -759,6 +759,30 @@ def test_one_plus_q_is_written_over_the_size_of_its_coefficients():
     assert complexity(node, options.weights) == complexity(written, options.weights)
 
 
+def test_p_is_written_over_the_size_that_leaves_its_coefficients_terminating_decimals():
+    """Davies' P, 0.3 x - 1.3 + y (no size shared): over the largest size, 1.3, it was written
+    1.3 (0.230769 x - 1 + 0.769231 y), thirteenths that a check rounding to decimals rejects;
+    over 1 every coefficient is as fitted. A size most coefficients share still wins (2 x + 2 y
+    + 0.7 over 2: x + y + 0.35)."""
+    X = np.random.default_rng(0).uniform(1.0, 2.0, (50, 2))
+    data, _ = prepare(X, X[:, 0], objective="regression", variable_names=["x", "y"])
+    options = build_options(SymbolicSearch(objective="regression").get_params())
+    ctx = SearchContext(options=options, objective=OBJECTIVES["regression"], data=data, batch=data,
+                        rng=np.random.default_rng(0), variable_p=np.ones(2))
+
+    def constants(p_coefs: tuple[float, float], intercept: float) -> list[float]:
+        node = fit_node(Fit(p=((1, 0), (0, 1)), p_coefs=p_coefs, intercept=intercept, q=(), q_coefs=(), rss=0.0,
+                            p_factors=(None, None)), ctx)
+        ratio = evaluate(node, columns_of(X)) / (p_coefs[0] * X[:, 0] + p_coefs[1] * X[:, 1] + intercept)
+        # P up to the outer coefficient's size; a handful of float64 operations per row: 1e-12
+        # relative holds on any CPU
+        assert np.allclose(ratio, ratio[0], rtol=1e-12, atol=0)
+        return sorted(abs(n.value) for n in node.nodes() if n.op is None and n.feature < 0)
+
+    assert constants((0.3, 1.0), -1.3) == pytest.approx([0.3, 1.3])
+    assert constants((2.0, 2.0), 0.7) == pytest.approx([0.35])
+
+
 def test_the_search_plants_a_cosine_times_a_quotient_of_sums(capsys):
     """The dipole: y over Ef cos(theta) is a quotient of sums of three inputs, its four P terms
     (one of them d^3 alpha / r^2) found by the wider net, planted within maxsize 30 as

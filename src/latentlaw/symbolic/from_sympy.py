@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import numpy as np
 import sympy
+from sympy.polys.polyerrors import BasePolynomialError
 
 from latentlaw.symbolic.complexity import complexity
+from latentlaw.symbolic.evaluate import columns_of, evaluate
 from latentlaw.symbolic.export_sympy import to_sympy
 from latentlaw.symbolic.expression import Node
 from latentlaw.symbolic.options import Options
@@ -71,6 +74,54 @@ def with_roots(node: Node, inputs: tuple[int, ...], o: Options) -> Node | None:
     operator is missing."""
     roots = {sympy.Symbol(f"x{i}"): sympy.sqrt(sympy.Symbol(f"x{i}")) for i in inputs}
     return from_sympy(to_sympy(node).xreplace(roots), o)
+
+
+def squares_out(node: Node, X: np.ndarray, o: Options) -> Node | None:
+    """``node`` with the squared factors of each square root's argument taken outside it:
+    sqrt(c (A + B L)^2) is (A + B L) sqrt(c) where A + B L keeps one sign on the rows X (the sign
+    goes out with it); None where nothing comes out or an operator is missing. To sympy sqrt(u^2)
+    is |u| and stays under the root, and the quadratic start writes its radicand multiplied out
+    (Onsager's L0 - (A + B L0) sqrt(c) as L0 - sqrt(c (A^2 + 2 A B L0 + B^2 L0^2)), 25 nodes
+    where the law has 9). A radicand is factored over the rationals after division by its first
+    coefficient, so only where every coefficient is then a simple fraction (to rounding)."""
+    columns = columns_of(X)
+    changed = False
+
+    def one_sign(base: sympy.Expr) -> int:
+        tree = from_sympy(base, o)
+        if tree is None:
+            return 0
+        with np.errstate(all="ignore"):
+            values = np.broadcast_to(evaluate(tree, columns), (X.shape[0],))
+        if not np.all(np.isfinite(values)):
+            return 0
+        return 1 if np.all(values > 0) else -1 if np.all(values < 0) else 0
+
+    def outside(root: sympy.Pow) -> sympy.Expr:
+        nonlocal changed
+        radicand = sympy.expand(root.base)
+        lead = next(iter(sympy.Add.make_args(radicand))).as_coeff_Mul()[0]
+        fractions = _simple_fractions(radicand / lead) if lead.is_Number and lead != 0 else None
+        if fractions is None:
+            return root
+        top, bottom = sympy.fraction(sympy.together((radicand / lead).xreplace(fractions)))
+        try:  # factor_list takes polynomials only (k^2 / d raised): the two sides apart
+            content, factors = sympy.factor_list(top)
+            below, under = sympy.factor_list(bottom)
+        except (BasePolynomialError, NotImplementedError):
+            return root
+        out, inside = sympy.Integer(1), lead * content / below
+        for base, k in factors + [(b, -k) for b, k in under]:
+            half, rest = divmod(int(k), 2)
+            sign = one_sign(base) if half else 0
+            if sign:
+                out, inside, changed = out * (sign * base) ** half, inside * base ** rest, True
+            else:
+                inside *= base ** k
+        return (out * sympy.sqrt(inside)) ** (1 if root.exp > 0 else -1)
+
+    expr = to_sympy(node).replace(lambda e: e.is_Pow and abs(e.exp) == sympy.S.Half, outside)
+    return from_sympy(expr, o) if changed else None
 
 
 def _apart(expr: sympy.Expr, x: sympy.Symbol) -> sympy.Expr:

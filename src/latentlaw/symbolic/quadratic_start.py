@@ -25,6 +25,7 @@ import numpy as np
 
 from latentlaw.symbolic.context import SearchContext
 from latentlaw.symbolic.expression import Node
+from latentlaw.symbolic.from_sympy import squares_out
 from latentlaw.symbolic.member import PopMember
 from latentlaw.symbolic.mutate import seed_member
 from latentlaw.symbolic.rational_start import (EXACT, MAX_INPUTS, MAX_SEEDS, Factor, Fit, fit_node,
@@ -128,12 +129,16 @@ def quadratic_node(half: Fit, radicand: Fit, sign: float, ctx: SearchContext, fa
 
 def root_member(found: tuple[Fit, Fit, float], ctx: SearchContext) -> PopMember | None:
     """The member planted from ``root``'s parts: as written, or with the radicand's shared
-    monomials written once where that alone fits maxsize."""
+    monomials written once where that alone fits maxsize; each with the radicand's squared
+    factors taken out of the root first where it has some (``squares_out``)."""
     for factored in (False, True):
         node = quadratic_node(*found, ctx, factored=factored)
-        member = None if node is None else seed_member([node], ctx)
-        if member is not None:
-            return member
+        if node is None:
+            continue
+        for tree in (squares_out(node, ctx.data.X, ctx.options), node):
+            member = None if tree is None else seed_member([tree], ctx)
+            if member is not None:
+                return member
     return None
 
 

@@ -34,6 +34,7 @@ import itertools
 import math
 import time
 from dataclasses import dataclass, replace
+from fractions import Fraction
 from typing import NamedTuple
 
 import numpy as np
@@ -86,6 +87,7 @@ GROW_STEPS = (-2, -1, 1, 2)  # changes of one input's power in a grown monomial
 GROW_HIGH = 6  # the largest |power| of an input in a grown monomial
 SPARSER = 10  # where no fit is exact: best supports pruned by Schwarz's criterion (_sparser)
 FACTOR_TERMS = 10  # P's terms grouped by shared monomials (_factored) up to this many (2^10 subsets)
+DECIMAL_DENOMINATOR = 1024  # a terminating decimal's denominator at most this (_decimal: 1/256 of the pendulum's 1 + theta^2 / 16 squared)
 
 
 # the operators each kind of Factor argument is written with
@@ -1101,12 +1103,32 @@ def fit_node(fit: Fit, ctx: SearchContext, factored: bool = False, kept: bool = 
 
 
 def _shared_size(coefs: list[float] | np.ndarray) -> float:
-    """The size most of the nonzero ``coefs`` share (the largest among equally shared ones; 1
-    where all are 0)."""
+    """The size most of the nonzero ``coefs`` share; among equally shared ones the size over
+    which most coefficients are terminating decimals, then the largest (1 where all are 0). Davies'
+    0.3, -1.3 and 1 share no size: over 1.3 they are 3/13 and 10/13, a law to no reader and to
+    no symbolic check that rounds to decimals; over 1 they stay as they are."""
     sizes = np.abs([c for c in coefs if c != 0.0])
     if not len(sizes):
         return 1.0
-    return float(max(sizes, key=lambda s: (int(np.sum(np.abs(sizes / s - 1.0) <= 1e-8)), s)))
+
+    def rank(size: float) -> tuple[int, int, float]:
+        ratios = sizes / size
+        return int(np.sum(np.abs(ratios - 1.0) <= 1e-8)), sum(map(_decimal, ratios)), size
+
+    return float(max(sizes, key=rank))
+
+
+def _decimal(value: float) -> bool:
+    """``value`` is, to rounding, a fraction whose denominator (at most DECIMAL_DENOMINATOR) has
+    no prime factor but 2 and 5: a terminating decimal (1.3, 1/256; not 3/13)."""
+    r = Fraction(value).limit_denominator(DECIMAL_DENOMINATOR)
+    if abs(float(r) - value) > 1e-9 * max(abs(value), 1.0):
+        return False
+    q = r.denominator
+    for p in (2, 5):
+        while q % p == 0:
+            q //= p
+    return q == 1
 
 
 def _common(powers: list[tuple[int, ...]]) -> tuple[int, ...]:
