@@ -100,11 +100,12 @@ def squares_out(node: Node, X: np.ndarray, o: Options) -> Node | None:
     def outside(root: sympy.Pow) -> sympy.Expr:
         nonlocal changed
         radicand = sympy.expand(root.base)
-        lead = next(iter(sympy.Add.make_args(radicand))).as_coeff_Mul()[0]
-        fractions = _simple_fractions(radicand / lead) if lead.is_Number and lead != 0 else None
+        lead = next(iter(sympy.Add.make_args(radicand))).as_coeff_Mul()[0]  # a number; 0 for a radicand of 0
+        scaled = radicand / lead if lead != 0 else None
+        fractions = None if scaled is None else _simple_fractions(scaled)
         if fractions is None:
             return root
-        top, bottom = sympy.fraction(sympy.together((radicand / lead).xreplace(fractions)))
+        top, bottom = sympy.fraction(sympy.together(scaled.xreplace(fractions)))
         try:  # factor_list takes polynomials only (k^2 / d raised): the two sides apart
             content, factors = sympy.factor_list(top)
             below, under = sympy.factor_list(bottom)
